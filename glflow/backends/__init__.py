@@ -1,0 +1,1 @@
+"""Backends: `gl` (fragment shaders through headless OpenGL) and `cpu` (numpy, the oracle)."""

@@ -1,0 +1,148 @@
+"""Elementwise kernels in numpy, one function per kernel, named as in shaders/<name>.glsl.
+
+They compute in float32 (as the GL path does) and follow numpy's IEEE results for
+division by zero, log of zero, nan propagation.
+"""
+import numpy as np
+
+
+def _f(x):
+    """Float kernels compute in float32, as the GL path does."""
+    return np.asarray(x, dtype=np.float32)
+
+
+def _n(x):
+    """Arithmetic kernels keep int32 exact (bool counts as int, like glflow's promotion)."""
+    x = np.asarray(x)
+    return x.astype(np.int32) if x.dtype == np.bool_ else x
+
+
+def add(a, b):
+    return _n(a) + _n(b)
+
+
+def sub(a, b):
+    return _n(a) - _n(b)
+
+
+def mul(a, b):
+    return _n(a) * _n(b)
+
+
+def div(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _f(a) / _f(b)
+
+
+def pow(a, b):  # noqa: A001 - the kernel's name
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.power(_f(a), _f(b))
+
+
+def maximum(a, b):
+    return np.maximum(_n(a), _n(b))
+
+
+def minimum(a, b):
+    return np.minimum(_n(a), _n(b))
+
+
+def equal(a, b):
+    return (_n(a) == _n(b)).astype(np.float32)
+
+
+def not_equal(a, b):
+    return (_n(a) != _n(b)).astype(np.float32)
+
+
+def less(a, b):
+    return (_n(a) < _n(b)).astype(np.float32)
+
+
+def less_equal(a, b):
+    return (_n(a) <= _n(b)).astype(np.float32)
+
+
+def greater(a, b):
+    return (_n(a) > _n(b)).astype(np.float32)
+
+
+def greater_equal(a, b):
+    return (_n(a) >= _n(b)).astype(np.float32)
+
+
+def neg(x):
+    return -_n(x)
+
+
+def abs(x):  # noqa: A001
+    return np.abs(_n(x))
+
+
+def sign(x):
+    return np.sign(_n(x))
+
+
+def square(x):
+    return np.square(_n(x))
+
+
+def sqrt(x):
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(_f(x))
+
+
+def exp(x):
+    with np.errstate(over="ignore"):
+        return np.exp(_f(x))
+
+
+def log(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(_f(x))
+
+
+def sin(x):
+    return np.sin(_f(x))
+
+
+def cos(x):
+    return np.cos(_f(x))
+
+
+def tanh(x):
+    return np.tanh(_f(x))
+
+
+def sigmoid(x):
+    x = _f(x)
+    e = np.exp(-np.abs(x))
+    pos = 1.0 / (1.0 + e)
+    return np.where(x >= 0, pos, e * pos).astype(np.float32)
+
+
+def relu(x):
+    x = _f(x)
+    return np.where(np.isnan(x), x, np.maximum(x, 0)).astype(np.float32)
+
+
+def reciprocal(x):
+    with np.errstate(divide="ignore"):
+        return np.float32(1.0) / _f(x)
+
+
+def identity(x):
+    return _n(x)
+
+
+def cast_int(x):
+    with np.errstate(invalid="ignore"):
+        return np.trunc(_n(x))
+
+
+def cast_bool(x):
+    return _n(x) != 0
+
+
+def fill(value):
+    return np.float32(value)

@@ -1,0 +1,63 @@
+"""How a generated shader reads one input of an elementwise pass: the cheapest correct pattern.
+
+Specialising on the pattern (never on sizes) keeps index arithmetic out of the common cases:
+  same     input has the output's element count: the same texel, no index math at all
+  scalar   one element, broadcast everywhere
+  tile     input = trailing dims of the output, size % 4 == 0: texel t % texels
+  block    input = one contiguous run of output dims (bias, row/column broadcast):
+           element (e / inner) % extent; `block4` when inner % 4 == 0 (one fetch per texel)
+  strided  anything else (transposes, slices, general broadcasts): per-element unravel
+Sizes travel as uniforms, so one compiled program serves every shape with the same pattern.
+"""
+import numpy as np
+
+from ..views import contiguous_strides
+
+
+class Access:
+    __slots__ = ("mode", "rank", "uniforms")
+
+    def __init__(self, mode, rank=0, uniforms=None):
+        self.mode = mode
+        self.rank = rank
+        self.uniforms = uniforms or {}
+
+    @property
+    def key(self):
+        return (self.mode, self.rank)
+
+
+def classify(in_shape, out_shape, in_size):
+    """Access pattern of a contiguous input broadcast (numpy rules) to out_shape."""
+    out_size = int(np.prod(out_shape)) if out_shape else 1
+    if in_size == out_size:
+        return Access("same")
+    if in_size == 1:
+        return Access("scalar")
+    rank = len(out_shape)
+    padded = [1] * (rank - len(in_shape)) + list(in_shape)
+    kept = [d for d in range(rank) if padded[d] != 1 and out_shape[d] != 1]
+    lo, hi = kept[0], kept[-1]
+    if all(padded[d] == out_shape[d] for d in range(lo, hi + 1)):
+        extent = int(np.prod(out_shape[lo:hi + 1]))
+        inner = int(np.prod(out_shape[hi + 1:])) if hi + 1 < rank else 1
+        if inner == 1 and extent % 4 == 0:
+            return Access("tile", uniforms={"texels": extent // 4})
+        if inner % 4 == 0:
+            return Access("block4", uniforms={"inner": inner, "extent": extent})
+        return Access("block", uniforms={"inner": inner, "extent": extent})
+    strides = contiguous_strides(padded)
+    strides = [0 if padded[d] == 1 else strides[d] for d in range(rank)]
+    return strided(out_shape, strides, 0)
+
+
+def strided(out_shape, strides, offset):
+    """A view: element at multi-index m of the output reads input[offset + sum(m * strides)]."""
+    return Access("strided", rank=len(out_shape),
+                  uniforms={"strides": tuple(int(s) for s in strides) or (0,),
+                            "offset": int(offset)})
+
+
+def from_view(view, out_shape):
+    """Access for a StridedView input (shape == out_shape, checked by the op)."""
+    return strided(out_shape, view.strides, view.offset)

@@ -1,0 +1,145 @@
+"""GLBackend: tensors in RGBA32F textures, kernels as fragment shaders, all through one context.
+
+Data handles are `GLData` (a pooled texture + its layout); size-0 tensors have no texture and
+never touch GL. Every method here runs inside one GL section (lock + context current).
+"""
+import numpy as np
+
+import moderngl
+
+from ... import engine
+from . import access, elementwise, matmul, reduce
+from .context import GLContext
+from .layout import Layout, max_elements
+from .pool import TexturePool
+from .programs import ProgramCache
+
+
+class GLData:
+    __slots__ = ("texture", "layout")
+
+    def __init__(self, texture, layout):
+        self.texture = texture
+        self.layout = layout
+
+
+class GLBackend:
+    name = "gl"
+
+    def __init__(self):
+        self.gl = GLContext()
+        with self.gl as ctx:
+            self.ctx = ctx
+            self.max_size = self.gl.max_texture_size
+            self.pool = TexturePool(ctx, self.max_size)
+            self.programs = ProgramCache(ctx)
+            self.block_rows = 8 if self.gl.max_draw_buffers >= 8 else 4
+
+    # ------------------------------------------------------------------ capability
+    def max_elements(self):
+        return max_elements(self.max_size)
+
+    def describe(self):
+        info = self.gl.describe()
+        info["max_elements"] = self.max_elements()
+        return info
+
+    # ------------------------------------------------------------------ storage
+    def _alloc(self, size):
+        layout = Layout(size, self.max_size)
+        if size == 0:
+            return GLData(None, layout)
+        return GLData(self.pool.acquire(layout.width, layout.rows), layout)
+
+    def upload(self, array):
+        flat = np.ascontiguousarray(array, dtype=np.float32).reshape(-1)
+        with self.gl:
+            data = self._alloc(flat.size)
+            if flat.size:
+                self._write(data, flat)
+        return data
+
+    def _write(self, data, flat):
+        lay, tex = data.layout, data.texture.tex
+        per_row = lay.width * 4
+        full_rows = flat.size // per_row
+        if full_rows:
+            tex.write(flat[:full_rows * per_row], viewport=(0, 0, lay.width, full_rows))
+        tail = flat[full_rows * per_row:]
+        if tail.size:
+            row = np.zeros(per_row, np.float32)
+            row[:tail.size] = tail
+            tex.write(row, viewport=(0, full_rows, lay.width, 1))
+
+    def read(self, data, shape, dtype):
+        size = data.layout.size
+        if size == 0:
+            return np.zeros(shape, dtype=np.dtype(dtype))
+        lay = data.layout
+        with self.gl as ctx:
+            fbo = data.texture.fbo(ctx)
+            raw = fbo.read(viewport=(0, 0, lay.width, lay.rows), components=4, dtype="f4")
+        values = np.frombuffer(raw, dtype=np.float32)[:size]
+        return values.astype(np.dtype(dtype)).reshape(shape)
+
+    def free(self, data):
+        if data.texture is not None:
+            self.pool.release(data.texture)
+
+    def finish(self):
+        with self.gl as ctx:
+            ctx.finish()
+
+    def memory_stats(self):
+        stats = self.pool.stats()
+        stats.update({"num_programs": len(self.programs), "num_compiles": self.programs.compiles})
+        return stats
+
+    def empty_cache(self):
+        with self.gl:
+            self.pool.empty_cache()
+
+    # ------------------------------------------------------------------ drawing
+    def _draw(self, prog, out_texture, width, rows, textures):
+        fbo = out_texture.fbo(self.ctx) if hasattr(out_texture, "fbo") else out_texture
+        fbo.viewport = (0, 0, width, rows)
+        fbo.use()
+        for unit, tex in enumerate(textures):
+            tex.use(unit)
+        prog.vao.render(moderngl.TRIANGLES, vertices=3)
+
+    # ------------------------------------------------------------------ kernels
+    def elementwise(self, expr, inputs, params, out_shape, out_dtype):
+        """Run an elementwise expression. inputs: [(GLData, shape, StridedView or None)].
+        GL computes in float32 whatever the dtype; int32/bool results are exact (see dtypes)."""
+        size = int(np.prod(out_shape)) if out_shape else 1
+        accesses = [access.from_view(v, out_shape) if v is not None
+                    else access.classify(shape, out_shape, d.layout.size)
+                    for d, shape, v in inputs]
+        with self.gl:
+            out = self._alloc(size)
+            if size == 0:
+                return out
+            source = elementwise.build_source(expr, accesses, len(out_shape))
+            prog = self.programs.get(source, [f"u_x{i}" for i in range(len(inputs))])
+            elementwise.set_uniforms(prog, accesses, out_shape, out.layout,
+                                     [d.layout for d, _, _ in inputs], params)
+            self._draw(prog, out.texture, out.layout.width, out.layout.rows,
+                       [d.texture.tex for d, _, _ in inputs])
+        for kernel in elementwise.calls_in(expr):
+            engine.count_kernel("gl", kernel)
+        return out
+
+    def reduce(self, kernel, data, outer, length, inner, out_dtype):
+        """Combine `kernel` over the middle axis of an [outer, length, inner] view."""
+        engine.count_kernel("gl", kernel)
+        with self.gl:
+            return reduce.run(self, kernel, data, outer, length, inner)
+
+    def matmul(self, a, a_view, b, b_view, batches, m, k, n):
+        engine.count_kernel("gl", "matmul")
+        with self.gl:
+            return matmul.run(self, a, a_view, b, b_view, batches, m, k, n)
+
+
+__all__ = ["GLBackend", "GLData"]

@@ -1,0 +1,97 @@
+"""matmul on GL: pack both operands into matrix-layout textures, one MRT pass computing
+ROWS x 4 blocks per fragment, then unpack the ROWS targets into the flat output tensor.
+
+Packing costs O(n^2) next to the O(n^3) product and buys an inner loop with no index math;
+it also absorbs transposes, batch broadcasting, and sizes that are not multiples of 4 or ROWS.
+"""
+from .programs import load
+
+
+def _common():
+    return load("templates/common.glsl") + "\n"
+
+
+def _pack(backend, data, view, batches, rows_padded):
+    variant = "#define ALIGNED\n" if view.aligned() else ""
+    prog = backend.programs.get(variant + _common() + load("templates/matmul_pack.frag"), ["u_x"])
+    for name, value in (("u_x_shift", data.layout.shift), ("u_rows", view.rows),
+                        ("u_cols", view.cols), ("u_rows_padded", rows_padded),
+                        ("u_batch_stride", view.batch_stride), ("u_row_stride", view.row_stride),
+                        ("u_col_stride", view.col_stride)):
+        prog.set(name, value)
+    width, height = -(-view.cols // 4), batches * rows_padded
+    packed = backend.pool.acquire(width, height)
+    backend._draw(prog, packed, width, height, [data.texture.tex])
+    return packed
+
+
+def _product_source(rows):
+    outputs = "\n".join(f"layout(location = {r}) out vec4 o_row{r};" for r in range(rows))
+    accum = "\n".join(f"    vec4 c{r} = vec4(0.0);" for r in range(rows))
+    mad = "\n".join(f"        c{r} += b * texelFetch(u_a, ivec2(k4, a_row + {r}), 0);"
+                    for r in range(rows))
+    store = "\n".join(f"    o_row{r} = c{r};" for r in range(rows))
+    body = (load("templates/matmul.frag").replace("//@OUTPUTS", outputs)
+            .replace("//@ACCUMULATORS", accum).replace("//@MULTIPLY_ADD", mad)
+            .replace("//@STORE", store))
+    return f"#define ROWS {rows}\n" + _common() + body
+
+
+def _unpack_source(rows, aligned):
+    samplers = "\n".join(f"uniform sampler2D u_block{r};" for r in range(rows))
+    select = "\n".join(f"    if (r == {r}) return texelFetch(u_block{r}, at, 0);"
+                       for r in range(rows - 1))
+    select += f"\n    return texelFetch(u_block{rows - 1}, at, 0);"
+    body = (load("templates/matmul_unpack.frag").replace("//@SAMPLERS", samplers)
+            .replace("//@SELECT", select))
+    defines = f"#define ROWS {rows}\n" + ("#define ALIGNED\n" if aligned else "")
+    return defines + _common() + body
+
+
+def check_fits(max_size, batches, m, k, n, rows):
+    """The packed operands must fit in one texture each; returns a reason when they do not."""
+    m_pad = -(-m // rows) * rows
+    k_pad = -(-k // 4) * 4
+    if batches * m_pad > max_size or batches * k_pad > max_size:
+        return f"batch * rows ({batches} x {max(m_pad, k_pad)}) exceeds the GL texture size {max_size}"
+    if -(-k // 4) > max_size or -(-n // 4) > max_size:
+        return f"inner or outer dimension / 4 exceeds the GL texture size {max_size}"
+    return None
+
+
+def run(backend, a, a_view, b, b_view, batches, m, k, n):
+    rows = backend.block_rows
+    m_blocks = -(-m // rows)
+    k_pad = -(-k // 4) * 4
+    out = backend._alloc(batches * m * n)
+    if batches * m * n == 0:
+        return out
+    if k == 0:  # empty inner dimension: the product is all zeros
+        prog = backend.programs.get(_common() + _fill_source(), [])
+        prog.set("u_value", 0.0)
+        backend._draw(prog, out.texture, out.layout.width, out.layout.rows, [])
+        return out
+    pa = _pack(backend, a, a_view, batches, m_blocks * rows)
+    pb = _pack(backend, b, b_view, batches, k_pad)
+    n4 = -(-n // 4)
+    blocks = [backend.pool.acquire(n4, batches * m_blocks) for _ in range(rows)]
+    fbo = backend.ctx.framebuffer(color_attachments=[blk.tex for blk in blocks])
+    prog = backend.programs.get(_product_source(rows), ["u_a", "u_b"])
+    prog.set("u_k4", k_pad // 4)
+    prog.set("u_m_blocks", m_blocks)
+    backend._draw(prog, fbo, n4, batches * m_blocks, [pa.tex, pb.tex])
+    unpack = backend.programs.get(_unpack_source(rows, n % 4 == 0),
+                                  [f"u_block{r}" for r in range(rows)])
+    for name, value in (("u_out_shift", out.layout.shift), ("u_out_size", out.layout.size),
+                        ("u_m", m), ("u_n", n), ("u_m_blocks", m_blocks)):
+        unpack.set(name, value)
+    backend._draw(unpack, out.texture, out.layout.width, out.layout.rows,
+                  [blk.tex for blk in blocks])
+    fbo.release()
+    for t in (pa, pb, *blocks):
+        backend.pool.release(t)
+    return out
+
+
+def _fill_source():
+    return "uniform float u_value;\nout vec4 o_result;\nvoid main() { o_result = vec4(u_value); }\n"

@@ -1,0 +1,97 @@
+"""ProgramCache: compile each distinct fragment shader once, LRU-bounded, counting compiles.
+
+Shapes and sizes are uniforms, so the cache key is the generated source itself: one program per
+op/rank/access pattern. moderngl ties a vertex array to one program, so each cached program
+carries its own attribute-less VAO (3 vertices from gl_VertexID); nothing is allocated per draw.
+"""
+import collections
+import struct
+from pathlib import Path
+
+from ... import engine
+
+VERSION_CORE = "#version 330 core\n"
+VERSION_ES = "#version 300 es\n"
+
+
+def shader_dir():
+    """`shaders/` ships inside the wheel as glflow/shaders; in a source tree it is top-level."""
+    here = Path(__file__).resolve().parents[2]   # .../glflow
+    for candidate in (here / "shaders", here.parent / "shaders"):
+        if (candidate / "templates").is_dir():
+            return candidate
+    raise FileNotFoundError("glflow: cannot find the shaders/ folder next to the package")
+
+
+_sources = {}
+
+
+def load(name):
+    """Text of shaders/<name> (e.g. 'relu.glsl', 'templates/elementwise.frag'), cached."""
+    text = _sources.get(name)
+    if text is None:
+        text = (shader_dir() / name).read_text()
+        _sources[name] = text
+    return text
+
+
+class CachedProgram:
+    __slots__ = ("program", "vao", "uniforms", "values")
+
+    def __init__(self, program, vao):
+        self.program = program
+        self.vao = vao
+        self.uniforms = {}
+        self.values = {}
+
+    def set(self, name, value):
+        """Set a uniform, skipping the GL call when the value is unchanged."""
+        if self.values.get(name) == value:
+            return
+        u = self.uniforms.get(name)
+        if u is None:
+            u = self.program.get(name, None)
+            if u is None:  # optimised away by the compiler: nothing to set
+                self.values[name] = value
+                return
+            self.uniforms[name] = u
+        if isinstance(value, tuple):  # int arrays (shapes, strides): raw write, any length
+            u.write(struct.pack(f"{len(value)}i", *value))
+        else:
+            u.value = value
+        self.values[name] = value
+
+
+class ProgramCache:
+    def __init__(self, ctx, capacity=256):
+        self.ctx = ctx
+        self.capacity = capacity
+        self._programs = collections.OrderedDict()
+        self.compiles = 0
+        self.vertex_shader = VERSION_CORE + load("templates/fullscreen.vert")
+
+    def get(self, source, samplers=()):
+        """The program for this fragment source (without #version), compiling it on first use."""
+        cached = self._programs.get(source)
+        if cached is not None:
+            self._programs.move_to_end(source)
+            return cached
+        if engine.debug_level() >= 3:
+            print("[glflow] compiling:\n" + source)
+        program = self.ctx.program(vertex_shader=self.vertex_shader,
+                                   fragment_shader=VERSION_CORE + source)
+        self.compiles += 1
+        if engine.debug_level() >= 1:
+            print(f"[glflow] compile #{self.compiles}")
+        cached = CachedProgram(program, self.ctx.vertex_array(program, []))
+        for unit, name in enumerate(samplers):
+            cached.set(name, unit)
+        self._programs[source] = cached
+        while len(self._programs) > self.capacity:
+            _, old = self._programs.popitem(last=False)
+            old.vao.release()
+            old.program.release()
+        return cached
+
+    def __len__(self):
+        return len(self._programs)

@@ -1,0 +1,89 @@
+"""Creating tensors: from values (shape-checked), constant fills, ranges and eye."""
+import numpy as np
+
+from ..tensor import Tensor
+from . import _core
+from .elementwise import fill
+
+
+def tensor(values, shape=None, dtype=None):
+    """A tensor from (nested) lists, numpy arrays, scalars or another tensor."""
+    if isinstance(values, Tensor):
+        values = values.numpy()
+    return _core.from_numpy(values, "tensor", dtype, shape)
+
+
+def scalar(value, dtype=None):
+    array = _core.to_numpy(value, "scalar", dtype)
+    if array.ndim:
+        raise ValueError(f"scalar: value must be a single number, got shape {list(array.shape)}")
+    return _core.from_numpy(array, "scalar")
+
+
+def _ranked(rank):
+    name = f"tensor{rank}d"
+
+    def make(values, shape=None, dtype=None):
+        array = _core.to_numpy(values, name, dtype)
+        if shape is not None:
+            array = _core.reshape_values(array, shape, name)
+        if array.ndim != rank:
+            raise ValueError(f"{name}: expected rank {rank} values, got rank {array.ndim} "
+                             f"(shape {list(array.shape)})")
+        return _core.from_numpy(array, name)
+    make.__name__ = name
+    make.__doc__ = f"A rank-{rank} tensor; raises if the values have another rank."
+    return make
+
+
+tensor1d, tensor2d, tensor3d, tensor4d = (_ranked(r) for r in (1, 2, 3, 4))
+
+
+def zeros(shape, dtype="float32"):
+    return fill(shape, 0, dtype)
+
+
+def ones(shape, dtype="float32"):
+    return fill(shape, 1, dtype)
+
+
+def zeros_like(x):
+    (x,) = _core.tensors("zeros_like", x)
+    return fill(x._shape, 0, x.dtype)
+
+
+def ones_like(x):
+    (x,) = _core.tensors("ones_like", x)
+    return fill(x._shape, 1, x.dtype)
+
+
+def range(start, stop=None, step=1, dtype="float32"):  # noqa: A001 - tfjs name
+    """Numbers from start (inclusive) to stop (exclusive) by step."""
+    if stop is None:
+        start, stop = 0, start
+    if step == 0:
+        raise ValueError("range: step must not be 0")
+    return _core.from_numpy(np.arange(start, stop, step), "range", dtype)
+
+
+def linspace(start, stop, num):
+    if int(num) < 0:
+        raise ValueError(f"linspace: num must be >= 0, got {num}")
+    return _core.from_numpy(np.linspace(start, stop, int(num), dtype=np.float64), "linspace",
+                            "float32")
+
+
+def eye(num_rows, num_columns=None, dtype="float32"):
+    num_columns = num_rows if num_columns is None else num_columns
+    _core.check_shape((num_rows, num_columns), "eye")
+    return _core.from_numpy(np.eye(num_rows, num_columns), "eye", dtype)
+
+
+def variable(initial_value, trainable=True, name=None, dtype=None):
+    from ..tensor import Variable
+    return Variable(initial_value, trainable=trainable, name=name, dtype=dtype)
+
+
+def clone(x):
+    from .elementwise import identity
+    return identity(x)

@@ -1,0 +1,2 @@
+// equal: 1.0 where a == b
+vec4 k_equal(vec4 a, vec4 b) { return vec4(equal(a, b)); }

@@ -1,0 +1,2 @@
+// greater_equal: 1.0 where a >= b
+vec4 k_greater_equal(vec4 a, vec4 b) { return vec4(greaterThanEqual(a, b)); }

@@ -1,0 +1,2 @@
+// less_equal: 1.0 where a <= b
+vec4 k_less_equal(vec4 a, vec4 b) { return vec4(lessThanEqual(a, b)); }

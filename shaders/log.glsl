@@ -1,0 +1,5 @@
+// log: natural log; -inf at 0 and nan below, like numpy (GLSL leaves x <= 0 undefined)
+vec4 k_log(vec4 x) {
+    vec4 r = mix(log(max(x, 1e-37)), vec4(-pos_inf()), equal(x, vec4(0.0)));
+    return mix(r, vec4(nan_value()), lessThan(x, vec4(0.0)));
+}

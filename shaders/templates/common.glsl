@@ -1,0 +1,19 @@
+// Shared by every generated fragment shader: precision (GLSL ES needs it) and texel addressing.
+// A tensor's texture has a power-of-two width, so flat texel index t -> (t & (w-1), t >> log2 w).
+precision highp float;
+precision highp int;
+precision highp sampler2D;
+
+ivec2 texel_coord(int t, int shift) {
+    return ivec2(t & ((1 << shift) - 1), t >> shift);
+}
+
+// Element e of the flat buffer: texel e/4, component e%4.
+float element_at(sampler2D s, int shift, int e) {
+    vec4 v = texelFetch(s, texel_coord(e >> 2, shift), 0);
+    return v[e & 3];
+}
+
+// IEEE specials built from bits: GLSL has no literals for them and 1.0/0.0 is not portable.
+float pos_inf() { return uintBitsToFloat(0x7F800000u); }
+float nan_value() { return uintBitsToFloat(0x7FC00000u); }
