@@ -40,7 +40,26 @@ def normalize(dtype, op="tensor"):
 
 
 def numpy_dtype(dtype):
+    if dtype == FLOAT32:
+        return _float_storage[0]
     return _NUMPY[dtype]
+
+
+# The numpy type that holds "float32" tensors on the cpu backend. Tests switch it to float64
+# (float64_reference) so gradients can be checked against finite differences in float64;
+# nothing else changes it.
+_float_storage = [np.float32]
+
+
+class float64_reference:
+    """Context: cpu-backend float tensors are stored and computed in float64 (tests only)."""
+
+    def __enter__(self):
+        _float_storage[0] = np.float64
+
+    def __exit__(self, *exc):
+        _float_storage[0] = np.float32
+        return False
 
 
 def infer(array):

@@ -1,33 +1,26 @@
 """Public ops: argument checks, shape rules and gradients, the same for every backend.
 
-Each family module defines plain functions; every public function (no leading underscore,
-listed in the module's PUBLIC or defined in it) is exported here and from `glflow`.
+Every module of this package (except `_`-prefixed helpers) is an op family. Its `__all__`
+lists the ops exported here and from `glflow`; its optional `TENSOR_METHODS` lists the ops that
+are also chainable Tensor methods (x.square().sum(axis=1)). Adding a family is adding a file.
 """
-import types as _types
+import importlib
+import pkgutil
 
-from . import creation, elementwise, linalg, random, reduction, shape
-from ._core import convert, tensors
+from ._core import convert, tensors  # noqa: F401
 
-FAMILIES = [creation, elementwise, linalg, random, reduction, shape]
-
-# Names exported from glflow.ops / glflow (Python-callable, defined in a family module).
 __all__ = ["convert"]
-for _module in FAMILIES:
-    for _name, _value in vars(_module).items():
-        if (_name.startswith("_") or not callable(_value) or isinstance(_value, _types.ModuleType)
-                or getattr(_value, "__module__", None) != _module.__name__
-                or isinstance(_value, type)):
-            continue
-        if _name in ("binary", "unary", "reduce", "where_positive", "broadcast_back",
-                     "sum_to_shape"):
-            continue  # internal building blocks of the family modules
-        globals()[_name] = _value
-        __all__.append(_name)
+TENSOR_METHODS = []
+FAMILIES = []
 
-# Ops that are also chainable Tensor methods: x.square().sum(axis=1)
-TENSOR_METHODS = [
-    "add", "sub", "mul", "div", "pow", "maximum", "minimum", "equal", "not_equal", "less",
-    "less_equal", "greater", "greater_equal", "neg", "abs", "sign", "square", "sqrt", "exp",
-    "log", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal", "sum", "mean", "matmul",
-    "reshape", "flatten", "transpose", "broadcast_to", "expand_dims", "squeeze",
-]
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    if _info.name.startswith("_"):
+        continue
+    _module = importlib.import_module(f"{__name__}.{_info.name}")
+    FAMILIES.append(_module)
+    for _name in getattr(_module, "__all__", []):
+        if _name in globals() and _name not in ("convert",) and globals()[_name] is not getattr(_module, _name):
+            raise ImportError(f"glflow.ops: {_name!r} is exported by two families")
+        globals()[_name] = getattr(_module, _name)
+        __all__.append(_name)
+    TENSOR_METHODS.extend(getattr(_module, "TENSOR_METHODS", []))

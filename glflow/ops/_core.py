@@ -206,6 +206,18 @@ def elementwise(op, expr, inputs, out_shape, out_dtype, params=None, views=None)
     return engine.wrap(handle, out_shape, out_dtype, b)
 
 
+def launch(op, kernel, inputs, out_shape, out_dtype, **attrs):
+    """Run a kernel with a shader of its own (conv2d, gather, ...) on the active backend.
+    gl: glflow/backends/gl/kernels/*.py:<kernel>(backend, *data, out_shape, **attrs)
+    cpu: glflow/backends/cpu/*.py:<kernel>(*arrays, **attrs)"""
+    b = engine.backend()
+    out_shape = tuple(out_shape)
+    check_size(op, out_shape, b)
+    args = [(data_on(t, b), t._shape) for t in inputs]
+    handle = b.call(kernel, args, out_shape, out_dtype, attrs)
+    return engine.wrap(handle, out_shape, out_dtype, b)
+
+
 def call(kernel, n_inputs, n_params=0):
     """The expression tree of one kernel applied to inputs 0..n-1 with param slots 0..p-1."""
     return ("call", kernel, [("in", i) for i in range(n_inputs)], tuple(range(n_params)))

@@ -1,4 +1,6 @@
 """Creating tensors: from values (shape-checked), constant fills, ranges and eye."""
+
+__all__ = ["tensor", "scalar", "tensor1d", "tensor2d", "tensor3d", "tensor4d", "zeros", "ones", "zeros_like", "ones_like", "range", "linspace", "eye", "variable", "clone"]
 import numpy as np
 
 from ..tensor import Tensor

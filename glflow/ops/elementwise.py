@@ -3,6 +3,9 @@
 Each op is one kernel (`shaders/<name>.glsl`, `backends/cpu/elementwise.py:<name>`); gradients
 are written in glflow ops, so they run on whichever backend is active.
 """
+
+__all__ = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "neg", "abs", "sign", "square", "sqrt", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal", "identity", "fill"]
+TENSOR_METHODS = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "neg", "abs", "sign", "square", "sqrt", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal"]
 from .. import dtypes, engine, kernels
 from . import _core
 from .reduction import sum_to_shape

@@ -1,4 +1,7 @@
 """matmul (2-D and batched, with transposes and batch broadcasting) and its gradient."""
+
+__all__ = ["matmul"]
+TENSOR_METHODS = ["matmul"]
 from .. import dtypes, engine, kernels
 from ..backends.views import MatrixView
 from . import _core

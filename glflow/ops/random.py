@@ -1,5 +1,7 @@
 """Seeded random tensors. Numbers are drawn by numpy's PCG64 on the host and uploaded, so the
 same seed gives the same numbers on every backend (and on every GPU)."""
+
+__all__ = ["set_seed", "random_uniform", "random_normal", "truncated_normal"]
 import numpy as np
 
 from . import _core

@@ -1,5 +1,8 @@
 """Reductions over any axes with keepdims. The reduced axes are made one contiguous block
 (transposing if needed), then a backend kernel combines the middle axis of [outer, R, inner]."""
+
+__all__ = ["sum", "mean"]
+TENSOR_METHODS = ["sum", "mean"]
 from .. import dtypes, engine, kernels
 from . import _core
 

@@ -1,5 +1,8 @@
 """Shape and data movement ops. Reshape shares storage (free); transpose, slicing and
 broadcast_to read the input through a strided view in one `identity` pass."""
+
+__all__ = ["reshape", "flatten", "transpose", "broadcast_to", "expand_dims", "squeeze", "cast", "getitem"]
+TENSOR_METHODS = ["reshape", "flatten", "transpose", "broadcast_to", "expand_dims", "squeeze"]
 import numbers
 
 from .. import dtypes, engine, kernels

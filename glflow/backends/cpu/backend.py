@@ -6,25 +6,31 @@ numpy twin of `shaders/relu.glsl` is `glflow.backends.cpu.elementwise.relu`.
 import numpy as np
 
 from ... import engine
-from . import elementwise as _elementwise
-from . import linalg as _linalg
-from . import reduce as _reduce
+from ...dtypes import FLOAT32, numpy_dtype
+import importlib
+import pkgutil
 
-FAMILY_MODULES = [_elementwise, _reduce, _linalg]
+from . import linalg as _linalg
+
+_found = {}
 
 
 def kernel_function(name):
-    for module in FAMILY_MODULES:
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    raise KeyError(f"cpu backend has no kernel {name!r}")
-
-
-def register_module(module):
-    """Family modules added by later op families (nn, shape, ...) register themselves here."""
-    if module not in FAMILY_MODULES:
-        FAMILY_MODULES.append(module)
+    """The numpy kernel `name`, from any module of this package (elementwise, reduce, ...)."""
+    fn = _found.get(name)
+    if fn is None:
+        package = __name__.rsplit(".", 1)[0]
+        for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+            if info.name == "backend":
+                continue
+            module = importlib.import_module(f"{package}.{info.name}")
+            candidate = getattr(module, name, None)
+            if callable(candidate) and getattr(candidate, "__module__", "") == module.__name__:
+                fn = _found[name] = candidate
+                break
+        else:
+            raise KeyError(f"cpu backend has no kernel {name!r}")
+    return fn
 
 
 def _frozen(array):
@@ -47,7 +53,7 @@ class CPUBackend:
         return _frozen(np.array(array, copy=True))
 
     def read(self, data, shape, dtype):
-        return np.array(data, dtype=np.dtype(dtype)).reshape(shape)
+        return np.array(data, dtype=numpy_dtype(dtype)).reshape(shape)
 
     def free(self, data):
         pass
@@ -84,11 +90,18 @@ class CPUBackend:
         x = np.asarray(data).reshape(outer, length, inner)
         return _frozen(_to_dtype(kernel_function(kernel)(x), out_dtype))
 
+    def call(self, kernel, inputs, out_shape, out_dtype, attrs):
+        """Run the numpy kernel `kernel(*arrays, **attrs)`; arrays have their tensors' shapes."""
+        engine.count_kernel("cpu", kernel)
+        arrays = [np.asarray(d).reshape(shape) for d, shape in inputs]
+        result = np.asarray(kernel_function(kernel)(*arrays, **attrs))
+        return _frozen(_to_dtype(result, out_dtype).reshape(out_shape))
+
     def matmul(self, a, a_view, b, b_view, batches, m, k, n):
         engine.count_kernel("cpu", "matmul")
         am = matrix(a, a_view, batches)
         bm = matrix(b, b_view, batches)
-        return _frozen(_linalg.matmul(am, bm).astype(np.float32))
+        return _frozen(_to_dtype(_linalg.matmul(am, bm), "float32"))
 
 
 def view(data, shape, strided):
@@ -121,4 +134,4 @@ def _to_dtype(array, dtype):
             with np.errstate(invalid="ignore"):
                 return np.trunc(array).astype(np.int32)
         return array.astype(np.int32)
-    return array.astype(np.float32)
+    return array.astype(numpy_dtype(FLOAT32))

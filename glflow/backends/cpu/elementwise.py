@@ -5,10 +5,12 @@ division by zero, log of zero, nan propagation.
 """
 import numpy as np
 
+from ...dtypes import FLOAT32, numpy_dtype
+
 
 def _f(x):
-    """Float kernels compute in float32, as the GL path does."""
-    return np.asarray(x, dtype=np.float32)
+    """Float kernels compute in float32, as the GL path does (float64 in reference mode)."""
+    return np.asarray(x, dtype=numpy_dtype(FLOAT32))
 
 
 def _n(x):
@@ -48,27 +50,27 @@ def minimum(a, b):
 
 
 def equal(a, b):
-    return (_n(a) == _n(b)).astype(np.float32)
+    return (_n(a) == _n(b)).astype(numpy_dtype(FLOAT32))
 
 
 def not_equal(a, b):
-    return (_n(a) != _n(b)).astype(np.float32)
+    return (_n(a) != _n(b)).astype(numpy_dtype(FLOAT32))
 
 
 def less(a, b):
-    return (_n(a) < _n(b)).astype(np.float32)
+    return (_n(a) < _n(b)).astype(numpy_dtype(FLOAT32))
 
 
 def less_equal(a, b):
-    return (_n(a) <= _n(b)).astype(np.float32)
+    return (_n(a) <= _n(b)).astype(numpy_dtype(FLOAT32))
 
 
 def greater(a, b):
-    return (_n(a) > _n(b)).astype(np.float32)
+    return (_n(a) > _n(b)).astype(numpy_dtype(FLOAT32))
 
 
 def greater_equal(a, b):
-    return (_n(a) >= _n(b)).astype(np.float32)
+    return (_n(a) >= _n(b)).astype(numpy_dtype(FLOAT32))
 
 
 def neg(x):
@@ -118,17 +120,17 @@ def sigmoid(x):
     x = _f(x)
     e = np.exp(-np.abs(x))
     pos = 1.0 / (1.0 + e)
-    return np.where(x >= 0, pos, e * pos).astype(np.float32)
+    return np.where(x >= 0, pos, e * pos).astype(x.dtype)
 
 
 def relu(x):
     x = _f(x)
-    return np.where(np.isnan(x), x, np.maximum(x, 0)).astype(np.float32)
+    return np.where(np.isnan(x), x, np.maximum(x, 0)).astype(x.dtype)
 
 
 def reciprocal(x):
     with np.errstate(divide="ignore"):
-        return np.float32(1.0) / _f(x)
+        return 1.0 / _f(x)
 
 
 def identity(x):
@@ -145,4 +147,4 @@ def cast_bool(x):
 
 
 def fill(value):
-    return np.float32(value)
+    return numpy_dtype(FLOAT32)(value)

@@ -45,6 +45,15 @@ class GLBackend:
         return info
 
     # ------------------------------------------------------------------ storage
+    def alloc(self, size):
+        """Storage for `size` elements (inside a GL section); kernels draw into it."""
+        return self._alloc(size)
+
+    def draw(self, prog, out, textures):
+        """Draw `prog` over every texel of the output GLData, reading these GLData inputs."""
+        self._draw(prog, out.texture, out.layout.width, out.layout.rows,
+                   [t.texture.tex for t in textures])
+
     def _alloc(self, size):
         layout = Layout(size, self.max_size)
         if size == 0:
@@ -135,6 +144,14 @@ class GLBackend:
         engine.count_kernel("gl", kernel)
         with self.gl:
             return reduce.run(self, kernel, data, outer, length, inner)
+
+    def call(self, kernel, inputs, out_shape, out_dtype, attrs):
+        """Run a kernel from glflow/backends/gl/kernels/ (see that package's docstring)."""
+        from .kernels import find
+        fn = find(kernel)
+        engine.count_kernel("gl", kernel)
+        with self.gl:
+            return fn(self, *[d for d, _ in inputs], out_shape=tuple(out_shape), **attrs)
 
     def matmul(self, a, a_view, b, b_view, batches, m, k, n):
         engine.count_kernel("gl", "matmul")

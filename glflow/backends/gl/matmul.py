@@ -13,7 +13,7 @@ def _common():
 
 def _pack(backend, data, view, batches, rows_padded):
     variant = "#define ALIGNED\n" if view.aligned() else ""
-    prog = backend.programs.get(variant + _common() + load("templates/matmul_pack.frag"), ["u_x"])
+    prog = backend.programs.get(variant + _common() + load("matmul_pack.frag"), ["u_x"])
     for name, value in (("u_x_shift", data.layout.shift), ("u_rows", view.rows),
                         ("u_cols", view.cols), ("u_rows_padded", rows_padded),
                         ("u_batch_stride", view.batch_stride), ("u_row_stride", view.row_stride),
@@ -31,7 +31,7 @@ def _product_source(rows):
     mad = "\n".join(f"        c{r} += b * texelFetch(u_a, ivec2(k4, a_row + {r}), 0);"
                     for r in range(rows))
     store = "\n".join(f"    o_row{r} = c{r};" for r in range(rows))
-    body = (load("templates/matmul.frag").replace("//@OUTPUTS", outputs)
+    body = (load("matmul.frag").replace("//@OUTPUTS", outputs)
             .replace("//@ACCUMULATORS", accum).replace("//@MULTIPLY_ADD", mad)
             .replace("//@STORE", store))
     return f"#define ROWS {rows}\n" + _common() + body
@@ -42,7 +42,7 @@ def _unpack_source(rows, aligned):
     select = "\n".join(f"    if (r == {r}) return texelFetch(u_block{r}, at, 0);"
                        for r in range(rows - 1))
     select += f"\n    return texelFetch(u_block{rows - 1}, at, 0);"
-    body = (load("templates/matmul_unpack.frag").replace("//@SAMPLERS", samplers)
+    body = (load("matmul_unpack.frag").replace("//@SAMPLERS", samplers)
             .replace("//@SELECT", select))
     defines = f"#define ROWS {rows}\n" + ("#define ALIGNED\n" if aligned else "")
     return defines + _common() + body
