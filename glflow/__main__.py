@@ -1,0 +1,64 @@
+"""The glflow command line: `glflow info | demo | bench | run SCRIPT`."""
+import argparse
+import json
+import runpy
+import sys
+
+
+def cmd_info(args):
+    import glflow as gf
+    info = gf.backend_info()
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    print(f"glflow {gf.__version__}")
+    for key in ("backend", "renderer", "vendor", "version", "glsl", "max_texture_size",
+                "max_render_targets", "max_texture_units", "float16_render", "max_elements",
+                "fallback_reason"):
+        if key in info:
+            print(f"  {key:20s} {info[key]}")
+    return 0
+
+
+def cmd_demo(args):
+    from .demo import run
+    return run(quick=args.quick)
+
+
+def cmd_bench(args):
+    try:
+        from . import bench
+    except ImportError as exc:  # pragma: no cover - the harness ships with the package
+        print(f"glflow bench: benchmark harness unavailable ({exc})", file=sys.stderr)
+        return 1
+    return bench.main(args.rest)
+
+
+def cmd_run(args):
+    sys.argv = [args.script] + args.rest
+    runpy.run_path(args.script, run_name="__main__")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="glflow", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("info", help="backend, GL renderer and version, texture and MRT limits")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+    p.set_defaults(fn=cmd_info)
+    p = sub.add_parser("demo", help="tensors, kernels checked against numpy, and a training run")
+    p.add_argument("--quick", action="store_true", help="smaller sizes, a few seconds")
+    p.set_defaults(fn=cmd_demo)
+    p = sub.add_parser("bench", help="benchmarks (GL vs numpy, glflow vs raw moderngl)")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="options for the harness (--help)")
+    p.set_defaults(fn=cmd_bench)
+    p = sub.add_parser("run", help="run a Python script (e.g. an example) with glflow")
+    p.add_argument("script")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(fn=cmd_run)
+    args = parser.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
