@@ -1,13 +1,17 @@
-"""Shape and data movement ops. Reshape shares storage (free); transpose, slicing and
-broadcast_to read the input through a strided view in one `identity` pass."""
+"""Shape ops. Reshape shares storage (free); transpose, broadcast_to, tile, space_to_depth and
+depth_to_space read the input through one strided view in one `identity` pass.
+(Slicing: slicing.py; joining: joining.py; padding: padding.py; indices: gather.py.)"""
 
-__all__ = ["reshape", "flatten", "transpose", "broadcast_to", "expand_dims", "squeeze", "cast", "getitem"]
-TENSOR_METHODS = ["reshape", "flatten", "transpose", "broadcast_to", "expand_dims", "squeeze"]
+__all__ = ["reshape", "flatten", "transpose", "broadcast_to", "expand_dims", "squeeze", "cast",
+           "tile", "space_to_depth", "depth_to_space"]
+TENSOR_METHODS = ["reshape", "flatten", "transpose", "broadcast_to", "expand_dims", "squeeze",
+                  "tile"]
 import numbers
 
 from .. import dtypes, engine, kernels
 from ..backends.views import StridedView, contiguous_strides
 from . import _core
+from ._movement import view_copy
 
 kernels.register("cast_int", "unary", differentiable=False)
 kernels.register("cast_bool", "unary", differentiable=False)
@@ -46,12 +50,6 @@ def flatten(x):
     return reshape(x, [-1])
 
 
-def _view_copy(op, x, view):
-    """Materialise a strided view of x as a new contiguous tensor (one identity pass)."""
-    return _core.elementwise(op, _core.call("identity", 1), [x], view.shape, x.dtype,
-                             views=[view])
-
-
 def transpose(x, perm=None):
     """Permute dimensions (default: reverse them)."""
     (x,) = _core.tensors("transpose", x)
@@ -65,7 +63,7 @@ def transpose(x, perm=None):
         return x
     strides = contiguous_strides(x._shape)
     view = StridedView([x._shape[p] for p in perm], [strides[p] for p in perm])
-    y = _view_copy("transpose", x, view)
+    y = view_copy("transpose", x, view)
     inverse = [perm.index(d) for d in range(rank)]
     return engine.record("transpose", [x], y, lambda dy: (transpose(dy, inverse),))
 
@@ -123,44 +121,75 @@ def cast(x, dtype):
     return engine.record("cast", [x], y, None)
 
 
-def getitem(x, key):
-    """Basic numpy indexing: ints, slices (any step), None and Ellipsis, as one strided view."""
-    if not isinstance(key, tuple):
-        key = (key,)
-    if any(k is Ellipsis for k in key):
-        i = next(i for i, k in enumerate(key) if k is Ellipsis)
-        fill = x.rank - (len(key) - 1 - sum(1 for k in key if k is None))
-        key = key[:i] + (slice(None),) * fill + key[i + 1:]
+def int_list(op, name, values, length=None):
+    """A sequence of Python ints (an int alone is a list of one), else a clear TypeError."""
+    if isinstance(values, numbers.Integral) and not isinstance(values, bool):
+        values = [values]
+    try:
+        values = list(values)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a sequence of ints, got {values!r}") from None
+    for v in values:
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise TypeError(f"{op}: {name} must hold ints, got {v!r} in {values!r}")
+    if length is not None and len(values) != length:
+        raise ValueError(f"{op}: {name} has {len(values)} entries, expected {length}")
+    return [int(v) for v in values]
+
+
+def tile(x, reps):
+    """x repeated reps[d] times along each axis d (len(reps) == rank). One pass: the repeats
+    are extra axes of stride 0 in a strided view, [r0, n0, r1, n1, ...] -> [r0 * n0, ...]."""
+    (x,) = _core.tensors("tile", x)
+    reps = int_list("tile", "reps", reps)
+    if len(reps) != x.rank:
+        raise ValueError(f"tile: reps {reps} must have one entry per axis of x {x.shape}")
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: reps {reps} must not be negative")
+    if all(r == 1 for r in reps):
+        return x
     strides = contiguous_strides(x._shape)
-    shape, out_strides, offset, dim = [], [], 0, 0
-    for k in key:
-        if k is None:
-            shape.append(1)
-            out_strides.append(0)
-            continue
-        if dim >= x.rank:
-            raise IndexError(f"getitem: too many indices for a tensor of shape {x.shape}")
-        n = x._shape[dim]
-        if isinstance(k, numbers.Integral) and not isinstance(k, bool):
-            if not -n <= k < n:
-                raise IndexError(f"getitem: index {k} out of range for axis {dim} of size {n}")
-            offset += (k % n) * strides[dim]
-        elif isinstance(k, slice):
-            start, stop, step = k.indices(n)
-            count = len(range(start, stop, step))
-            shape.append(count)
-            out_strides.append(strides[dim] * step)
-            offset += start * strides[dim] if count else 0
-        else:
-            raise TypeError(f"getitem: unsupported index {k!r}; use ints, slices, None or ..., "
-                            "or gf.gather for index tensors")
-        dim += 1
-    for d in range(dim, x.rank):
-        shape.append(x._shape[d])
-        out_strides.append(strides[d])
-    view = StridedView(shape, out_strides, offset)
-    y = _view_copy("getitem", x, view)
+    shape = [d for r, n in zip(reps, x._shape) for d in (r, n)]
+    view = StridedView(shape, [d for s in strides for d in (0, s)])
+    y = view_copy("tile", x, view)._with_shape([r * n for r, n in zip(reps, x._shape)])
 
     def grad(dy):
-        raise NotImplementedError("getitem: gradient arrives with the slice ops of the op library")
-    return engine.record("getitem", [x], y, grad)
+        from .reduction import sum
+        return (sum(reshape(dy, shape), axis=list(range(0, len(shape), 2))),)
+    return engine.record("tile", [x], y, grad)
+
+
+def _check_nhwc(op, x, block_size):
+    if not isinstance(block_size, numbers.Integral) or isinstance(block_size, bool):
+        raise TypeError(f"{op}: block_size must be an int, got {block_size!r}")
+    if block_size < 2:
+        raise ValueError(f"{op}: block_size must be >= 2, got {block_size}")
+    if x.rank != 4:
+        raise ValueError(f"{op}: x must be rank 4 (NHWC), got shape {x.shape}")
+
+
+def space_to_depth(x, block_size):
+    """NHWC: each block_size x block_size spatial block becomes block_size**2 * C channels
+    (TensorFlow order). A reshape-transpose-reshape: one strided pass."""
+    (x,) = _core.tensors("space_to_depth", x)
+    _check_nhwc("space_to_depth", x, block_size)
+    n, h, w, c = x._shape
+    b = int(block_size)
+    if h % b or w % b:
+        raise ValueError(f"space_to_depth: height {h} and width {w} of x {x.shape} must be "
+                         f"divisible by block_size {b}")
+    y = transpose(reshape(x, [n, h // b, b, w // b, b, c]), [0, 1, 3, 2, 4, 5])
+    return reshape(y, [n, h // b, w // b, b * b * c])
+
+
+def depth_to_space(x, block_size):
+    """NHWC inverse of space_to_depth: channels C = block_size**2 * C' spread into blocks."""
+    (x,) = _core.tensors("depth_to_space", x)
+    _check_nhwc("depth_to_space", x, block_size)
+    n, h, w, c = x._shape
+    b = int(block_size)
+    if c % (b * b):
+        raise ValueError(f"depth_to_space: channels {c} of x {x.shape} must be divisible by "
+                         f"block_size**2 = {b * b}")
+    y = transpose(reshape(x, [n, h, w, b, b, c // (b * b)]), [0, 1, 3, 2, 4, 5])
+    return reshape(y, [n, h * b, w * b, c // (b * b)])

@@ -42,7 +42,9 @@ class TexturePool:
         self.budget = budget
         self._free = collections.OrderedDict()   # key -> [PooledTexture], oldest key first
         self._doomed = []                         # over budget: delete at the next GL section
-        self._lock = threading.Lock()
+        # Re-entrant: a garbage-collected tensor may release a texture while this thread is
+        # inside acquire/release (GC runs finalizers at any allocation).
+        self._lock = threading.RLock()
         self.pooled_bytes = 0
         self.used_bytes = 0
         self.textures = 0
