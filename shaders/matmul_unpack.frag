@@ -9,6 +9,12 @@ uniform int u_m_blocks;
 out vec4 o_result;
 //@SAMPLERS
 
+#if defined(EPILOGUE)
+//@EPILOGUE
+#else
+vec4 epilogue(vec4 v, int e0) { return v; }  // plain matmul; fused_matmul adds bias + activation
+#endif
+
 vec4 block_texel(int r, ivec2 at) {
 //@SELECT
 }
@@ -22,7 +28,7 @@ void main() {
     int rest = e0 / u_n;
     int i = rest % u_m;
     int batch = rest / u_m;
-    o_result = block_texel(i % ROWS, ivec2(j >> 2, batch * u_m_blocks + i / ROWS));
+    o_result = epilogue(block_texel(i % ROWS, ivec2(j >> 2, batch * u_m_blocks + i / ROWS)), e0);
 #else
     vec4 v;
     for (int c = 0; c < 4; ++c) {
@@ -33,6 +39,6 @@ void main() {
         int batch = rest / u_m;
         v[c] = block_texel(i % ROWS, ivec2(j >> 2, batch * u_m_blocks + i / ROWS))[j & 3];
     }
-    o_result = v;
+    o_result = epilogue(v, e0);
 #endif
 }

@@ -35,7 +35,7 @@ float padded(int e) {
         int jump = abs(u_step[d]);
         int signed_s = u_step[d] < 0 ? -s : s;
         int k = signed_s >= 0 ? signed_s / jump : -1;
-        inside = inside && k * jump == signed_s && k < n;
+        inside = inside && k >= 0 && k * jump == signed_s && k < n;
 #elif defined(PAD_REFLECT)
         int k = (n - 1) - abs((n - 1) - abs(s));
 #else

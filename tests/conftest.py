@@ -26,7 +26,8 @@ def missing_coverage():
 
 def _full_run(session):
     opt = session.config.option
-    if opt.keyword or opt.markexpr or getattr(opt, "deselect", None) or opt.lf:
+    if (opt.keyword or opt.markexpr or getattr(opt, "deselect", None)
+            or getattr(opt, "lf", False)):
         return False
     args = [os.path.basename(os.path.normpath(a)) for a in session.config.args]
     return args in ([], ["tests"])

@@ -4,7 +4,6 @@ registered elementwise kernel, building unary ops, and checking scalar parameter
 Kernel parameters (alpha, clip bounds) travel as float uniforms: a new value reuses the
 compiled program.
 """
-import math
 import numbers
 
 import numpy as np
@@ -51,13 +50,6 @@ def scalar_param(op, arg, value):
         raise TypeError(f"{op}: {arg} must be a real number, got {type(value).__name__} "
                         f"{value!r}")
     return float(value)
-
-
-def finite_param(op, arg, value):
-    value = scalar_param(op, arg, value)
-    if not math.isfinite(value):
-        raise ValueError(f"{op}: {arg} must be finite, got {value}")
-    return value
 
 
 def require_float_or_int(op, arg, x):

@@ -9,7 +9,8 @@ from .. import dtypes, engine, kernels
 from . import _core
 from ._pointwise import launch, scalar_param, unary_op
 from .creation import zeros_like
-from .elementwise import abs as _abs, add, div, exp, greater, less, mul, neg, sigmoid, square, sub
+from .elementwise import abs as _abs
+from .elementwise import add, div, exp, greater, less, mul, neg, sigmoid, square, sub
 from .logic import logical_and, where
 from .math import erf
 from .reduction import sum_to_shape

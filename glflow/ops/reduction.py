@@ -1,12 +1,21 @@
 """Reductions over any axes with keepdims. The reduced axes are made one contiguous block
-(transposing if needed), then a backend kernel combines the middle axis of [outer, R, inner]."""
+(transposing if needed), then a backend kernel combines the middle axis of [outer, R, inner].
 
-__all__ = ["sum", "mean"]
-TENSOR_METHODS = ["sum", "mean"]
+Empty axes behave like numpy: sum -> 0, prod -> 1, any -> False, all -> True; max/min of an
+empty axis have no value and raise. max/min propagate nan like numpy.max.
+"""
+
+__all__ = ["sum", "mean", "prod", "max", "min", "any", "all"]
+TENSOR_METHODS = ["sum", "mean", "prod", "max", "min", "any", "all"]
 from .. import dtypes, engine, kernels
 from . import _core
 
 kernels.register("reduce_sum", "reduce")
+kernels.register("reduce_prod", "reduce")
+kernels.register("reduce_max", "reduce")
+kernels.register("reduce_min", "reduce")
+kernels.register("reduce_any", "reduce", differentiable=False)
+kernels.register("reduce_all", "reduce", differentiable=False)
 
 
 def _plan(op, x, axis):
@@ -23,39 +32,52 @@ def _kept_shape(shape, axes):
     return tuple(1 if d in axes else n for d, n in enumerate(shape))
 
 
-def reduce(op, kernel, x, axis, keepdims, out_dtype, empty_value):
-    """Run a reduce kernel over `axis`; returns (result, axes in x's original order)."""
-    original_axes = _core.normalize_axes(op, axis, x.rank)
-    original_shape = x._shape
+def reduced_shape(shape, axes, keepdims):
+    return (_kept_shape(shape, axes) if keepdims else
+            tuple(n for d, n in enumerate(shape) if d not in axes))
+
+
+def reduced_view(op, x, axis):
+    """x with the reduced axes made contiguous, and (outer, length, inner) of that view."""
     x, axes = _plan(op, x, axis)
-    shape = x._shape
-    out_shape = (_kept_shape(original_shape, original_axes) if keepdims else
-                 tuple(n for d, n in enumerate(original_shape) if d not in original_axes))
     if not axes:
+        return x, _core.size_of(x._shape), 1, 1
+    lo, hi = axes[0], axes[-1]
+    shape = x._shape
+    return (x, _core.size_of(shape[:lo]), _core.size_of(shape[lo:hi + 1]),
+            _core.size_of(shape[hi + 1:]))
+
+
+def reduce(op, kernel, x, axis, keepdims, out_dtype, empty_value):
+    """Run a reduce kernel over `axis`. empty_value: the result over an empty axis (the
+    kernel's identity), or None when there is none (max/min), which raises like numpy."""
+    original_axes = _core.normalize_axes(op, axis, x.rank)
+    out_shape = reduced_shape(x._shape, original_axes, keepdims)
+    if not original_axes:
         from .shape import cast
         return cast(x, out_dtype) if x.dtype != out_dtype else x._with_shape(out_shape)
-    lo, hi = axes[0], axes[-1]
-    outer = _core.size_of(shape[:lo])
-    length = _core.size_of(shape[lo:hi + 1])
-    inner = _core.size_of(shape[hi + 1:])
-    if outer * inner == 0:
+    length = _core.size_of([x._shape[a] for a in original_axes])
+    if length == 0 and empty_value is None:
+        raise ValueError(f"{op}: cannot reduce over an empty axis (axis {axis!r} of shape "
+                         f"{list(x._shape)}): the result has no identity value")
+    if length == 0 or x.size == 0:
         from .elementwise import fill
-        return fill(out_shape, 0, out_dtype)
-    if length == 0:
-        if empty_value is None:
-            raise ValueError(f"{op}: cannot reduce over an empty axis of shape {list(original_shape)}")
-        from .elementwise import fill
-        return fill(out_shape, empty_value, out_dtype)
+        return fill(out_shape, empty_value if empty_value is not None else 0, out_dtype)
+    x, outer, length, inner = reduced_view(op, x, axis)
     b = engine.backend()
     handle = b.reduce(kernel, _core.data_on(x, b), outer, length, inner, out_dtype)
     return engine.wrap(handle, out_shape, out_dtype, b)
 
 
+def _numeric_dtype(x):
+    """Arithmetic reductions: floats stay float32, int32/bool accumulate as int32."""
+    return dtypes.FLOAT32 if x.dtype == dtypes.FLOAT32 else dtypes.INT32
+
+
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - public name follows tfjs
     """Sum over `axis` (None: all axes). int32/bool sum to int32, floats to float32."""
     (x,) = _core.tensors("sum", x)
-    out_dtype = dtypes.FLOAT32 if x.dtype == dtypes.FLOAT32 else dtypes.INT32
-    y = reduce("sum", "reduce_sum", x, axis, keepdims, out_dtype, 0)
+    y = reduce("sum", "reduce_sum", x, axis, keepdims, _numeric_dtype(x), 0)
     axes = _core.normalize_axes("sum", axis, x.rank)
     return engine.record("sum", [x], y, lambda dy: (broadcast_back(dy, x._shape, axes),))
 
@@ -70,6 +92,78 @@ def mean(x, axis=None, keepdims=False):
     if count == 0:
         raise ValueError(f"mean: cannot average over an empty axis of shape {list(x._shape)}")
     return mul(sum(cast(x, dtypes.FLOAT32), axis, keepdims), 1.0 / count)
+
+
+def prod(x, axis=None, keepdims=False):
+    """Product over `axis` (None: all axes); 1 over an empty axis. int32/bool give int32 (on
+    GL exact while |product| <= 2**24, the float32 storage limit, as for sum).
+    The gradient is dy * (product of the other elements), from exclusive cumulative products
+    on both sides, so it is exact where x has zeros (no division by x)."""
+    (x,) = _core.tensors("prod", x)
+    y = reduce("prod", "reduce_prod", x, axis, keepdims, _numeric_dtype(x), 1)
+    axes = _core.normalize_axes("prod", axis, x.rank)
+    return engine.record("prod", [x], y, lambda dy: (_prod_grad(x, axes, dy),))
+
+
+def _prod_grad(x, axes, dy):
+    if x.dtype != dtypes.FLOAT32:
+        return None
+    from .elementwise import mul
+    from .scan import cumprod
+    from .shape import reshape, transpose
+    if x.size == 0:
+        from .creation import zeros_like
+        return zeros_like(x)
+    kept = [d for d in range(x.rank) if d not in axes]
+    perm = kept + list(axes)
+    moved = transpose(x, perm)
+    rows = reshape(moved, [x._shape[d] for d in kept] + [-1])
+    others = mul(cumprod(rows, axis=-1, exclusive=True),
+                 cumprod(rows, axis=-1, exclusive=True, reverse=True))
+    others = transpose(reshape(others, moved._shape), [perm.index(d) for d in range(x.rank)])
+    return mul(broadcast_back(dy, x._shape, axes), others)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001 - public name follows tfjs
+    """Largest element over `axis` (None: all axes); nan if the slice holds a nan; an empty
+    axis raises. Gradient tie rule (as TensorFlow): dy is split evenly between the positions
+    equal to the max, so the gradient still sums to dy; where the max is nan it is nan."""
+    return _extreme("max", "reduce_max", x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001 - public name follows tfjs
+    """Smallest element over `axis`; same rules as max (nan propagates, ties split dy)."""
+    return _extreme("min", "reduce_min", x, axis, keepdims)
+
+
+def _extreme(op, kernel, x, axis, keepdims):
+    (x,) = _core.tensors(op, x)
+    y = reduce(op, kernel, x, axis, keepdims, x.dtype, None)
+    axes = _core.normalize_axes(op, axis, x.rank)
+
+    def grad(dy):
+        if x.dtype != dtypes.FLOAT32:
+            return (None,)
+        from .elementwise import div, equal, mul
+        from .shape import cast
+        hits = cast(equal(x, broadcast_back(y, x._shape, axes)), dtypes.FLOAT32)
+        count = sum(hits, axes, keepdims=True)
+        return (mul(broadcast_back(dy, x._shape, axes), div(hits, count)),)
+    return engine.record(op, [x], y, grad)
+
+
+def any(x, axis=None, keepdims=False):  # noqa: A001 - public name follows tfjs
+    """True where some element over `axis` is nonzero (nan counts); False over an empty axis."""
+    (x,) = _core.tensors("any", x)
+    y = reduce("any", "reduce_any", x, axis, keepdims, dtypes.BOOL, False)
+    return engine.record("any", [x], y, None)
+
+
+def all(x, axis=None, keepdims=False):  # noqa: A001 - public name follows tfjs
+    """True where every element over `axis` is nonzero (nan counts); True over an empty axis."""
+    (x,) = _core.tensors("all", x)
+    y = reduce("all", "reduce_all", x, axis, keepdims, dtypes.BOOL, True)
+    return engine.record("all", [x], y, None)
 
 
 def broadcast_back(dy, shape, axes):

@@ -1,6 +1,6 @@
 """Shape ops. Reshape shares storage (free); transpose, broadcast_to, tile, space_to_depth and
 depth_to_space read the input through one strided view in one `identity` pass.
-(Slicing: slicing.py; joining: joining.py; padding: padding.py; indices: gather.py.)"""
+(Slicing: slicing.py; joining: joining.py; padding: padding.py; indices: indexing.py.)"""
 
 __all__ = ["reshape", "flatten", "transpose", "broadcast_to", "expand_dims", "squeeze", "cast",
            "tile", "space_to_depth", "depth_to_space"]

@@ -144,7 +144,7 @@ def split(x, num_or_size_splits, axis=0):
 
     def grad(dys):
         from .joining import concat
-        return (concat(dys, axis),)
+        return (concat(_listed(dys), axis),)
     engine.record("split", [x], pieces, grad)
     return pieces
 
@@ -162,10 +162,15 @@ def unstack(x, axis=0):
 
     def grad(dys):
         from .joining import stack
-        return (stack(dys, axis),)
+        return (stack(_listed(dys), axis),)
     if pieces:
         engine.record("unstack", [x], pieces, grad)
     return pieces
+
+
+def _listed(dys):
+    """The tape hands a one-output op its gradient alone, a several-output op a list."""
+    return dys if isinstance(dys, list) else [dys]
 
 
 def _no_axes(op, x):

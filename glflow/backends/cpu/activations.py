@@ -6,7 +6,8 @@ behaviour (softplus, log_sigmoid, swish, gelu_tanh), so both backends agree at t
 import numpy as np
 
 from .elementwise import _f, _n
-from .math import erf as _erf, log1p as _log1p
+from .math import erf as _erf
+from .math import log1p as _log1p
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
@@ -61,7 +62,8 @@ def softsign(x):
 
 def gelu(x):
     x = _f(x)
-    return 0.5 * x * (1.0 + _erf(x * 0.7071067811865476))
+    with np.errstate(all="ignore"):  # -inf * 0 = nan, as in the shader
+        return 0.5 * x * (1.0 + _erf(x * 0.7071067811865476))
 
 
 def gelu_tanh(x):

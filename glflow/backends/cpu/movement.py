@@ -27,8 +27,8 @@ def pad(x, base, steps, mode, value, out_dims, in_dims=None):
              for n_out, n, b, s in zip(out_dims, x.shape, base, steps)]
     values = x[np.ix_(*[k for k, _ in picks])]
     inside = np.ones(out_dims, dtype=bool)
-    for mask in np.ix_(*[ok for _, ok in picks]):
-        inside = inside & mask
+    for d, (_, ok) in enumerate(picks):  # (np.ix_ would read boolean arrays as masks)
+        inside = inside & ok.reshape([-1 if i == d else 1 for i in range(len(picks))])
     return np.where(inside, values, value)
 
 

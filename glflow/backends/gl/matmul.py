@@ -37,7 +37,7 @@ def _product_source(rows):
     return f"#define ROWS {rows}\n" + _common() + body
 
 
-def _unpack_source(rows, aligned):
+def _unpack_source(rows, aligned, epilogue=None):
     samplers = "\n".join(f"uniform sampler2D u_block{r};" for r in range(rows))
     select = "\n".join(f"    if (r == {r}) return texelFetch(u_block{r}, at, 0);"
                        for r in range(rows - 1))
@@ -45,6 +45,9 @@ def _unpack_source(rows, aligned):
     body = (load("matmul_unpack.frag").replace("//@SAMPLERS", samplers)
             .replace("//@SELECT", select))
     defines = f"#define ROWS {rows}\n" + ("#define ALIGNED\n" if aligned else "")
+    if epilogue is not None:  # fused_matmul: bias + activation inside this pass
+        body = body.replace("//@EPILOGUE", epilogue.source)
+        defines += "#define EPILOGUE\n"
     return defines + _common() + body
 
 
@@ -59,7 +62,10 @@ def check_fits(max_size, batches, m, k, n, rows):
     return None
 
 
-def run(backend, a, a_view, b, b_view, batches, m, k, n):
+def run(backend, a, a_view, b, b_view, batches, m, k, n, epilogue=None):
+    """epilogue (fused_matmul, glflow/backends/gl/kernels/fused.py): GLSL `source` defining
+    `vec4 epilogue(vec4 v, int e0)`, applied in the unpack pass, with its own `samplers`,
+    `textures` and `uniforms`; the op handles k == 0 itself when it passes one."""
     rows = backend.block_rows
     m_blocks = -(-m // rows)
     k_pad = -(-k // 4) * 4
@@ -80,13 +86,18 @@ def run(backend, a, a_view, b, b_view, batches, m, k, n):
     prog.set("u_k4", k_pad // 4)
     prog.set("u_m_blocks", m_blocks)
     backend._draw(prog, fbo, n4, batches * m_blocks, [pa.tex, pb.tex])
-    unpack = backend.programs.get(_unpack_source(rows, n % 4 == 0),
-                                  [f"u_block{r}" for r in range(rows)])
+    extra_samplers = epilogue.samplers if epilogue is not None else []
+    extra_textures = epilogue.textures if epilogue is not None else []
+    unpack = backend.programs.get(_unpack_source(rows, n % 4 == 0, epilogue),
+                                  [f"u_block{r}" for r in range(rows)] + extra_samplers)
     for name, value in (("u_out_shift", out.layout.shift), ("u_out_size", out.layout.size),
                         ("u_m", m), ("u_n", n), ("u_m_blocks", m_blocks)):
         unpack.set(name, value)
+    if epilogue is not None:
+        for name, value in epilogue.uniforms.items():
+            unpack.set(name, value)
     backend._draw(unpack, out.texture, out.layout.width, out.layout.rows,
-                  [blk.tex for blk in blocks])
+                  [blk.tex for blk in blocks] + extra_textures)
     fbo.release()
     for t in (pa, pb, *blocks):
         backend.pool.release(t)

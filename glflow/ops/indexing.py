@@ -1,0 +1,193 @@
+"""Index ops: gather, gather_nd, scatter_nd, one_hot.
+
+Out-of-range indices raise IndexError on both backends: the indices are checked on the host
+before any GL work (reading an index tensor back costs one sync; indices built from Python
+lists or numpy arrays are checked before upload). gather's gradient is `scatter_add`, the same
+kernel as scatter_nd, and scatter_nd's gradient is a gather: each is the other's dual. Both run
+on host-prepared index tables, so they need no atomics and give the same sums every run.
+"""
+
+__all__ = ["gather", "gather_nd", "scatter_nd", "one_hot"]
+TENSOR_METHODS = ["gather"]
+import numbers
+
+import numpy as np
+
+from .. import dtypes, engine, kernels
+from ..tensor import Tensor
+from . import _core
+
+kernels.register("gather", "special")
+kernels.register("scatter_add", "special")
+kernels.register("one_hot", "special", differentiable=False)
+
+
+def _host_indices(op, indices):
+    """(device tensor or None, host int64 array) after a dtype check."""
+    if isinstance(indices, Tensor):
+        indices._live_storage(op)
+        if indices.dtype != dtypes.INT32:
+            raise TypeError(f"{op}: indices must be int32, got a {indices.dtype} tensor")
+        return indices, indices.numpy().astype(np.int64)
+    array = np.asarray(indices)
+    if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"
+                                              and not isinstance(indices, np.ndarray)):
+        raise TypeError(f"{op}: indices must be integers (int32), got values of dtype {array.dtype}")
+    return None, array.astype(np.int64)
+
+
+def _device(op, tensor, host):
+    return tensor if tensor is not None else _core.from_numpy(host.astype(np.int32), op)
+
+
+def _check_range(op, host, n, what):
+    bad = (host < 0) | (host >= n)
+    if bad.any():
+        raise IndexError(f"{op}: index {int(host[bad][0])} is out of range [0, {n}) for {what}")
+
+
+class _Dims:
+    """gather as [batch, pre, axis, inner] -> [batch, pre, count, inner] flat views."""
+
+    def __init__(self, batch, pre, axis, count, inner):
+        self.batch, self.pre, self.axis, self.count, self.inner = batch, pre, axis, count, inner
+
+    def attrs(self):
+        return {"batch": self.batch, "pre": self.pre, "axis_len": self.axis,
+                "count": self.count, "inner": self.inner}
+
+
+def _gather(op, x, index, host, dims, out_shape):
+    """Recorded gather kernel; its gradient scatter-adds dy back into x's shape."""
+    y = _core.launch(op, "gather", [x, index], out_shape, x.dtype, **dims.attrs())
+    return engine.record(op, [x], y, lambda dy: (_scatter(op, dy, host, dims, x._shape),))
+
+
+def _scatter(op, updates, host, dims, out_shape):
+    """Recorded scatter_add: out (of out_shape, [batch, pre, axis, inner] flat) sums the
+    updates ([batch, pre, count, inner] flat) at their indices; its gradient is a gather."""
+    if updates.size == 0 or _core.size_of(out_shape) == 0:
+        from .elementwise import fill
+        y = fill(out_shape, 0, updates.dtype)
+        return engine.record(op, [updates], y, lambda dy: (None,))
+    keys = (np.arange(dims.batch)[:, None] * dims.axis + host.reshape(dims.batch, dims.count))
+    keys = keys.reshape(-1)
+    order = np.argsort(keys, kind="stable")
+    offsets = np.searchsorted(keys[order], np.arange(dims.batch * dims.axis + 1))
+    tables = [_core.from_numpy(t.astype(np.int32), op) for t in (order, offsets)]
+    y = _core.launch(op, "scatter_add", [updates] + tables, out_shape, updates.dtype,
+                     **dims.attrs())
+
+    def grad(dy):
+        index = _core.from_numpy(host.astype(np.int32), op)
+        return (_gather(op, dy, index, host, dims, updates._shape),)
+    return engine.record(op, [updates], y, grad)
+
+
+def gather(x, indices, axis=0, batch_dims=0):
+    """Slices of x along `axis` at int32 `indices`: the result has shape
+    x.shape[:axis] + indices.shape[batch_dims:] + x.shape[axis + 1:]. With batch_dims = b the
+    first b axes of x and indices are batch axes, matched one to one.
+    Indices outside [0, x.shape[axis]) (negative ones too) raise IndexError on both backends."""
+    op = "gather"
+    (x,) = _core.tensors(op, x)
+    index, host = _host_indices(op, indices)
+    if x.rank == 0:
+        raise ValueError("gather: x must have rank >= 1, got a scalar")
+    for name, v in (("axis", axis), ("batch_dims", batch_dims)):
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise TypeError(f"gather: {name} must be an int, got {v!r}")
+    (axis,) = _core.normalize_axes(op, axis, x.rank)
+    bd = batch_dims + host.ndim if batch_dims < 0 else batch_dims
+    if not 0 <= bd <= min(host.ndim, axis):
+        raise ValueError(f"gather: batch_dims {batch_dims} must be in [0, min(rank of indices "
+                         f"{host.ndim}, axis {axis})]; x is {x.shape}")
+    if x._shape[:bd] != host.shape[:bd]:
+        raise ValueError(f"gather: the first {bd} (batch) dims of x {x.shape} and indices "
+                         f"{list(host.shape)} differ")
+    _check_range(op, host, x._shape[axis], f"axis {axis} of x with shape {x.shape}")
+    dims = _Dims(_core.size_of(x._shape[:bd]), _core.size_of(x._shape[bd:axis]),
+                 x._shape[axis], _core.size_of(host.shape[bd:]),
+                 _core.size_of(x._shape[axis + 1:]))
+    out_shape = x._shape[:axis] + tuple(host.shape[bd:]) + x._shape[axis + 1:]
+    return _gather(op, x, _device(op, index, host), host, dims, out_shape)
+
+
+def _rows(op, host, shape):
+    """Row numbers of index tuples host[..., K] in a [prod(shape[:K]), ...] view."""
+    if host.ndim == 0:
+        raise ValueError(f"{op}: indices must have rank >= 1 (the last axis holds the "
+                         f"coordinates), got a scalar")
+    k = host.shape[-1]
+    if k > len(shape):
+        raise ValueError(f"{op}: indices hold {k} coordinates but the tensor has shape "
+                         f"{list(shape)} (rank {len(shape)})")
+    rows = np.zeros(host.shape[:-1], np.int64)
+    for d in range(k):
+        _check_range(op, host[..., d], shape[d], f"coordinate {d} (axis of size {shape[d]})")
+        rows = rows * shape[d] + host[..., d]
+    return rows, k
+
+
+def gather_nd(x, indices):
+    """x at the index tuples in the last axis of int32 `indices`: result shape
+    indices.shape[:-1] + x.shape[K:] with K = indices.shape[-1]. Out-of-range: IndexError."""
+    op = "gather_nd"
+    (x,) = _core.tensors(op, x)
+    _, host = _host_indices(op, indices)
+    rows, k = _rows(op, host, x._shape)
+    from .shape import reshape
+    n_rows = _core.size_of(x._shape[:k])
+    table = reshape(x, (n_rows,) + x._shape[k:])
+    dims = _Dims(1, 1, n_rows, rows.size, _core.size_of(x._shape[k:]))
+    out_shape = tuple(host.shape[:-1]) + x._shape[k:]
+    return _gather(op, table, _device(op, None, rows), rows, dims, out_shape)
+
+
+def scatter_nd(indices, updates, shape):
+    """A zero tensor of `shape` with updates added at the index tuples in the last axis of
+    int32 `indices` (duplicates add): updates has shape indices.shape[:-1] + shape[K:].
+    Out-of-range indices raise IndexError."""
+    op = "scatter_nd"
+    shape = _core.check_shape(shape, op)
+    _, host = _host_indices(op, indices)
+    (updates,) = _core.tensors(op, updates)
+    if updates.dtype == dtypes.BOOL:
+        raise TypeError("scatter_nd: updates must be float32 or int32 (duplicates add), got bool")
+    rows, k = _rows(op, host, shape)
+    want = tuple(host.shape[:-1]) + shape[k:]
+    if updates._shape != want:
+        raise ValueError(f"scatter_nd: updates have shape {updates.shape}, expected "
+                         f"{list(want)} (indices {list(host.shape)}, shape {list(shape)})")
+    from .shape import reshape
+    inner = _core.size_of(shape[k:])
+    dims = _Dims(1, 1, _core.size_of(shape[:k]), rows.size, inner)
+    flat = reshape(updates, (rows.size, inner))
+    return reshape(_scatter(op, flat, rows, dims, (dims.axis, inner)), shape)
+
+
+def one_hot(indices, depth, on_value=1, off_value=0, dtype=None):
+    """indices.shape + [depth]: on_value where the position equals the index, else off_value.
+    An index outside [0, depth) (negative too) gives a row of off_value, as in TensorFlow.
+    dtype: int32 when both values are ints (tfjs's default), else float32."""
+    op = "one_hot"
+    if isinstance(indices, Tensor):
+        index = _core.convert(indices, op)
+        if index.dtype != dtypes.INT32:
+            raise TypeError(f"one_hot: indices must be int32, got a {index.dtype} tensor")
+    else:
+        _, host = _host_indices(op, indices)
+        index = _core.from_numpy(host.astype(np.int32), op)
+    if not isinstance(depth, numbers.Integral) or isinstance(depth, bool) or depth < 0:
+        raise ValueError(f"one_hot: depth must be an int >= 0, got {depth!r}")
+    for name, v in (("on_value", on_value), ("off_value", off_value)):
+        if not isinstance(v, numbers.Number) or isinstance(v, bool):
+            raise TypeError(f"one_hot: {name} must be a number, got {v!r}")
+    if dtype is None:
+        ints = all(isinstance(v, numbers.Integral) for v in (on_value, off_value))
+        dtype = dtypes.INT32 if ints else dtypes.FLOAT32
+    dtype = dtypes.normalize(dtype, op)
+    out_shape = index._shape + (int(depth),)
+    y = _core.launch(op, "one_hot", [index], out_shape, dtype, depth=int(depth),
+                     on_value=float(on_value), off_value=float(off_value))
+    return engine.record(op, [index], y, None)

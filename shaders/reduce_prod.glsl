@@ -1,0 +1,3 @@
+// reduce_prod: product over the reduced axis
+float reduce_init() { return 1.0; }
+vec4 reduce_combine(vec4 acc, vec4 x) { return acc * x; }

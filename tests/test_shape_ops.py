@@ -1,0 +1,225 @@
+"""Shape and joining ops: reshape, transpose, broadcast_to, expand_dims, squeeze, cast, tile,
+space_to_depth, depth_to_space, pad, concat, stack. gl vs cpu (bit-exact: they copy values),
+gradients vs finite differences, results against independent numpy oracles."""
+import numpy as np
+import pytest
+
+import glflow as gf
+from helpers import booleans, check_op, fixed, integers, normal
+
+EXACT = {"rtol": 0, "atol": 0}  # data movement copies values: gl and cpu must agree exactly
+
+
+def data(*shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+def check_vs_numpy(fn, arrays, expected, **kw):
+    """check_op (gl vs cpu, gradients) plus the cpu result against an independent numpy oracle."""
+    out = check_op(fn, [fixed(a) for a in arrays], **{**EXACT, **kw})[0]
+    np.testing.assert_array_equal(out, expected)
+
+
+# --------------------------------------------------------------------------- reshaping
+
+@pytest.mark.parametrize("shape,new", [((3, 5), (5, 3)), ((2, 3, 7), (-1, 7)), ((13,), (1, 13, 1)),
+                                       ((0, 4), (4, 0)), ((), (1, 1))])
+def test_reshape(shape, new):
+    x = data(*shape)
+    check_vs_numpy(lambda t: gf.reshape(t, new), [x], x.reshape(new))
+
+
+@pytest.mark.parametrize("shape,perm", [((3, 5), None), ((2, 3, 5), (1, 2, 0)),
+                                        ((2, 1, 3, 5), (3, 0, 2, 1)), ((7,), (0,)), ((0, 3), (1, 0))])
+def test_transpose(shape, perm):
+    x = data(*shape)
+    check_vs_numpy(lambda t: gf.transpose(t, perm), [x], np.transpose(x, perm))
+
+
+@pytest.mark.parametrize("shape,target", [((1, 5), (3, 5)), ((3, 1), (2, 3, 7)), ((), (2, 3)),
+                                          ((5,), (4, 5))])
+def test_broadcast_to(shape, target):
+    x = data(*shape)
+    check_vs_numpy(lambda t: gf.broadcast_to(t, target), [x], np.broadcast_to(x, target))
+
+
+def test_expand_dims_and_squeeze():
+    x = data(3, 1, 5)
+    check_vs_numpy(lambda t: gf.expand_dims(t, -1), [x], x[..., None])
+    check_vs_numpy(lambda t: gf.squeeze(t), [x], x.squeeze())
+    check_vs_numpy(lambda t: gf.squeeze(t, 1), [x], x.squeeze(1))
+
+
+def test_cast():
+    x = np.array([-2.7, -0.5, 0.0, 0.5, 3.9, 1e6], np.float32)
+    out = check_op(lambda t: gf.cast(t, "int32"), [fixed(x)], grad=False, **EXACT)[0]
+    np.testing.assert_array_equal(out, x.astype(np.int32))
+    out = check_op(lambda t: gf.cast(t, "bool"), [fixed(x)], grad=False, **EXACT)[0]
+    np.testing.assert_array_equal(out, x != 0)
+    check_op(lambda t: gf.cast(t, "float32"), [integers((3, 5))], **EXACT)
+    check_op(lambda t: gf.cast(t, "int32"), [booleans((7,))], **EXACT)
+
+
+# --------------------------------------------------------------------------- tile, blocks
+
+@pytest.mark.parametrize("shape,reps", [((3,), (4,)), ((2, 3), (2, 3)), ((1, 5, 3), (3, 1, 2)),
+                                        ((2, 3), (0, 2)), ((7, 1), (1, 1)), ((), ())])
+def test_tile(shape, reps):
+    x = data(*shape)
+    check_vs_numpy(lambda t: gf.tile(t, reps), [x], np.tile(x, reps))
+
+
+def test_tile_int():
+    check_op(lambda t: gf.tile(t, [2, 3]), [integers((3, 5))], **EXACT)
+
+
+def _space_to_depth_oracle(x, b):
+    n, h, w, c = x.shape
+    out = np.zeros((n, h // b, w // b, b * b * c), x.dtype)
+    for i in range(h // b):
+        for j in range(w // b):
+            for bh in range(b):
+                for bw in range(b):
+                    depth = (bh * b + bw) * c
+                    out[:, i, j, depth:depth + c] = x[:, i * b + bh, j * b + bw, :]
+    return out
+
+
+@pytest.mark.parametrize("shape,block", [((1, 4, 6, 3), 2), ((2, 6, 3, 5), 3), ((1, 2, 2, 1), 2)])
+def test_space_to_depth_and_back(shape, block):
+    x = data(*shape)
+    want = _space_to_depth_oracle(x, block)
+    check_vs_numpy(lambda t: gf.space_to_depth(t, block), [x], want)
+    check_vs_numpy(lambda t: gf.depth_to_space(t, block), [want], x)
+
+
+# --------------------------------------------------------------------------- pad
+
+@pytest.mark.parametrize("shape,paddings", [
+    ((5,), [[2, 3]]), ((3, 4), [[1, 0], [2, 2]]), ((2, 3, 5), [[0, 1], [2, 1], [1, 3]]),
+    ((1, 1), [[0, 3], [4, 0]]), ((2, 3, 1, 2), [[1, 1], [0, 0], [2, 1], [1, 0]]),
+])
+@pytest.mark.parametrize("mode", ["constant", "reflect", "symmetric"])
+def test_pad(shape, paddings, mode):
+    limit = 1 if mode == "reflect" else 0
+    paddings = [[min(b, n - limit), min(a, n - limit)] if mode != "constant" else [b, a]
+                for (b, a), n in zip(paddings, shape)]
+    x = data(*shape)
+    want = (np.pad(x, paddings, constant_values=0) if mode == "constant" else
+            np.pad(x, paddings, mode=mode))
+    check_vs_numpy(lambda t: gf.pad(t, paddings, mode), [x], want)
+
+
+def test_pad_constant_value_and_dtypes():
+    x = data(3, 5)
+    check_vs_numpy(lambda t: gf.pad(t, [[1, 2], [0, 3]], constant_values=-1.5), [x],
+                   np.pad(x, [[1, 2], [0, 3]], constant_values=-1.5))
+    i = np.arange(12, dtype=np.int32).reshape(3, 4)
+    out = check_op(lambda t: gf.pad(t, [[1, 1], [2, 0]], "symmetric"), [fixed(i)], **EXACT)[0]
+    np.testing.assert_array_equal(out, np.pad(i, [[1, 1], [2, 0]], mode="symmetric"))
+    out = check_op(lambda t: gf.pad(t, [[0, 1], [1, 1]], constant_values=7), [fixed(i)], **EXACT)[0]
+    np.testing.assert_array_equal(out, np.pad(i, [[0, 1], [1, 1]], constant_values=7))
+
+
+def test_pad_empty_and_large_margins():
+    check_vs_numpy(lambda t: gf.pad(t, [[1, 2], [0, 0]], constant_values=3.0),
+                   [np.zeros((0, 3), np.float32)], np.full((3, 3), 3.0, np.float32))
+    x = data(3)
+    check_vs_numpy(lambda t: gf.pad(t, [[3, 3]], "symmetric"), [x],
+                   np.pad(x, [[3, 3]], mode="symmetric"))
+
+
+def test_pad_errors():
+    x = gf.zeros([3, 4])
+    with pytest.raises(ValueError, match="pad: mode must be one of constant, reflect, symmetric"):
+        gf.pad(x, [[1, 1], [1, 1]], "wrap")
+    with pytest.raises(ValueError, match=r"pad: paddings .* one \[before, after\] pair per axis"):
+        gf.pad(x, [[1, 1]])
+    with pytest.raises(ValueError, match="pad: paddings .* must not be negative"):
+        gf.pad(x, [[1, -1], [0, 0]])
+    with pytest.raises(ValueError, match="pad: reflect padding .* of axis 0 must be at most 2"):
+        gf.pad(x, [[3, 0], [0, 0]], "reflect")
+    with pytest.raises(ValueError, match="pad: symmetric padding .* of axis 1 must be at most 4"):
+        gf.pad(x, [[0, 0], [0, 5]], "symmetric")
+    with pytest.raises(TypeError, match="pad: paddings must hold ints"):
+        gf.pad(x, [[0.5, 0], [0, 0]])
+    with pytest.raises(ValueError, match="pad: constant_values 0.5 is not a whole number"):
+        gf.pad(gf.zeros([2], "int32"), [[1, 1]], constant_values=0.5)
+
+
+# --------------------------------------------------------------------------- concat, stack
+
+@pytest.mark.parametrize("shapes,axis", [
+    ([(3,), (5,), (1,)], 0), ([(2, 3), (2, 5)], 1), ([(2, 4), (3, 4), (1, 4)], 0),
+    ([(2, 3, 8), (2, 1, 8), (2, 5, 8)], 1), ([(3, 4), (3, 8)], -1), ([(2, 0), (2, 3)], 1),
+    ([(5, 3)], 0),
+])
+def test_concat(shapes, axis):
+    arrays = [data(*s, seed=k) for k, s in enumerate(shapes)]
+    fn = lambda *ts: gf.concat(list(ts), axis)  # noqa: E731
+    check_vs_numpy(fn, arrays, np.concatenate(arrays, axis=axis))
+
+
+def test_concat_many_inputs_in_groups():
+    # more inputs than one pass may read (16 texture units): joined in groups, same result
+    arrays = [data(2, k % 3 + 1, seed=k) for k in range(37)]
+    fn = lambda *ts: gf.concat(list(ts), 1)  # noqa: E731
+    check_vs_numpy(fn, arrays, np.concatenate(arrays, axis=1))
+
+
+def test_concat_ints_and_bools():
+    check_op(lambda a, b: gf.concat([a, b], 0), [integers((2, 3)), integers((4, 3))], **EXACT)
+    check_op(lambda a, b: gf.concat([a, b], 1), [booleans((2, 3)), booleans((2, 1))], **EXACT)
+
+
+@pytest.mark.parametrize("shape,count,axis", [((3,), 2, 0), ((2, 5), 3, 1), ((2, 3), 4, -1),
+                                              ((), 5, 0)])
+def test_stack(shape, count, axis):
+    arrays = [data(*shape, seed=k) for k in range(count)]
+    fn = lambda *ts: gf.stack(list(ts), axis)  # noqa: E731
+    check_vs_numpy(fn, arrays, np.stack(arrays, axis=axis))
+
+
+def test_concat_and_stack_errors():
+    a, b = gf.zeros([2, 3]), gf.zeros([3, 3])
+    with pytest.raises(ValueError, match=r"concat: shapes differ outside axis 1: tensor 0 is "
+                                         r"\[2, 3\], tensor 1 is \[3, 3\]"):
+        gf.concat([a, b], 1)
+    with pytest.raises(TypeError, match="concat: tensors have mixed dtypes"):
+        gf.concat([a, gf.zeros([2, 3], "int32")], 0)
+    with pytest.raises(ValueError, match="concat: needs at least one tensor"):
+        gf.concat([], 0)
+    with pytest.raises(TypeError, match="concat: tensors must be a list"):
+        gf.concat(a, 0)
+    with pytest.raises(ValueError, match="concat: cannot concatenate scalars"):
+        gf.concat([gf.scalar(1.0), gf.scalar(2.0)])
+    with pytest.raises(ValueError, match="concat: axis 2 is out of range"):
+        gf.concat([a, a], 2)
+    with pytest.raises(ValueError, match=r"stack: tensors must have the same shape"):
+        gf.stack([a, b])
+
+
+def test_shape_op_errors():
+    x = gf.zeros([2, 3])
+    with pytest.raises(ValueError, match="transpose: perm .* is not a permutation"):
+        gf.transpose(x, [0, 0])
+    with pytest.raises(ValueError, match=r"tile: reps \[2\] must have one entry per axis"):
+        gf.tile(x, [2])
+    with pytest.raises(ValueError, match="tile: reps .* must not be negative"):
+        gf.tile(x, [1, -1])
+    with pytest.raises(ValueError, match="space_to_depth: x must be rank 4"):
+        gf.space_to_depth(x, 2)
+    with pytest.raises(ValueError, match="space_to_depth: height 3 and width 4 .* divisible"):
+        gf.space_to_depth(gf.zeros([1, 3, 4, 1]), 2)
+    with pytest.raises(ValueError, match="depth_to_space: channels 6 .* divisible by block_size"):
+        gf.depth_to_space(gf.zeros([1, 2, 2, 6]), 2)
+    with pytest.raises(ValueError, match="reshape: cannot reshape"):
+        gf.reshape(x, [4, 2])
+
+
+def test_chained_movement_gradient():
+    # pad -> tile -> transpose -> concat with x itself: gradients flow through every dual
+    def fn(t):
+        moved = gf.transpose(gf.tile(gf.pad(t, [[1, 0], [0, 2]], "reflect"), [1, 2]))
+        return gf.concat([moved, t], 0)
+    check_op(fn, [normal((3, 4))], **EXACT)
