@@ -1,8 +1,13 @@
 """Shape and joining ops: reshape, transpose, broadcast_to, expand_dims, squeeze, cast, tile,
 space_to_depth, depth_to_space, pad, concat, stack. gl vs cpu (bit-exact: they copy values),
 gradients vs finite differences, results against independent numpy oracles."""
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import glflow as gf
 from helpers import booleans, check_op, fixed, integers, normal
@@ -30,7 +35,8 @@ def test_reshape(shape, new):
 
 
 @pytest.mark.parametrize("shape,perm", [((3, 5), None), ((2, 3, 5), (1, 2, 0)),
-                                        ((2, 1, 3, 5), (3, 0, 2, 1)), ((7,), (0,)), ((0, 3), (1, 0))])
+                                        ((2, 1, 3, 5), (3, 0, 2, 1)), ((7,), (0,)),
+                                        ((0, 3), (1, 0))])
 def test_transpose(shape, perm):
     x = data(*shape)
     check_vs_numpy(lambda t: gf.transpose(t, perm), [x], np.transpose(x, perm))
@@ -108,6 +114,23 @@ def test_pad(shape, paddings, mode):
     want = (np.pad(x, paddings, constant_values=0) if mode == "constant" else
             np.pad(x, paddings, mode=mode))
     check_vs_numpy(lambda t: gf.pad(t, paddings, mode), [x], want)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=3),
+       st.sampled_from(["constant", "reflect", "symmetric"]), st.data())
+def test_pad_matches_numpy_property(shape, mode, draw):
+    limit = {"constant": 6, "reflect": None, "symmetric": None}[mode]
+    pairs = [[draw.draw(st.integers(0, limit if limit else n - (mode == "reflect")))
+              for _ in range(2)] for n in shape]
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    want = np.pad(x, pairs, mode=mode)
+    for backend in ("cpu", "gl"):
+        gf.set_backend(backend)
+        try:
+            np.testing.assert_array_equal(gf.pad(gf.tensor(x), pairs, mode).numpy(), want)
+        finally:
+            gf.set_backend("gl")
 
 
 def test_pad_constant_value_and_dtypes():
@@ -223,3 +246,22 @@ def test_chained_movement_gradient():
         moved = gf.transpose(gf.tile(gf.pad(t, [[1, 0], [0, 2]], "reflect"), [1, 2]))
         return gf.concat([moved, t], 0)
     check_op(fn, [normal((3, 4))], **EXACT)
+
+
+def test_movement_shaders_compile_as_glsl_es_300_and_330_core():
+    """Every variant of the data-movement shaders, as the runtime assembles it, is valid GLSL
+    ES 3.00 (WebGL2) and GLSL 3.30 core (DESIGN.md)."""
+    from glflow.backends.gl.kernels.movement import concat_source, source
+    from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
+    validator = shutil.which("glslangValidator")
+    assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
+    sources = [source("pad.frag", [f"RANK {r}", f"PAD_{m}"]) for r in (1, 4)
+               for m in ("CONSTANT", "REFLECT", "SYMMETRIC")]
+    sources += [concat_source(n, aligned) for n in (1, 3, 16) for aligned in (False, True)]
+    sources += [source(f, d) for f in ("gather.frag", "scatter_add.frag") for d in ([], ["INNER4"])]
+    sources += [source("one_hot.frag"), source("band_part.frag")]
+    for text in sources:
+        for version in (VERSION_ES, VERSION_CORE):
+            result = subprocess.run([validator, "--stdin", "-S", "frag"], check=False,
+                                    input=version + text, capture_output=True, text=True)
+            assert result.returncode == 0, f"{version.strip()}:\n{result.stdout}\n{text}"

@@ -2,6 +2,8 @@
 values), gradients vs finite differences, and every result against numpy indexing."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import glflow as gf
 from helpers import check_op, fixed, integers
@@ -23,8 +25,9 @@ def check_vs_numpy(fn, array, expected, **kw):
 
 
 @pytest.mark.parametrize("shape,begin,size", [
-    ((7,), [2], [3]), ((7,), 3, None), ((5, 13), [1, 4], [3, -1]), ((3, 5, 7), [1, 0, 2], [2, 5, 3]),
-    ((2, 3, 5, 7), [0, 1], [-1, 2]), ((4, 6), [2, 0], [0, 6]), ((1,), [0], [1]), ((3, 5), [3, 5], [0, 0]),
+    ((7,), [2], [3]), ((7,), 3, None), ((5, 13), [1, 4], [3, -1]),
+    ((3, 5, 7), [1, 0, 2], [2, 5, 3]), ((2, 3, 5, 7), [0, 1], [-1, 2]), ((4, 6), [2, 0], [0, 6]),
+    ((1,), [0], [1]), ((3, 5), [3, 5], [0, 0]),
 ])
 def test_slice(shape, begin, size):
     x = data(*shape)
@@ -123,6 +126,34 @@ def test_slicing_composes_with_other_ops():
     x = data(6, 7)
     check_op(lambda t: gf.mul(gf.slice(t, [1, 1], [3, 4]), gf.reverse(t, 1)[2:5, :4]),
              [fixed(x)], rtol=1e-6)
+
+
+@st.composite
+def _shape_and_key(draw):
+    shape = draw(st.lists(st.integers(0, 6), min_size=1, max_size=3))
+    bound = st.one_of(st.none(), st.integers(-8, 8))
+    key = []
+    for n in shape:
+        if draw(st.booleans()):
+            key.append(None)  # a new axis, consuming no axis of x
+        key.append(draw(st.one_of(
+            st.builds(slice, bound, bound, st.one_of(st.none(), st.integers(-3, 3).filter(bool))),
+            st.integers(-n, n - 1) if n else st.just(slice(None)))))
+    return shape, tuple(key)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_shape_and_key())
+def test_getitem_matches_numpy_property(shape_and_key):
+    # random shapes (empty axes too) and slices with any start/stop/step, ints and new axes
+    shape, key = shape_and_key
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    for backend in ("cpu", "gl"):
+        gf.set_backend(backend)
+        try:
+            np.testing.assert_array_equal(gf.tensor(x)[key].numpy(), x[key])
+        finally:
+            gf.set_backend("gl")
 
 
 # --------------------------------------------------------------------------- bad input

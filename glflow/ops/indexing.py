@@ -32,7 +32,8 @@ def _host_indices(op, indices):
     array = np.asarray(indices)
     if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f"
                                               and not isinstance(indices, np.ndarray)):
-        raise TypeError(f"{op}: indices must be integers (int32), got values of dtype {array.dtype}")
+        raise TypeError(f"{op}: indices must be integers (int32), got values of dtype "
+                        f"{array.dtype}")
     return None, array.astype(np.int64)
 
 

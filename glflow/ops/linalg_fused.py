@@ -57,7 +57,8 @@ def fused_matmul(a, b, transpose_a=False, transpose_b=False, bias=None, activati
     out_shape = tuple(batch) + (m, n)
     strides = None
     if bias is not None:
-        if _core.broadcast_shapes(op, bias._shape, out_shape, names=("bias", "result")) != out_shape:
+        joint = _core.broadcast_shapes(op, bias._shape, out_shape, names=("bias", "result"))
+        if joint != out_shape:
             raise ValueError(f"fused_matmul: bias of shape {bias.shape} does not broadcast to "
                              f"the result shape {list(out_shape)}")
         strides = _bias_strides(bias._shape, out_shape)
@@ -80,7 +81,8 @@ def fused_matmul(a, b, transpose_a=False, transpose_b=False, bias=None, activati
     y = _core.launch(op, "fused_matmul", inputs, out_shape, dtypes.FLOAT32,
                      a_view=_view(a, m, k, transpose_a, batches),
                      b_view=_view(b, k, n, transpose_b, batches), batches=batches, m=m, k=k,
-                     n=n, activation=activation, alpha=float(alpha),
+                     n=n, activation=activation,
+                     alpha=1.0 if activation == "elu" else float(alpha),
                      bias_strides=strides or (0, 0, 0))
 
     def grad(dy):

@@ -69,6 +69,16 @@ def reduce(op, kernel, x, axis, keepdims, out_dtype, empty_value):
     return engine.wrap(handle, out_shape, out_dtype, b)
 
 
+def launch_reduction(op, kernel, x, axis, keepdims, out_dtype):
+    """Run a reduction with a shader of its own (argmax, logsumexp, ...) as a special kernel
+    with attrs outer, length, inner; the caller has handled empty axes and no axes."""
+    axes = _core.normalize_axes(op, axis, x.rank)
+    out_shape = reduced_shape(x._shape, axes, keepdims)
+    view, outer, length, inner = reduced_view(op, x, axis)
+    return _core.launch(op, kernel, [view], out_shape, out_dtype, outer=outer, length=length,
+                        inner=inner)
+
+
 def _numeric_dtype(x):
     """Arithmetic reductions: floats stay float32, int32/bool accumulate as int32."""
     return dtypes.FLOAT32 if x.dtype == dtypes.FLOAT32 else dtypes.INT32

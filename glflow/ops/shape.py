@@ -99,7 +99,8 @@ def squeeze(x, axis=None):
         axes = _core.normalize_axes("squeeze", axis, x.rank)
         for a in axes:
             if x._shape[a] != 1:
-                raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x._shape[a]}, not 1")
+                raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size "
+                                 f"{x._shape[a]}, not 1")
     return reshape(x, [n for d, n in enumerate(x._shape) if d not in axes])
 
 
@@ -128,7 +129,8 @@ def int_list(op, name, values, length=None):
     try:
         values = list(values)
     except TypeError:
-        raise TypeError(f"{op}: {name} must be an int or a sequence of ints, got {values!r}") from None
+        raise TypeError(f"{op}: {name} must be an int or a sequence of ints, "
+                        f"got {values!r}") from None
     for v in values:
         if not isinstance(v, numbers.Integral) or isinstance(v, bool):
             raise TypeError(f"{op}: {name} must hold ints, got {v!r} in {values!r}")

@@ -14,11 +14,9 @@ class Epilogue:
         self.textures, self.uniforms = textures, uniforms
 
 
-def _epilogue(activation, alpha, bias, strides, n):
-    defines = []
-    if bias is not None:
-        columns4 = tuple(strides) == (0, 0, 1) and n % 4 == 0
-        defines.append("BIAS_COLUMNS4" if columns4 else "BIAS")
+def epilogue_source(activation, bias_variant=None):
+    """GLSL of the epilogue: bias_variant None, "BIAS" or "BIAS_COLUMNS4"."""
+    defines = [bias_variant] if bias_variant else []
     if activation == "linear":
         defines.append("ACTIVATE(x) (x)")
         functions = ""
@@ -27,7 +25,15 @@ def _epilogue(activation, alpha, bias, strides, n):
         defines.append(f"ACTIVATE(x) k_{activation}({args})")
         functions = kernel_functions([activation])
     head = "".join(f"#define {d}\n" for d in defines)
-    source = head + load("templates/matmul_epilogue.glsl").replace("//@FUNCTIONS", functions)
+    return head + load("templates/matmul_epilogue.glsl").replace("//@FUNCTIONS", functions)
+
+
+def _epilogue(activation, alpha, bias, strides, n):
+    variant = None
+    if bias is not None:
+        columns4 = tuple(strides) == (0, 0, 1) and n % 4 == 0
+        variant = "BIAS_COLUMNS4" if columns4 else "BIAS"
+    source = epilogue_source(activation, variant)
     uniforms = {"u_alpha": float(alpha)}
     if bias is None:
         return Epilogue(source, [], [], uniforms)

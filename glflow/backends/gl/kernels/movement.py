@@ -8,11 +8,15 @@ mask by position (band_part).
 from ..programs import load
 
 
-def program(backend, shader, defines, samplers):
-    """Program for shaders/<shader> under code-path `defines` (never sizes: those are uniforms)."""
+def source(shader, defines=()):
+    """Fragment source (no #version) of shaders/<shader> under code-path `defines` (never
+    sizes: those are uniforms)."""
     head = "".join(f"#define {d}\n" for d in defines)
-    return backend.programs.get(head + load("templates/common.glsl") + "\n" + load(shader),
-                                samplers)
+    return head + load("templates/common.glsl") + "\n" + load(shader)
+
+
+def program(backend, shader, defines, samplers):
+    return backend.programs.get(source(shader, defines), samplers)
 
 
 def set_all(prog, values):
@@ -42,7 +46,7 @@ def pad(backend, x, out_shape, base, steps, mode, value, in_dims, out_dims=None)
     return out
 
 
-def _concat_source(count, aligned):
+def concat_source(count, aligned):
     decl, texel, element = [], [], []
     for k in range(count):
         decl += [f"uniform sampler2D u_x{k};", f"uniform int u_x{k}_shift;",
@@ -67,7 +71,7 @@ def concat(backend, *inputs, out_shape, axis):
     outer = _size(out_shape[:axis])
     lengths = [x.layout.size // outer for x in inputs]
     aligned = all(n % 4 == 0 for n in lengths)
-    prog = backend.programs.get(_concat_source(len(inputs), aligned),
+    prog = backend.programs.get(concat_source(len(inputs), aligned),
                                 [f"u_x{k}" for k in range(len(inputs))])
     values = {"u_out_shift": out.layout.shift, "u_out_size": out.layout.size,
               "u_row": sum(lengths)}

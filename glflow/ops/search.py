@@ -1,0 +1,89 @@
+"""Search ops: argmax, argmin (int32 indices, first occurrence) and top_k.
+
+GL: argmax/argmin are (value, index) pair reductions (shaders/argmax.glsl, argmin.glsl in
+shaders/templates/pair_reduce.frag); top_k selects in shaders/top_k.frag. numpy twins:
+glflow/backends/cpu/search.py. nan counts as the largest value for argmax and top_k and as the
+smallest for argmin (numpy's argmax/argmin return the first nan).
+"""
+import numbers
+
+from .. import dtypes, engine, kernels
+from . import _core
+from .reduction import launch_reduction, reduced_shape
+
+__all__ = ["argmax", "argmin", "top_k"]
+TENSOR_METHODS = ["argmax", "argmin", "top_k"]
+
+kernels.register("argmax", "special", differentiable=False)
+kernels.register("argmin", "special", differentiable=False)
+kernels.register("top_k", "special", differentiable=False)
+
+
+def _check_index_range(op, length):
+    """Indices travel as float32 on GL: exact up to 2**24."""
+    b = engine.backend()
+    if b.name == "gl" and length > dtypes.GL_EXACT_INT_LIMIT:
+        raise ValueError(f"{op}: the axis has {length} elements; the GL backend returns "
+                         f"indices exactly only up to {dtypes.GL_EXACT_INT_LIMIT}")
+
+
+def _arg(op, x, axis, keepdims):
+    (x,) = _core.tensors(op, x)
+    if axis is not None and (not isinstance(axis, numbers.Integral) or isinstance(axis, bool)):
+        raise TypeError(f"{op}: axis must be one int or None (all elements), got {axis!r}")
+    axes = _core.normalize_axes(op, axis, x.rank)
+    out_shape = reduced_shape(x._shape, axes, keepdims)
+    length = _core.size_of([x._shape[a] for a in axes])
+    if length == 0:
+        raise ValueError(f"{op}: cannot search an empty axis (axis {axis!r} of shape "
+                         f"{list(x._shape)})")
+    _check_index_range(op, length)
+    if not axes or x.size == 0:
+        from .elementwise import fill
+        y = fill(out_shape, 0, dtypes.INT32)
+    else:
+        y = launch_reduction(op, op, x, axis, keepdims, dtypes.INT32)
+    return engine.record(op, [x], y, None)
+
+
+def argmax(x, axis=None, keepdims=False):
+    """int32 index of the largest element along `axis` (None: of the flattened tensor); the
+    first one on ties, the first nan if there is one. Not differentiable."""
+    return _arg("argmax", x, axis, keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    """int32 index of the smallest element along `axis` (None: of the flattened tensor); the
+    first one on ties, the first nan if there is one. Not differentiable."""
+    return _arg("argmin", x, axis, keepdims)
+
+
+def top_k(x, k=1, sorted=True):  # noqa: A002 - tfjs/TensorFlow argument name
+    """The k largest elements of each line of the last axis and their int32 indices, largest
+    first (sorted=False returns the same order, which is one of the allowed ones). nan counts
+    as the largest value; equal values come by lower index. values is differentiable: it is
+    a gather of x at the indices, whose gradient scatters dy back to those positions; the
+    indices are not. GL: a selection pass of O(length * k) reads per output slot, meant for
+    the usual small k."""
+    op = "top_k"
+    (x,) = _core.tensors(op, x)
+    if x.rank == 0:
+        raise ValueError(f"{op}: x must have rank >= 1, got a scalar (shape [])")
+    if not isinstance(k, numbers.Integral) or isinstance(k, bool):
+        raise TypeError(f"{op}: k must be an int, got {k!r}")
+    if not isinstance(sorted, bool):
+        raise TypeError(f"{op}: sorted must be True or False, got {sorted!r}")
+    length = x._shape[-1]
+    if not 0 <= k <= length:
+        raise ValueError(f"{op}: k = {k} must be in [0, {length}], the length of the last "
+                         f"axis of x with shape {x.shape}")
+    _check_index_range(op, length)
+    out_shape = x._shape[:-1] + (int(k),)
+    if _core.size_of(out_shape) == 0:
+        from .elementwise import fill
+        return fill(out_shape, 0, x.dtype), fill(out_shape, 0, dtypes.INT32)
+    indices = engine.record(op, [x], _core.launch(op, op, [x], out_shape, dtypes.INT32,
+                                                  k=int(k)), None)
+    from .indexing import gather
+    values = gather(x, indices, axis=-1, batch_dims=x.rank - 1)
+    return values, indices

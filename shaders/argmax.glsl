@@ -1,0 +1,5 @@
+// argmax: index of the largest element; a nan counts as larger than any number (numpy returns
+// the first nan), equal values keep the first index
+bool arg_better(float v, float best) {
+    return isnan(v) ? !isnan(best) : v > best;
+}

@@ -1,0 +1,181 @@
+"""dot, outer, band_part, diag and fused_matmul: gl vs cpu, gradients vs finite differences,
+results against independent numpy formulas."""
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import glflow as gf
+from helpers import check_op, fixed, normal
+
+EXACT = {"rtol": 0, "atol": 0}  # band_part / diag copy or zero values: bit-exact
+# float32 dot products of k terms summed in another order on GL: a few ulp of the terms
+MATMUL_TOL = {"rtol": 1e-5, "atol": 1e-5}
+
+
+def data(*shape, seed=0, scale=1.0):
+    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(np.float32)
+
+
+def close(got, want, tol=MATMUL_TOL):
+    np.testing.assert_allclose(got, want, rtol=tol["rtol"], atol=tol["atol"])
+
+
+@pytest.mark.parametrize("sa,sb", [((7,), (7,)), ((3, 5), (5,)), ((5,), (5, 3)), ((4, 13), (13, 6)),
+                                   ((1, 1), (1, 1))])
+def test_dot(sa, sb):
+    a, b = data(*sa), data(*sb, seed=1)
+    out = check_op(gf.dot, [fixed(a), fixed(b)], **MATMUL_TOL)[0]
+    close(out, np.dot(a.astype(np.float64), b))
+
+
+@pytest.mark.parametrize("sa,sb", [((3,), (5,)), ((2, 2), (3,)), ((1,), (7,)), ((0,), (3,))])
+def test_outer(sa, sb):
+    a, b = data(*sa), data(*sb, seed=1)
+    out = check_op(gf.outer, [fixed(a), fixed(b)], **EXACT)[0]  # one product per element
+    np.testing.assert_array_equal(out, np.outer(a, b))
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (3, 7), (6, 2), (2, 3, 5, 5), (0, 3), (1, 1)])
+@pytest.mark.parametrize("lower,upper", [(0, -1), (-1, 0), (0, 0), (1, 2), (-1, -1), (3, 0)])
+def test_band_part(shape, lower, upper):
+    x = data(*shape)
+    r = np.arange(shape[-2])[:, None]
+    c = np.arange(shape[-1])[None, :]
+    band = ((lower < 0) | (r - c <= lower)) & ((upper < 0) | (c - r <= upper))
+    out = check_op(lambda t: gf.band_part(t, lower, upper), [fixed(x)], **EXACT)[0]
+    np.testing.assert_array_equal(out, np.where(band, x, 0))
+
+
+@pytest.mark.parametrize("n", [1, 3, 5, 13, 0])
+def test_diag(n):
+    x = data(n)
+    out = check_op(gf.diag, [fixed(x)], **EXACT)[0]
+    np.testing.assert_array_equal(out, np.diag(x))
+
+
+def test_diag_int_and_second_use():
+    v = np.array([3, -1, 4], np.int32)
+    out = check_op(gf.diag, [fixed(v)], **EXACT)[0]
+    np.testing.assert_array_equal(out, np.diag(v))
+    # gradient of a function of the diagonal matrix that mixes its entries
+    check_op(lambda t: gf.matmul(gf.diag(t), gf.diag(t)), [normal((4,))], **MATMUL_TOL)
+
+
+# --------------------------------------------------------------------------- fused_matmul
+
+def _reference(a, b, ta, tb, bias, activation, alpha):
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    z = np.swapaxes(a, -1, -2) if ta else a
+    z = z @ (np.swapaxes(b, -1, -2) if tb else b)
+    z = z + (0 if bias is None else bias)
+    return {"linear": z, "relu": np.maximum(z, 0), "relu6": np.clip(z, 0, 6),
+            "sigmoid": 1 / (1 + np.exp(-z)), "tanh": np.tanh(z),
+            "elu": np.where(z > 0, z, np.expm1(z)),
+            "leaky_relu": np.where(z > 0, z, alpha * z)}[activation]
+
+
+ACTIVATIONS = ["linear", "relu", "relu6", "sigmoid", "tanh", "elu", "leaky_relu"]
+
+
+def _check_fused(sa, sb, bias_shape, activation, ta=False, tb=False, alpha=0.2, scale=1.0):
+    a, b = data(*sa, scale=scale), data(*sb, seed=1)
+    arrays = [fixed(a), fixed(b)]
+    bias = None
+    if bias_shape is not None:
+        bias = data(*bias_shape, seed=2)
+        arrays.append(fixed(bias))
+
+    def fn(x, y, *z):
+        return gf.fused_matmul(x, y, ta, tb, z[0] if z else None, activation, alpha)
+    out = check_op(fn, arrays, **MATMUL_TOL)[0]
+    close(out, _reference(a, b, ta, tb, bias, activation, alpha))
+    return out
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("bias_shape", [None, (5,), (3, 1)])
+def test_fused_matmul_activations(activation, bias_shape):
+    # scale 3: pre-activations reach past relu6's upper bend and sigmoid/tanh saturation
+    _check_fused((3, 7), (7, 5), bias_shape, activation, scale=3.0)
+
+
+@pytest.mark.parametrize("sa,sb,bias_shape,ta,tb", [
+    ((4, 9), (9, 8), (8,), False, False),        # aligned output, one bias texel per texel
+    ((4, 9), (9, 8), (1, 8), False, True),
+    ((4, 9), (9, 6), (4, 6), True, False),
+    ((2, 3, 7), (7, 5), (2, 1, 1), True, True),
+    ((2, 3, 7), (1, 7, 5), (2, 3, 5), False, False),
+    ((1, 13), (13, 1), (), False, False),
+    ((2, 3, 4, 6), (6, 5), (2, 1, 1, 5), False, False),  # mixed batch broadcast: materialised
+    ((3, 0), (0, 4), (4,), False, False),               # k == 0: bias alone
+    ((0, 5), (5, 4), (4,), False, False),
+])
+def test_fused_matmul_shapes(sa, sb, bias_shape, ta, tb):
+    if ta:
+        sa = sa[:-2] + (sa[-1], sa[-2])
+    if tb:
+        sb = sb[:-2] + (sb[-1], sb[-2])
+    _check_fused(sa, sb, bias_shape, "relu", ta, tb)
+
+
+def test_fused_leaky_relu_negative_alpha_and_bias_gradient():
+    # alpha <= 0: the sign of y no longer tells the sign of z; the gradient recomputes z
+    _check_fused((3, 5), (5, 4), (4,), "leaky_relu", alpha=-0.5)
+    _check_fused((3, 5), (5, 4), (3, 4), "leaky_relu", alpha=0.0)
+
+
+def test_fused_equals_unfused():
+    a, b, bias = data(6, 10), data(10, 7, seed=1), data(7, seed=2)
+    for backend in ("cpu", "gl"):
+        gf.set_backend(backend)
+        try:
+            fused = gf.fused_matmul(a, b, bias=bias, activation="relu").numpy()
+            unfused = gf.relu(gf.add(gf.matmul(a, b), bias)).numpy()
+            np.testing.assert_array_equal(fused, unfused)  # same sums, same relu: bit-exact
+        finally:
+            gf.set_backend("gl")
+
+
+def test_linalg_extra_errors():
+    a, b = gf.zeros([2, 3]), gf.zeros([4, 5])
+    with pytest.raises(ValueError, match=r"dot: inner dimensions differ: a is \[2, 3\], "
+                                         r"b is \[4, 5\]"):
+        gf.dot(a, b)
+    with pytest.raises(ValueError, match="dot: operands must be 1-D or 2-D"):
+        gf.dot(gf.zeros([2, 2, 2]), a)
+    with pytest.raises(ValueError, match=r"fused_matmul: inner dimensions differ"):
+        gf.fused_matmul(a, b)
+    with pytest.raises(ValueError, match="fused_matmul: activation must be one of"):
+        gf.fused_matmul(a, gf.zeros([3, 5]), activation="softmax")
+    with pytest.raises(ValueError, match="fused_matmul: operands must have rank >= 2"):
+        gf.fused_matmul(gf.zeros([3]), gf.zeros([3, 5]))
+    with pytest.raises(ValueError, match=r"fused_matmul: shapes cannot be broadcast together: "
+                                         r"bias is \[4\], result is \[2, 5\]"):
+        gf.fused_matmul(a, gf.zeros([3, 5]), bias=gf.zeros([4]))
+    with pytest.raises(TypeError, match="fused_matmul: a must be float32"):
+        gf.fused_matmul(gf.zeros([2, 3], "int32"), gf.zeros([3, 5]))
+    with pytest.raises(ValueError, match="band_part: x must have rank >= 2"):
+        gf.band_part(gf.zeros([3]), 0, 0)
+    with pytest.raises(TypeError, match="band_part: num_lower must be an int"):
+        gf.band_part(a, 0.5, 0)
+    with pytest.raises(ValueError, match="diag: x must be 1-D"):
+        gf.diag(a)
+
+
+def test_fused_epilogue_shaders_compile_as_glsl_es_300_and_330_core():
+    """matmul's unpack pass with every epilogue variant is valid GLSL ES 3.00 and 3.30 core."""
+    from glflow.backends.gl.kernels.fused import Epilogue, epilogue_source
+    from glflow.backends.gl.matmul import _unpack_source
+    from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
+    validator = shutil.which("glslangValidator")
+    assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
+    for activation in ACTIVATIONS:
+        for variant, aligned in ((None, False), ("BIAS", False), ("BIAS_COLUMNS4", True)):
+            epilogue = Epilogue(epilogue_source(activation, variant), [], [], {})
+            text = _unpack_source(8, aligned, epilogue)
+            for version in (VERSION_ES, VERSION_CORE):
+                result = subprocess.run([validator, "--stdin", "-S", "frag"], check=False,
+                                        input=version + text, capture_output=True, text=True)
+                assert result.returncode == 0, f"{activation} {variant}:\n{result.stdout}"
