@@ -1,0 +1,114 @@
+"""Statistics and norms composed from reductions: variance, moments, norm. No kernels of their
+own: each is a few passes of sum/max/min and elementwise kernels, and their gradients come
+from those ops' gradients."""
+import math
+import numbers
+
+from .. import dtypes
+from . import _core
+
+__all__ = ["variance", "moments", "norm"]
+TENSOR_METHODS = ["variance", "norm"]
+
+
+def _float(op, x):
+    from .shape import cast
+    (x,) = _core.tensors(op, x)
+    return cast(x, dtypes.FLOAT32) if x.dtype != dtypes.FLOAT32 else x
+
+
+def _count(op, x, axes):
+    count = _core.size_of([x._shape[a] for a in axes])
+    if count == 0:
+        raise ValueError(f"{op}: cannot average over an empty axis of shape {list(x._shape)}")
+    return count
+
+
+def moments(x, axes=None, keepdims=False):
+    """(mean, variance) over `axes` (None: all axes), always float32. Two passes over the data
+    (mean, then the mean of squared deviations): no cancellation for data far from zero."""
+    from .elementwise import square, sub
+    from .reduction import mean
+    x = _float("moments", x)
+    _count("moments", x, _core.normalize_axes("moments", axes, x.rank))
+    centre = mean(x, axes, keepdims=True)
+    var = mean(square(sub(x, centre)), axes, keepdims=keepdims)
+    return (centre if keepdims else mean(x, axes, keepdims=False)), var
+
+
+def variance(x, axis=None, keepdims=False):
+    """Population variance (divides by n, like numpy's default) over `axis`."""
+    from .elementwise import square, sub
+    from .reduction import mean
+    x = _float("variance", x)
+    _count("variance", x, _core.normalize_axes("variance", axis, x.rank))
+    return mean(square(sub(x, mean(x, axis, keepdims=True))), axis, keepdims=keepdims)
+
+
+_VECTOR_ORDS = ("euclidean", 1, 2, math.inf)
+_MATRIX_ORDS = ("euclidean", "fro", 1, math.inf)
+
+
+def _check_ord(ord, allowed, what):  # noqa: A002
+    ok = any(ord == a and type(ord) is not bool and isinstance(ord, type(a)) or
+             (isinstance(a, (int, float)) and isinstance(ord, numbers.Real)
+              and not isinstance(ord, bool) and ord == a) for a in allowed)
+    if not ok:
+        shown = ", ".join(repr(a) if isinstance(a, str) else str(a) for a in allowed)
+        raise ValueError(f"norm: ord {ord!r} is not supported for {what}; use one of {shown}")
+
+
+def norm(x, ord="euclidean", axis=None, keepdims=False):  # noqa: A002 - tfjs argument name
+    """Vector or matrix norm, as tf.norm / tfjs norm.
+    axis None (all elements, as one vector, like tfjs) or one axis: ord 'euclidean' or 2
+    (sqrt of the sum of squares), 1 (sum of |x|), inf (max |x|); 'fro' is allowed with
+    axis None (then it is the euclidean norm of all elements).
+    axis a pair (rows, cols): ord 'fro'/'euclidean' (sqrt of the sum of squares), 1 (max over
+    columns of the column sums of |x|), inf (max over rows of the row sums of |x|); ord 2
+    (the spectral norm) needs an SVD and is not supported.
+    The gradient of the euclidean norm at x = 0 is not finite (0/0), as in TensorFlow."""
+    x = _float("norm", x)
+    if axis is None:
+        _check_ord(ord, _VECTOR_ORDS + ("fro",), "axis=None")
+        return _vector_norm(x, ord, None, keepdims)
+    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
+        _check_ord(ord, _VECTOR_ORDS, "one axis (a vector norm)")
+        _core.normalize_axes("norm", axis, x.rank)
+        return _vector_norm(x, ord, axis, keepdims)
+    try:
+        pair = list(axis)
+    except TypeError:
+        raise TypeError(f"norm: axis must be None, an int or a pair of ints, got {axis!r}") from None
+    if len(pair) == 1:
+        return norm(x, ord, pair[0], keepdims)
+    if len(pair) != 2:
+        raise ValueError(f"norm: axis must be None, one axis or two axes, got {axis!r} for x of "
+                         f"shape {x.shape}")
+    _core.normalize_axes("norm", pair, x.rank)  # range and repeats
+    if ord == 2 and not isinstance(ord, bool):
+        raise ValueError("norm: ord 2 over two axes (the spectral norm) is not supported; use "
+                         "'fro', 1 or inf")
+    _check_ord(ord, _MATRIX_ORDS, "two axes (a matrix norm)")
+    rows, cols = (a % x.rank for a in pair)
+    return _matrix_norm(x, ord, rows, cols, keepdims)
+
+
+def _vector_norm(x, ord, axis, keepdims):  # noqa: A002
+    from .elementwise import abs, sqrt, square
+    from .reduction import max, sum
+    if ord == 1:
+        return sum(abs(x), axis, keepdims)
+    if ord == math.inf:
+        return max(abs(x), axis, keepdims)
+    return sqrt(sum(square(x), axis, keepdims))
+
+
+def _matrix_norm(x, ord, rows, cols, keepdims):  # noqa: A002
+    from .elementwise import abs, sqrt, square
+    from .reduction import max, reduced_shape, sum
+    from .shape import reshape
+    if ord in ("fro", "euclidean"):
+        return sqrt(sum(square(x), [rows, cols], keepdims))
+    summed, across = (rows, cols) if ord == 1 else (cols, rows)
+    y = max(sum(abs(x), summed, keepdims=True), across, keepdims=True)
+    return y if keepdims else reshape(y, reduced_shape(x._shape, (rows, cols), False))
