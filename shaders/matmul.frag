@@ -7,10 +7,11 @@ uniform sampler2D u_a;
 uniform sampler2D u_b;
 uniform int u_k4;        // K / 4 (padded)
 uniform int u_m_blocks;  // ceil(M / ROWS)
+uniform ivec2 u_origin;  // where block (0, 0) sits in the targets (matmul.py: spread over tiles)
 //@OUTPUTS
 
 void main() {
-    ivec2 p = ivec2(gl_FragCoord.xy);
+    ivec2 p = ivec2(gl_FragCoord.xy) - u_origin;
     int batch = p.y / u_m_blocks;
     int a_row = p.y * ROWS;
     int b_row = batch * u_k4 * 4;

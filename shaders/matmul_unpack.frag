@@ -6,6 +6,7 @@ uniform int u_out_size;
 uniform int u_m;
 uniform int u_n;
 uniform int u_m_blocks;
+uniform ivec2 u_origin;  // where the product pass put block (0, 0) in the block targets
 out vec4 o_result;
 //@SAMPLERS
 
@@ -28,7 +29,8 @@ void main() {
     int rest = e0 / u_n;
     int i = rest % u_m;
     int batch = rest / u_m;
-    o_result = epilogue(block_texel(i % ROWS, ivec2(j >> 2, batch * u_m_blocks + i / ROWS)), e0);
+    o_result = epilogue(block_texel(i % ROWS, u_origin + ivec2(j >> 2, batch * u_m_blocks + i / ROWS)),
+                        e0);
 #else
     vec4 v;
     for (int c = 0; c < 4; ++c) {
@@ -37,7 +39,7 @@ void main() {
         int rest = e / u_n;
         int i = rest % u_m;
         int batch = rest / u_m;
-        v[c] = block_texel(i % ROWS, ivec2(j >> 2, batch * u_m_blocks + i / ROWS))[j & 3];
+        v[c] = block_texel(i % ROWS, u_origin + ivec2(j >> 2, batch * u_m_blocks + i / ROWS))[j & 3];
     }
     o_result = epilogue(v, e0);
 #endif

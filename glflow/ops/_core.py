@@ -1,6 +1,8 @@
 """What every op shares: converting arguments, shape rules with clear errors, and launching
 kernels on the active backend. Validation happens here, before any GL work."""
+import functools
 import numbers
+from math import prod
 
 import numpy as np
 
@@ -105,6 +107,14 @@ def scalar_constant(value, dtype, op):
 
 def tensors(op, *values):
     """Convert several op arguments; Python scalars take the dtype of a tensor argument."""
+    out = []
+    for v in values:  # the common case, tensors only: check they are alive (1.0 -> 0.4 us)
+        if not isinstance(v, Tensor):
+            break
+        v._live_storage(op)
+        out.append(v)
+    else:
+        return out
     anchor = next((v.dtype for v in values if isinstance(v, Tensor)), None)
     out = []
     for v in values:
@@ -146,7 +156,7 @@ def check_shape(shape, op):
 
 def check_size(op, shape, b=None):
     b = b or engine.backend()
-    size = int(np.prod(shape, dtype=np.int64)) if len(shape) else 1
+    size = int(prod(shape))  # exact Python ints (np.prod cost ~4 us per op in the hot path)
     if size > b.max_elements():
         raise ValueError(f"{op}: shape {list(shape)} has {size} elements, more than the "
                          f"{b.name} backend holds in one tensor ({b.max_elements()})")
@@ -154,6 +164,8 @@ def check_size(op, shape, b=None):
 
 
 def broadcast_shapes(op, *shapes, names=("a", "b", "c")):
+    if shapes and shapes.count(shapes[0]) == len(shapes):  # all equal: 1.9 -> 0.2 us
+        return tuple(shapes[0])
     rank = max((len(s) for s in shapes), default=0)
     out = []
     for i in range(rank):
@@ -218,10 +230,13 @@ def launch(op, kernel, inputs, out_shape, out_dtype, **attrs):
     return engine.wrap(handle, out_shape, out_dtype, b)
 
 
+@functools.lru_cache(maxsize=1024)
 def call(kernel, n_inputs, n_params=0):
-    """The expression tree of one kernel applied to inputs 0..n-1 with param slots 0..p-1."""
-    return ("call", kernel, [("in", i) for i in range(n_inputs)], tuple(range(n_params)))
+    """The expression tree of one kernel applied to inputs 0..n-1 with param slots 0..p-1.
+    Tuples all the way down: hashable, so the GL backend finds its cached program in one
+    lookup; cached, since the same few trees are asked for on every op."""
+    return ("call", kernel, tuple(("in", i) for i in range(n_inputs)), tuple(range(n_params)))
 
 
 def size_of(shape):
-    return int(np.prod(shape)) if len(shape) else 1
+    return int(prod(shape))

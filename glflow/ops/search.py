@@ -1,7 +1,7 @@
 """Search ops: argmax, argmin (int32 indices, first occurrence) and top_k.
 
 GL: argmax/argmin are (value, index) pair reductions (shaders/argmax.glsl, argmin.glsl in
-shaders/templates/pair_reduce.frag); top_k selects in shaders/top_k.frag. numpy twins:
+shaders/templates/pair_reduce.frag); top_k selects or ranks in shaders/top_k.frag. numpy twins:
 glflow/backends/cpu/search.py. nan counts as the largest value for argmax and top_k and as the
 smallest for argmin (numpy's argmax/argmin return the first nan).
 """
@@ -63,8 +63,8 @@ def top_k(x, k=1, sorted=True):  # noqa: A002 - tfjs/TensorFlow argument name
     first (sorted=False returns the same order, which is one of the allowed ones). nan counts
     as the largest value; equal values come by lower index. values is differentiable: it is
     a gather of x at the indices, whose gradient scatters dy back to those positions; the
-    indices are not. GL: a selection pass of O(length * k) reads per output slot, meant for
-    the usual small k."""
+    indices are not. GL cost per line: selection, ~length * k*k/8 compares, for small k; a
+    ranking pass, ~length**2 compares, for large k (glflow/backends/gl/kernels/search.py)."""
     op = "top_k"
     (x,) = _core.tensors(op, x)
     if x.rank == 0:

@@ -28,12 +28,14 @@ def moments(x, axes=None, keepdims=False):
     """(mean, variance) over `axes` (None: all axes), always float32. Two passes over the data
     (mean, then the mean of squared deviations): no cancellation for data far from zero."""
     from .elementwise import square, sub
-    from .reduction import mean
+    from .reduction import mean, reduced_shape
+    from .shape import reshape
     x = _float("moments", x)
-    _count("moments", x, _core.normalize_axes("moments", axes, x.rank))
+    reduced = _core.normalize_axes("moments", axes, x.rank)
+    _count("moments", x, reduced)
     centre = mean(x, axes, keepdims=True)
     var = mean(square(sub(x, centre)), axes, keepdims=keepdims)
-    return (centre if keepdims else mean(x, axes, keepdims=False)), var
+    return (centre if keepdims else reshape(centre, reduced_shape(x._shape, reduced, False))), var
 
 
 def variance(x, axis=None, keepdims=False):
@@ -45,17 +47,21 @@ def variance(x, axis=None, keepdims=False):
     return mean(square(sub(x, mean(x, axis, keepdims=True))), axis, keepdims=keepdims)
 
 
-_VECTOR_ORDS = ("euclidean", 1, 2, math.inf)
-_MATRIX_ORDS = ("euclidean", "fro", 1, math.inf)
+_VECTOR_ORDS = ("euclidean", 1.0, 2.0, math.inf)
+_MATRIX_ORDS = ("euclidean", "fro", 1.0, math.inf)
 
 
-def _check_ord(ord, allowed, what):  # noqa: A002
-    ok = any(ord == a and type(ord) is not bool and isinstance(ord, type(a)) or
-             (isinstance(a, (int, float)) and isinstance(ord, numbers.Real)
-              and not isinstance(ord, bool) and ord == a) for a in allowed)
-    if not ok:
-        shown = ", ".join(repr(a) if isinstance(a, str) else str(a) for a in allowed)
+def _ord_key(ord, allowed, what):  # noqa: A002 - tfjs argument name
+    """ord as a str or float if it is one of `allowed`, else a clear error."""
+    key = None
+    if isinstance(ord, str):
+        key = ord
+    elif isinstance(ord, numbers.Real) and not isinstance(ord, bool):
+        key = float(ord)
+    if key not in allowed:
+        shown = ", ".join(repr(a) if isinstance(a, str) else f"{a:g}" for a in allowed)
         raise ValueError(f"norm: ord {ord!r} is not supported for {what}; use one of {shown}")
+    return key
 
 
 def norm(x, ord="euclidean", axis=None, keepdims=False):  # noqa: A002 - tfjs argument name
@@ -69,28 +75,29 @@ def norm(x, ord="euclidean", axis=None, keepdims=False):  # noqa: A002 - tfjs ar
     The gradient of the euclidean norm at x = 0 is not finite (0/0), as in TensorFlow."""
     x = _float("norm", x)
     if axis is None:
-        _check_ord(ord, _VECTOR_ORDS + ("fro",), "axis=None")
-        return _vector_norm(x, ord, None, keepdims)
+        return _vector_norm(x, _ord_key(ord, _VECTOR_ORDS + ("fro",), "axis=None"), None,
+                            keepdims)
     if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
-        _check_ord(ord, _VECTOR_ORDS, "one axis (a vector norm)")
+        key = _ord_key(ord, _VECTOR_ORDS, "one axis (a vector norm)")
         _core.normalize_axes("norm", axis, x.rank)
-        return _vector_norm(x, ord, axis, keepdims)
+        return _vector_norm(x, key, axis, keepdims)
     try:
         pair = list(axis)
     except TypeError:
-        raise TypeError(f"norm: axis must be None, an int or a pair of ints, got {axis!r}") from None
+        raise TypeError(f"norm: axis must be None, an int or a pair of ints, "
+                        f"got {axis!r}") from None
     if len(pair) == 1:
         return norm(x, ord, pair[0], keepdims)
     if len(pair) != 2:
         raise ValueError(f"norm: axis must be None, one axis or two axes, got {axis!r} for x of "
                          f"shape {x.shape}")
     _core.normalize_axes("norm", pair, x.rank)  # range and repeats
-    if ord == 2 and not isinstance(ord, bool):
+    if isinstance(ord, numbers.Real) and not isinstance(ord, bool) and ord == 2:
         raise ValueError("norm: ord 2 over two axes (the spectral norm) is not supported; use "
                          "'fro', 1 or inf")
-    _check_ord(ord, _MATRIX_ORDS, "two axes (a matrix norm)")
+    key = _ord_key(ord, _MATRIX_ORDS, "two axes (a matrix norm)")
     rows, cols = (a % x.rank for a in pair)
-    return _matrix_norm(x, ord, rows, cols, keepdims)
+    return _matrix_norm(x, key, rows, cols, keepdims)
 
 
 def _vector_norm(x, ord, axis, keepdims):  # noqa: A002

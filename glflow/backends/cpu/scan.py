@@ -10,7 +10,8 @@ def _scan(fn, identity, x, axis, exclusive, reverse):
     x = x.astype(numpy_dtype(FLOAT32) if x.dtype.kind == "f" else np.int64)
     if reverse:
         x = np.flip(x, axis)
-    y = fn(x, axis=axis, dtype=x.dtype)
+    with np.errstate(all="ignore"):  # inf - inf, 0 * inf: nan, as on GL
+        y = fn(x, axis=axis, dtype=x.dtype)
     if exclusive:
         first = np.full_like(np.take(y, [0], axis=axis), identity)
         y = np.concatenate([first, np.take(y, np.arange(y.shape[axis] - 1), axis=axis)], axis)

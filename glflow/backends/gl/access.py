@@ -9,38 +9,41 @@ Specialising on the pattern (never on sizes) keeps index arithmetic out of the c
   strided  anything else (transposes, slices, general broadcasts): per-element unravel
 Sizes travel as uniforms, so one compiled program serves every shape with the same pattern.
 """
-import numpy as np
+from math import prod
 
 from ..views import contiguous_strides
 
 
 class Access:
-    __slots__ = ("mode", "rank", "uniforms")
+    """Read-only once made (SAME and SCALAR are shared by every launch)."""
+    __slots__ = ("mode", "rank", "uniforms", "key")
 
     def __init__(self, mode, rank=0, uniforms=None):
         self.mode = mode
         self.rank = rank
         self.uniforms = uniforms or {}
-
-    @property
-    def key(self):
-        return (self.mode, self.rank)
+        self.key = (mode, rank)
 
 
-def classify(in_shape, out_shape, in_size):
+SAME = Access("same")
+SCALAR = Access("scalar")
+
+
+def classify(in_shape, out_shape, in_size, out_size=None):
     """Access pattern of a contiguous input broadcast (numpy rules) to out_shape."""
-    out_size = int(np.prod(out_shape)) if out_shape else 1
+    if out_size is None:
+        out_size = prod(out_shape)
     if in_size == out_size:
-        return Access("same")
+        return SAME
     if in_size == 1:
-        return Access("scalar")
+        return SCALAR
     rank = len(out_shape)
     padded = [1] * (rank - len(in_shape)) + list(in_shape)
     kept = [d for d in range(rank) if padded[d] != 1 and out_shape[d] != 1]
     lo, hi = kept[0], kept[-1]
     if all(padded[d] == out_shape[d] for d in range(lo, hi + 1)):
-        extent = int(np.prod(out_shape[lo:hi + 1]))
-        inner = int(np.prod(out_shape[hi + 1:])) if hi + 1 < rank else 1
+        extent = int(prod(out_shape[lo:hi + 1]))
+        inner = int(prod(out_shape[hi + 1:]))
         if inner == 1 and extent % 4 == 0:
             return Access("tile", uniforms={"texels": extent // 4})
         if inner % 4 == 0:

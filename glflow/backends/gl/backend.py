@@ -2,7 +2,13 @@
 
 Data handles are `GLData` (a pooled texture + its layout); size-0 tensors have no texture and
 never touch GL. Every method here runs inside one GL section (lock + context current).
+
+`elementwise` is the hot path of eager mode (every +, *, relu): a 16-element op costs the
+llvmpipe draw (~4 us single-threaded) plus whatever Python adds, so it keeps per-launch work to
+dict lookups (cached plans, layouts, programs; benchmarks/README.md has the numbers).
 """
+from math import prod
+
 import numpy as np
 
 import moderngl
@@ -11,7 +17,7 @@ from ... import engine
 from . import access, elementwise, matmul, reduce
 from .context import GLContext
 from .layout import Layout, max_elements
-from .pool import TexturePool
+from .pool import PooledTexture, TexturePool
 from .programs import ProgramCache
 
 
@@ -34,6 +40,8 @@ class GLBackend:
             self.pool = TexturePool(ctx, self.max_size)
             self.programs = ProgramCache(ctx)
             self.block_rows = 8 if self.gl.max_draw_buffers >= 8 else 4
+            self.mrt_framebuffers = matmul.FramebufferCache(ctx)
+        self._layouts = {}
 
     # ------------------------------------------------------------------ capability
     def max_elements(self):
@@ -55,7 +63,11 @@ class GLBackend:
                    [t.texture.tex for t in textures])
 
     def _alloc(self, size):
-        layout = Layout(size, self.max_size)
+        layout = self._layouts.get(size)
+        if layout is None:  # layouts are immutable: one per size (log2/sqrt cost ~1 us)
+            if len(self._layouts) >= 4096:
+                self._layouts.clear()
+            layout = self._layouts[size] = Layout(size, self.max_size)
         if size == 0:
             return GLData(None, layout)
         return GLData(self.pool.acquire(layout.width, layout.rows), layout)
@@ -106,12 +118,21 @@ class GLBackend:
 
     def empty_cache(self):
         with self.gl:
+            self.mrt_framebuffers.clear()  # they may hold textures the pool deletes now
             self.pool.empty_cache()
 
     # ------------------------------------------------------------------ drawing
-    def _draw(self, prog, out_texture, width, rows, textures):
-        fbo = out_texture.fbo(self.ctx) if hasattr(out_texture, "fbo") else out_texture
-        fbo.viewport = (0, 0, width, rows)
+    def _draw(self, prog, out_texture, width, rows, textures, x=0, y=0):
+        """Draw over the width x rows texels at (x, y) of a pooled texture or framebuffer."""
+        if isinstance(out_texture, PooledTexture):
+            fbo = out_texture.fbo(self.ctx)
+            viewport = (x, y, width, rows)
+            if out_texture.viewport != viewport:  # the setter costs ~0.4 us
+                fbo.viewport = viewport
+                out_texture.viewport = viewport
+        else:  # a framebuffer of several targets (matmul's MRT pass)
+            fbo = out_texture
+            fbo.viewport = (x, y, width, rows)
         fbo.use()
         for unit, tex in enumerate(textures):
             tex.use(unit)
@@ -121,21 +142,22 @@ class GLBackend:
     def elementwise(self, expr, inputs, params, out_shape, out_dtype):
         """Run an elementwise expression. inputs: [(GLData, shape, StridedView or None)].
         GL computes in float32 whatever the dtype; int32/bool results are exact (see dtypes)."""
-        size = int(np.prod(out_shape)) if out_shape else 1
+        size = prod(out_shape)
         accesses = [access.from_view(v, out_shape) if v is not None
-                    else access.classify(shape, out_shape, d.layout.size)
+                    else access.classify(shape, out_shape, d.layout.size, size)
                     for d, shape, v in inputs]
         with self.gl:
             out = self._alloc(size)
             if size == 0:
                 return out
-            source = elementwise.build_source(expr, accesses, len(out_shape))
-            prog = self.programs.get(source, [f"u_x{i}" for i in range(len(inputs))])
-            elementwise.set_uniforms(prog, accesses, out_shape, out.layout,
+            plan = elementwise.plan(expr, accesses, len(out_shape))
+            prog = self.programs.get(plan.source, plan.samplers)
+            lay = out.layout
+            elementwise.set_uniforms(prog, accesses, out_shape, lay,
                                      [d.layout for d, _, _ in inputs], params)
-            self._draw(prog, out.texture, out.layout.width, out.layout.rows,
+            self._draw(prog, out.texture, lay.width, lay.rows,
                        [d.texture.tex for d, _, _ in inputs])
-        for kernel in elementwise.calls_in(expr):
+        for kernel in plan.kernels:
             engine.count_kernel("gl", kernel)
         return out
 

@@ -13,7 +13,7 @@ from .layout import bucket_rows
 
 class PooledTexture:
     """A texture plus its cached framebuffer; lives as long as the GL texture does."""
-    __slots__ = ("tex", "width", "rows", "nbytes", "_fbo")
+    __slots__ = ("tex", "width", "rows", "nbytes", "_fbo", "viewport")
 
     def __init__(self, tex, width, rows):
         self.tex = tex
@@ -21,6 +21,7 @@ class PooledTexture:
         self.rows = rows
         self.nbytes = width * rows * 16
         self._fbo = None
+        self.viewport = None  # last viewport drawn: the backend skips unchanged ones
 
     def fbo(self, ctx):
         if self._fbo is None:

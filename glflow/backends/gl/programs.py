@@ -36,18 +36,22 @@ def load(name):
 
 
 class CachedProgram:
-    __slots__ = ("program", "vao", "uniforms", "values")
+    __slots__ = ("program", "vao", "uniforms", "values", "launch_key")
 
     def __init__(self, program, vao):
         self.program = program
         self.vao = vao
         self.uniforms = {}
         self.values = {}
+        # Whoever sets every uniform of a launch may remember it here (elementwise does); any
+        # uniform that really changes clears it, so a stale key can never skip needed sets.
+        self.launch_key = None
 
     def set(self, name, value):
         """Set a uniform, skipping the GL call when the value is unchanged."""
         if self.values.get(name) == value:
             return
+        self.launch_key = None
         u = self.uniforms.get(name)
         if u is None:
             u = self.program.get(name, None)

@@ -1,0 +1,166 @@
+"""dispatch: a chain of tiny dependent ops through glflow vs a raw moderngl loop doing the same
+draws, in the same run, on the same context.
+
+Each op is `y = add(y, c)` on 16 float32 elements (4 texels): the GPU work is nothing, so the
+time per op is dispatch: Python, driver submission, and on llvmpipe the wake-up of its
+rasteriser threads, which every dependent draw waits for (13-100 us depending on load). The raw
+loop compiles glflow's own generated source for that op, ping-pongs two textures through two
+cached framebuffers, binds the constant input once and sets its uniforms once: the least a
+hand-written moderngl program could do. glflow's overhead per op is the difference.
+
+Two clocks: wall time (what a user waits) and this thread's CPU time (the host-side cost, which
+leaves out llvmpipe's worker threads). On llvmpipe both swing with how fast its threads wake
+(the raw loop alone ranges 25-80 us/op between runs on the 2-core CI machine), so the suite
+repeats the measurement in a child process with LP_NUM_THREADS=0, where llvmpipe draws in the
+calling thread: those rows (llvmpipe_threads = 0) give glflow's host overhead without that noise.
+"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+import numpy as np
+
+import moderngl
+
+import glflow as gf
+from glflow import engine
+
+from . import harness, rawgl
+
+DESCRIPTION = "chain of tiny dependent ops: glflow vs a raw moderngl loop (us/op)"
+ELEMENTS = 16
+TARGET_US = 10.0
+
+
+class RawLoop:
+    """The same add kernel, driven with bare moderngl calls (rawgl.RawAdd)."""
+
+    def __init__(self, backend, c_value):
+        self.backend = backend
+        with backend.gl as ctx:
+            self.add = rawgl.RawAdd(backend, ELEMENTS)
+            lay = self.add.layout
+            self.ping = [rawgl.texture(ctx, lay.width, lay.rows) for _ in range(2)]
+            self.const = rawgl.texture(ctx, lay.width, lay.rows,
+                                       np.full(lay.texels * 4, c_value, np.float32))
+            self.fbos = [self.add.framebuffer(ctx, t) for t in self.ping]
+        self.last = 0
+
+    def chain(self, n):
+        with self.backend.gl:
+            self.ping[0].write(np.zeros(self.add.layout.texels * 4, np.float32))
+            self.const.use(1)
+            render, triangles = self.add.vao.render, moderngl.TRIANGLES
+            for i in range(n):
+                src = i & 1
+                self.fbos[1 - src].use()
+                self.ping[src].use(0)
+                render(triangles, vertices=3)
+            self.last = n & 1
+
+    def result(self):
+        with self.backend.gl:
+            raw = self.ping[self.last].read()
+        return np.frombuffer(raw, np.float32)[:ELEMENTS]
+
+    def release(self):
+        with self.backend.gl:
+            for obj in self.fbos + self.ping + [self.const]:
+                obj.release()
+            self.add.release()
+
+
+def measure(n_ops, reps):
+    """Rows (wall and thread-CPU us/op per variant) and the paired overheads, in this process."""
+    b = engine.backend()
+    c_value = 0.5
+    x0 = gf.zeros([ELEMENTS])
+    c = gf.fill([ELEMENTS], c_value)
+    box = {}
+
+    def glflow_chain():
+        y = x0
+        for _ in range(n_ops):
+            y = gf.add(y, c)
+        box["y"] = y
+
+    raw = RawLoop(b, c_value)
+    a_np = np.zeros(ELEMENTS, np.float32)
+    c_np = np.full(ELEMENTS, c_value, np.float32)
+
+    def numpy_chain():
+        a_np[:] = 0.0
+        for _ in range(n_ops):
+            np.add(a_np, c_np, out=a_np)
+
+    def raw_chain():
+        raw.chain(n_ops)
+    variants = [("glflow gf.add", glflow_chain, lambda: box["y"].numpy(), True),
+                ("raw moderngl", raw_chain, raw.result, True),
+                ("numpy np.add(out=)", numpy_chain, lambda: a_np, False)]
+    want = np.full(ELEMENTS, n_ops * c_value, np.float32)
+    checks = {}
+    for name, fn, result, _ in variants:  # correctness first, outside the timed rounds
+        fn()
+        checks[name] = bool(np.array_equal(result(), want))
+    wall, cpu = [], []
+    harness.measure_interleaved([v[1] for v in variants], reps=reps, warmup=1,
+                                sync=[v[3] for v in variants], clock=wall, cpu_clock=cpu)
+    raw.release()
+    us = 1e6 / n_ops
+    rows = [{"variant": name, "wall_us_per_op": statistics.median(w) * us,
+             "cpu_us_per_op": statistics.median(t) * us, "correct": checks[name]}
+            for (name, *_), w, t in zip(variants, wall, cpu)]
+    return rows, {"wall": harness.paired_median(wall[0], wall[1]) * us,
+                  "cpu": harness.paired_median(cpu[0], cpu[1]) * us}
+
+
+def single_threaded(n_ops, reps):
+    """The same measurement in a child process with LP_NUM_THREADS=0: llvmpipe rasterises in
+    the calling thread, so no thread wake-ups blur the numbers and the difference is glflow's
+    host cost alone. None when the child fails."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, LP_NUM_THREADS="0", GLFLOW_BACKEND="gl")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    code = ("import json; from glflow.bench import dispatch; "
+            f"print(json.dumps(dispatch.measure({n_ops}, {reps})))")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, timeout=600, check=False)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (subprocess.SubprocessError, ValueError, IndexError):
+        return None
+
+
+def run(quick=False):
+    n_ops = 500 if quick else 2000
+    reps = 5 if quick else 11
+    b = engine.backend()
+    if b.name != "gl":
+        return {"rows": [], "summary": {"skipped": f"backend is {b.name}, not gl"}}
+    rows, overhead = measure(n_ops, reps)
+    for row in rows:
+        row["llvmpipe_threads"] = os.environ.get("LP_NUM_THREADS", "default")
+    summary = {"ops_per_chain": n_ops, "elements": ELEMENTS,
+               "glflow_overhead_wall_us_per_op": overhead["wall"],
+               "glflow_overhead_cpu_us_per_op": overhead["cpu"]}
+    if "llvmpipe" in gf.backend_info().get("renderer", "") and "LP_NUM_THREADS" not in os.environ:
+        child = single_threaded(n_ops, reps)
+        if child is not None:
+            child_rows, child_overhead = child
+            for row in child_rows:
+                row["llvmpipe_threads"] = "0"
+            rows += child_rows
+            summary["glflow_overhead_single_thread_us_per_op"] = child_overhead["wall"]
+    # Judged on the single-threaded figure when there is one: the threaded wall-clock
+    # difference mostly measures how fast llvmpipe's threads woke in each loop.
+    judged = summary.get("glflow_overhead_single_thread_us_per_op", overhead["wall"])
+    summary.update({
+        "target": f"glflow overhead <= {TARGET_US} us/op (paired median; single-threaded "
+                  "llvmpipe when measured, else wall clock)",
+        "target_met": judged <= TARGET_US,
+    })
+    return {"rows": rows, "summary": summary,
+            "settings": {"reps": reps, "warmup": 1, "ops_per_chain": n_ops}}

@@ -1,0 +1,50 @@
+"""Bare-moderngl baselines: glflow's own generated shader for `add`, driven without glflow.
+
+Suites compare glflow against these in the same run and on the same context, so the
+difference is what glflow's Python, pool and program cache cost, nothing else.
+"""
+import moderngl
+
+EXPR = ("call", "add", (("in", 0), ("in", 1)), ())
+
+
+def texture(ctx, width, rows, data=None):
+    tex = ctx.texture((width, rows), 4, dtype="f4", data=data)
+    tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
+    return tex
+
+
+class RawAdd:
+    """The add program for same-shape inputs of `size` elements, its uniforms set once.
+    Create, draw and release inside `with backend.gl:`."""
+
+    def __init__(self, backend, size):
+        from glflow.backends.gl import access, elementwise
+        from glflow.backends.gl.layout import Layout
+        from glflow.backends.gl.programs import VERSION_CORE
+        self.layout = lay = Layout(size, backend.max_size)
+        source = elementwise.build_source(EXPR, [access.SAME, access.SAME], 1)
+        ctx = backend.ctx
+        self.prog = ctx.program(vertex_shader=backend.programs.vertex_shader,
+                                fragment_shader=VERSION_CORE + source)
+        values = {"u_x0": 0, "u_x1": 1, "u_out_shift": lay.shift, "u_out_size": size,
+                  "u_x0_shift": lay.shift, "u_x1_shift": lay.shift}
+        for name, value in values.items():
+            if name in self.prog:
+                self.prog[name].value = value
+        self.vao = ctx.vertex_array(self.prog, [])
+
+    def framebuffer(self, ctx, tex):
+        fbo = ctx.framebuffer(color_attachments=[tex])
+        fbo.viewport = (0, 0, self.layout.width, self.layout.rows)
+        return fbo
+
+    def draw(self, fbo, a, b):
+        fbo.use()
+        a.use(0)
+        b.use(1)
+        self.vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def release(self):
+        self.vao.release()
+        self.prog.release()

@@ -1,0 +1,253 @@
+"""save_model / load_model / save_weights / load_weights: one file per model.
+
+File layout (all integers little-endian):
+
+    offset  size  field
+    0       8     magic b"\\x89GLF\\r\\n\\x1a\\n" (PNG's trick: catches text-mode mangling)
+    8       4     format version (1)
+    12      8     J, the length of the JSON part
+    20      8     W, the length of the weights part
+    28      4     CRC-32 of the JSON and weights parts
+    32      J     JSON (UTF-8): model class + config, compile config, optimizer config and
+                  step count, the names and shapes of the stored weights
+    32+J    W     the weights in safetensors layout (model.00000, ..., optimizer.00000, ...)
+
+The file must be exactly 32 + J + W bytes and the CRC must match, so truncation and flipped
+bytes anywhere are reported as a ValueError before anything is parsed.
+"""
+import json
+import os
+import struct
+import zlib
+
+import numpy as np
+
+from .. import losses, optimizers
+from .. import metrics as metrics_mod
+from ..layers import serialization
+from . import safetensors_io
+
+MAGIC = b"\x89GLF\r\n\x1a\n"
+VERSION = 1
+_HEADER = struct.Struct("<8sIQQI")
+
+
+# --------------------------------------------------------------------------- container
+
+def _write(path, meta, tensors):
+    body = json.dumps(meta, separators=(",", ":")).encode("utf-8")
+    blob = safetensors_io.save_bytes(tensors)
+    crc = zlib.crc32(blob, zlib.crc32(body))
+    path = os.fspath(path)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:  # written aside, then renamed: a crash never leaves half a file
+        f.write(_HEADER.pack(MAGIC, VERSION, len(body), len(blob), crc))
+        f.write(body)
+        f.write(blob)
+    os.replace(tmp, path)
+
+
+def _read(path):
+    path = os.fspath(path)
+    with open(path, "rb") as f:
+        data = f.read()
+    where = f"load: {path!r}"
+    if len(data) < _HEADER.size:
+        raise ValueError(f"{where} is not a glflow model file (only {len(data)} bytes)")
+    magic, version, n_json, n_blob, crc = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise ValueError(f"{where} is not a glflow model file (bad magic bytes)")
+    if version != VERSION:
+        raise ValueError(f"{where} has format version {version}; this glflow reads {VERSION}")
+    if _HEADER.size + n_json + n_blob != len(data):
+        raise ValueError(f"{where} is truncated or padded: the header announces "
+                         f"{_HEADER.size + n_json + n_blob} bytes, the file has {len(data)}")
+    body = data[_HEADER.size:_HEADER.size + n_json]
+    blob = data[_HEADER.size + n_json:]
+    if zlib.crc32(blob, zlib.crc32(body)) != crc:
+        raise ValueError(f"{where} is corrupt (checksum mismatch)")
+    try:
+        meta = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{where}: the JSON part is invalid ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != "glflow":
+        raise ValueError(f"{where}: the JSON part is not a glflow model description")
+    try:
+        tensors = safetensors_io.load_bytes(blob)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    return meta, tensors
+
+
+# --------------------------------------------------------------------------- weights
+
+def _weight_entries(prefix, variables):
+    keys = [f"{prefix}.{i:05d}" for i in range(len(variables))]
+    tensors = {k: np.asarray(v.numpy(), np.float32) for k, v in zip(keys, variables)}
+    return [{"key": k, "name": v.name, "shape": list(v.shape)}
+            for k, v in zip(keys, variables)], tensors
+
+
+def _assign(where, entries, tensors, variables, what):
+    if not isinstance(entries, list) or len(entries) != len(variables):
+        count = len(entries) if isinstance(entries, list) else "no"
+        raise ValueError(f"{where}: the file holds {count} {what}, the model has "
+                         f"{len(variables)}")
+    values = []
+    for entry, var in zip(entries, variables):
+        key = entry.get("key") if isinstance(entry, dict) else None
+        if key not in tensors:
+            raise ValueError(f"{where}: weight {key!r} is listed but not stored")
+        value = tensors[key]
+        if list(value.shape) != list(var.shape):
+            raise ValueError(f"{where}: stored {what[:-1]} {entry.get('name')!r} has shape "
+                             f"{list(value.shape)}, the model's {var.name!r} has {var.shape}")
+        values.append(value)
+    for value, var in zip(values, variables):  # only once everything matched
+        var.assign(value.astype(np.float32))
+
+
+def save_weights(model, filepath):
+    entries, tensors = _weight_entries("model", model.weights)
+    _write(filepath, {"format": "glflow", "kind": "weights", "weights": entries,
+                      "build_input_shape": _jsonable_shape(model._build_input_shape)}, tensors)
+
+
+def load_weights(model, filepath):
+    meta, tensors = _read(filepath)
+    if not model.built and meta.get("build_input_shape") is not None:
+        model.build(_shape(meta["build_input_shape"]))
+    _assign(f"load_weights: {os.fspath(filepath)!r}", meta.get("weights"), tensors,
+            model.weights, "weights")
+
+
+# --------------------------------------------------------------------------- models
+
+def save_model(model, filepath, include_optimizer=True):
+    """Config, compile settings, weights and (optionally) optimizer state in one file."""
+    if not model.built:
+        raise ValueError(f"save_model: model {model.name!r} is not built yet; call it on data "
+                         "or build(input_shape) first")
+    import glflow  # late: glflow/__init__ may still be importing this package
+    meta = {"format": "glflow", "kind": "model",
+            "glflow_version": getattr(glflow, "__version__", None),
+            "model": serialization.serialize(model),
+            "build_input_shape": _jsonable_shape(model._build_input_shape)}
+    entries, tensors = _weight_entries("model", model.weights)
+    meta["weights"] = entries
+    if model.compiled:
+        meta["compile"] = _compile_config(model)
+        if include_optimizer and model.optimizer is not None:
+            opt = model.optimizer
+            opt_entries, opt_tensors = _weight_entries("optimizer", opt.variables)
+            meta["optimizer"] = {"class_name": type(opt).__name__, "config": opt.get_config(),
+                                 "iterations": opt.iterations, "weights": opt_entries}
+            tensors.update(opt_tensors)
+    _write(filepath, meta, tensors)
+
+
+def load_model(filepath, custom_objects=None, compile=True):
+    """The saved model with its weights; compiled (optimizer state restored) when it was
+    saved compiled and compile=True. Custom classes/functions come from custom_objects."""
+    meta, tensors = _read(filepath)
+    where = f"load_model: {os.fspath(filepath)!r}"
+    if meta.get("kind") != "model" or not isinstance(meta.get("model"), dict):
+        raise ValueError(f"{where} holds only weights; build the model and use load_weights")
+    with serialization.custom_object_scope(custom_objects):
+        try:
+            model = serialization.deserialize(meta["model"])
+        except (TypeError, KeyError, AttributeError) as exc:
+            raise ValueError(f"{where}: cannot rebuild the model from its config "
+                             f"({type(exc).__name__}: {exc})") from None
+        if not model.built and meta.get("build_input_shape") is not None:
+            model.build(_shape(meta["build_input_shape"]))
+        _assign(where, meta.get("weights"), tensors, model.weights, "weights")
+        if compile and meta.get("compile") is not None:
+            _restore_compile(model, meta, tensors, where)
+    return model
+
+
+def _compile_config(model):
+    config = model._compile_config
+    return {"loss": _encode_spec(config["loss"], "loss"),
+            "metrics": _encode_spec(config["metrics"], "metric"),
+            "weighted_metrics": _encode_spec(config["weighted_metrics"], "metric"),
+            "loss_weights": config["loss_weights"]}
+
+
+def _restore_compile(model, meta, tensors, where):
+    config = meta["compile"]
+    opt_meta = meta.get("optimizer")
+    try:
+        optimizer = (optimizers.get({"class_name": opt_meta["class_name"],
+                                     "config": opt_meta["config"]})
+                     if opt_meta else "rmsprop")
+        model.compile(optimizer=optimizer, loss=_decode_spec(config.get("loss"), "loss"),
+                      metrics=_decode_spec(config.get("metrics"), "metric"),
+                      weighted_metrics=_decode_spec(config.get("weighted_metrics"), "metric"),
+                      loss_weights=config.get("loss_weights"))
+    except (TypeError, KeyError) as exc:
+        raise ValueError(f"{where}: cannot restore the compile settings ({exc}); load with "
+                         "compile=False") from None
+    if opt_meta:
+        optimizer.build(model.trainable_weights)
+        _assign(where, opt_meta.get("weights"), tensors, optimizer.variables,
+                "optimizer weights")
+        optimizer.iterations = int(opt_meta.get("iterations", 0))
+
+
+def _encode_spec(spec, kind):
+    if spec is None or isinstance(spec, (int, float)):
+        return spec
+    if isinstance(spec, str):
+        return {"name": spec}
+    if isinstance(spec, dict):
+        return {"dict": {k: _encode_spec(v, kind) for k, v in spec.items()}}
+    if isinstance(spec, (list, tuple)):
+        return {"list": [_encode_spec(v, kind) for v in spec]}
+    module = losses if kind == "loss" else metrics_mod
+    if type(spec) in module.CLASSES.values():
+        return {"class_name": type(spec).__name__, "config": spec.get_config()}
+    name = getattr(spec, "__name__", None) or type(spec).__name__
+    return {"custom": name}
+
+
+def _decode_spec(encoded, kind):
+    if encoded is None or isinstance(encoded, (int, float)):
+        return encoded
+    if not isinstance(encoded, dict):
+        raise TypeError(f"bad {kind} entry {encoded!r}")
+    if "name" in encoded:
+        return encoded["name"]
+    if "dict" in encoded:
+        return {k: _decode_spec(v, kind) for k, v in encoded["dict"].items()}
+    if "list" in encoded:
+        return [_decode_spec(v, kind) for v in encoded["list"]]
+    if "class_name" in encoded:
+        return (losses.get if kind == "loss" else metrics_mod.get)(encoded)
+    if "custom" in encoded:
+        try:
+            return serialization.lookup_custom_object(encoded["custom"], f"custom {kind}")
+        except ValueError as exc:
+            raise TypeError(str(exc)) from None
+    raise TypeError(f"bad {kind} entry {encoded!r}")
+
+
+def _jsonable_shape(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, dict):
+        return {"dict": {k: _jsonable_shape(v) for k, v in shape.items()}}
+    if isinstance(shape, tuple):
+        return list(shape)
+    return {"list": [_jsonable_shape(s) for s in shape]}
+
+
+def _shape(encoded):
+    if isinstance(encoded, dict) and "dict" in encoded:
+        return {k: _shape(v) for k, v in encoded["dict"].items()}
+    if isinstance(encoded, dict) and "list" in encoded:
+        return [_shape(s) for s in encoded["list"]]
+    if isinstance(encoded, list):
+        return tuple(encoded)
+    raise ValueError(f"load: bad input shape {encoded!r} in the file")

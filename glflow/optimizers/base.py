@@ -1,0 +1,171 @@
+"""Optimizer: turns gradients into Variable updates.
+
+apply_gradients(pairs) clips the gradients, applies decoupled weight decay, then each
+subclass's `update(grad, value, slots, step)` returns the new value, computed with glflow ops
+(on the GPU with the GL backend) without recording on any tape. Step-dependent scalars (the
+learning rate, bias corrections) are computed on the host once per step and uploaded as one
+scalar each, so a schedule never compiles a shader and never grows the constant cache.
+"""
+import numbers
+
+from .. import engine, ops
+from ..tensor import Tensor, Variable
+from . import schedules
+
+
+class Optimizer:
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, name=None):
+        self.name = name or type(self).__name__.lower()
+        given = [k for k, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                ("global_clipnorm", global_clipnorm)) if v is not None]
+        if len(given) > 1:
+            raise ValueError(f"{type(self).__name__}: set at most one of clipnorm, clipvalue and "
+                             f"global_clipnorm, got {', '.join(given)}")
+        for key, value in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                           ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay)):
+            if value is not None and not (isinstance(value, numbers.Real) and value >= 0):
+                raise ValueError(f"{type(self).__name__}: {key} must be a number >= 0, got "
+                                 f"{value!r}")
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.weight_decay = weight_decay
+        self._learning_rate = _check_rate(type(self).__name__, learning_rate)
+        self.iterations = 0
+        self._slots = {}        # id(variable) -> {slot name: Variable}
+        self._slot_owners = []  # variables with slots, in the order first seen
+
+    # ------------------------------------------------------------------ learning rate
+    @property
+    def learning_rate(self):
+        """The rate the next step uses (a schedule evaluated at the step count)."""
+        lr = self._learning_rate
+        return float(lr(self.iterations)) if isinstance(lr, schedules.LearningRateSchedule) \
+            else lr
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if isinstance(self._learning_rate, schedules.LearningRateSchedule):
+            raise TypeError(f"{type(self).__name__}: the learning rate follows a "
+                            f"{type(self._learning_rate).__name__} schedule and cannot be set")
+        self._learning_rate = _check_rate(type(self).__name__, value)
+
+    lr = learning_rate
+
+    # ------------------------------------------------------------------ state
+    def slot_names(self):
+        return ()
+
+    def slot_initial_value(self, name):
+        return 0.0
+
+    def build(self, var_list):
+        """Create the slot variables (moments, accumulators) of every variable now."""
+        for var in var_list:
+            self._slots_of(var)
+
+    def _slots_of(self, var):
+        slots = self._slots.get(id(var))
+        if slots is None:
+            slots = {}
+            for name in self.slot_names():
+                init = self.slot_initial_value(name)
+                slots[name] = Variable(ops.fill(var.shape, init, "float32"), trainable=False,
+                                       name=f"{self.name}/{var.name}/{name}")
+            self._slots[id(var)] = slots
+            self._slot_owners.append(var)
+        return slots
+
+    @property
+    def variables(self):
+        """Slot variables in a stable order (per variable in first-seen order, then by slot)."""
+        return [self._slots[id(v)][n] for v in self._slot_owners for n in self.slot_names()]
+
+    # ------------------------------------------------------------------ updating
+    def apply_gradients(self, grads_and_vars):
+        """Update each Variable from its gradient; pairs whose gradient is None are skipped."""
+        pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        for g, v in pairs:
+            if not isinstance(v, Variable):
+                raise TypeError(f"{type(self).__name__}.apply_gradients: expected Variables, got "
+                                f"a {type(v).__name__}")
+            if not isinstance(g, Tensor) or g.shape != v.shape:
+                raise ValueError(f"{type(self).__name__}.apply_gradients: gradient of shape "
+                                 f"{getattr(g, 'shape', None)} for variable {v.name!r} of "
+                                 f"shape {v.shape}")
+        if not pairs:
+            return
+        step = self.iterations + 1
+        lr = self.learning_rate
+        with engine.no_record():
+            grads = self._clip([g for g, _ in pairs])
+            scalars = {k: ops.scalar(float(x)) for k, x in self.step_scalars(lr, step).items()}
+            decay = (ops.scalar(1.0 - lr * float(self.weight_decay))
+                     if self.weight_decay else None)
+            for g, (_, var) in zip(grads, pairs):
+                value = var.read_value()
+                if decay is not None:
+                    value = ops.mul(value, decay)
+                var.assign(self.update(g, value, self._slots_of(var), scalars))
+        self.iterations = step
+
+    def minimize(self, loss_fn, var_list):
+        """One step on loss_fn() (a scalar) with respect to var_list; returns the loss."""
+        with _tape() as tape:
+            tape.watch(*var_list)
+            loss = loss_fn()
+        self.apply_gradients(zip(tape.gradient(loss, list(var_list)), var_list))
+        return loss
+
+    def step_scalars(self, lr, step):
+        """Host-computed per-step values the update uses, by name."""
+        return {"lr": lr}
+
+    def update(self, grad, value, slots, scalars):
+        raise NotImplementedError
+
+    def _clip(self, grads):
+        if self.clipvalue is not None:
+            c = float(self.clipvalue)
+            return [ops.clip_by_value(g, -c, c) for g in grads]
+        if self.clipnorm is not None:
+            c = float(self.clipnorm)
+            return [ops.mul(g, ops.div(c, ops.maximum(ops.sqrt(ops.sum(ops.square(g))), c)))
+                    for g in grads]
+        if self.global_clipnorm is not None:
+            c = float(self.global_clipnorm)
+            total = ops.add_n([ops.sum(ops.square(g)) for g in grads])
+            scale = ops.div(c, ops.maximum(ops.sqrt(total), c))
+            return [ops.mul(g, scale) for g in grads]
+        return grads
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        lr = self._learning_rate
+        return {"name": self.name,
+                "learning_rate": (schedules.serialize(lr)
+                                  if isinstance(lr, schedules.LearningRateSchedule) else lr),
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
+                "clipvalue": self.clipvalue, "global_clipnorm": self.global_clipnorm}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            config["learning_rate"] = schedules.deserialize(config["learning_rate"])
+        return cls(**config)
+
+
+def _tape():
+    from ..autodiff import GradientTape
+    return GradientTape()
+
+
+def _check_rate(owner, value):
+    if isinstance(value, schedules.LearningRateSchedule):
+        return value
+    if callable(value):
+        raise TypeError(f"{owner}: learning_rate must be a number or a LearningRateSchedule, "
+                        f"got {value!r}")
+    if not isinstance(value, numbers.Real) or not value >= 0:
+        raise ValueError(f"{owner}: learning_rate must be a number >= 0, got {value!r}")
+    return float(value)
