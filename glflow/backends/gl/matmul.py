@@ -107,10 +107,12 @@ def check_fits(max_size, batches, m, k, n, rows):
     return None
 
 
-def run(backend, a, a_view, b, b_view, batches, m, k, n, epilogue=None):
+def run(backend, a, a_view, b, b_view, batches, m, k, n, epilogue=None, pack_a=None):
     """epilogue (fused_matmul, glflow/backends/gl/kernels/fused.py): GLSL `source` defining
     `vec4 epilogue(vec4 v, int e0)`, applied in the unpack pass, with its own `samplers`,
-    `textures` and `uniforms`; the op handles k == 0 itself when it passes one."""
+    `textures` and `uniforms`; the op handles k == 0 itself when it passes one.
+    pack_a (conv2d, glflow/backends/gl/kernels/nn_conv.py): `pack_a(rows_padded)` returns A
+    already in the packed layout (im2col written straight into it); `a`, `a_view` unused."""
     rows = backend.block_rows
     m_blocks = -(-m // rows)
     k_pad = -(-k // 4) * 4
@@ -122,7 +124,8 @@ def run(backend, a, a_view, b, b_view, batches, m, k, n, epilogue=None):
         prog.set("u_value", 0.0)
         backend._draw(prog, out.texture, out.layout.width, out.layout.rows, [])
         return out
-    pa = _pack(backend, a, a_view, batches, m_blocks * rows)
+    pa = (pack_a(m_blocks * rows) if pack_a is not None
+          else _pack(backend, a, a_view, batches, m_blocks * rows))
     pb = _pack(backend, b, b_view, batches, k_pad)
     n4 = -(-n // 4)
     grid_rows = batches * m_blocks

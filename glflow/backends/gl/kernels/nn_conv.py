@@ -1,0 +1,47 @@
+"""conv2d on GL: im2col written straight into matmul's packed A layout (shaders/conv2d.frag),
+then matmul's MRT product and unpack passes (glflow/backends/gl/matmul.py). The filters are
+B as they are: [KH, KW, Cg, Cout] is the [K, Cout] matrix row-major, one batch per group.
+
+Three passes and no flat patch tensor: the packed texture is the only copy of the patches.
+"""
+from ...views import MatrixView
+from .. import matmul
+from .movement import program, set_all
+
+# shaders/conv2d.frag divides in float (exact, see there) when dividend + divisor < 2^20
+FLOAT_DIV_LIMIT = 1 << 20
+
+
+def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strides, dilations,
+           lhs_dilations, pads, groups):
+    """out [groups, N*OH*OW, Cout/groups]; x NHWC, filters [KH, KW, Cin/groups, Cout].
+    Geometry (pads top/left, lhs = input dilation): glflow/ops/nn_conv.py."""
+    n, h, w, c = in_shape
+    kh, kw, cg, cout = filter_shape
+    _, m, cog = out_shape
+    k = kh * kw * cg
+
+    def pack_patches(rows_padded):
+        defines = ["ALIGNED"] if cg % 4 == 0 else []
+        # the largest quotient operands: group rows (y), patch columns, rows, and positions
+        # in the dilated input (furthest window end plus the pad, divided by lhs)
+        reach = max((o - 1) * s + (f - 1) * d + abs(p) + lhs
+                    for o, s, f, d, p, lhs in zip(out_hw, strides, (kh, kw), dilations, pads,
+                                                  lhs_dilations))
+        largest = max(groups * rows_padded, k, m, reach)
+        if 2 * largest < FLOAT_DIV_LIMIT:
+            defines.append("FLOAT_DIV")
+        prog = program(backend, "conv2d.frag", defines, ["u_x"])
+        set_all(prog, {"u_x_shift": x.layout.shift, "u_in": (n, h, w, c),
+                       "u_out": tuple(out_hw), "u_filter": (kh, kw, cg),
+                       "u_stride": tuple(strides), "u_dilation": tuple(dilations),
+                       "u_lhs": tuple(lhs_dilations), "u_pad": tuple(pads), "u_rows": m,
+                       "u_rows_padded": rows_padded})
+        width, height = -(-k // 4), groups * rows_padded
+        packed = backend.pool.acquire(width, height)
+        backend._draw(prog, packed, width, height, [x.texture.tex])
+        return packed
+
+    b_view = MatrixView(k, cog, cog, cout, 1)
+    return matmul.run(backend, None, None, filters, b_view, groups, m, k, cog,
+                      pack_a=pack_patches)

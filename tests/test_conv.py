@@ -1,0 +1,168 @@
+"""Convolutions: conv2d (strides, dilations, groups, padding modes, NCHW), conv1d,
+depthwise/separable conv2d and conv2d_transpose, gl vs cpu, gradients vs finite differences,
+and the cpu result against a direct-loop reference written independently below."""
+import numpy as np
+import pytest
+
+import glflow as gf
+from helpers import check_op, normal
+
+# float32 sums of up to ~100 products of O(1) values: absolute errors ~1e-6 * sqrt(terms)
+TOL = dict(rtol=1e-5, atol=2e-5)
+
+
+def reference_conv2d(x, f, strides, pads, dilations, groups=1):
+    """Direct loops in float64 over NHWC x and [KH, KW, Cin/groups, Cout] filters."""
+    x = np.pad(x.astype(np.float64), [(0, 0), pads[0], pads[1], (0, 0)])
+    kh, kw, cg, cout = f.shape
+    cog = cout // groups
+    n, h, w, _ = x.shape
+    oh = (h - (kh - 1) * dilations[0] - 1) // strides[0] + 1
+    ow = (w - (kw - 1) * dilations[1] - 1) // strides[1] + 1
+    out = np.zeros((n, oh, ow, cout))
+    for i in range(oh):
+        for j in range(ow):
+            for a in range(kh):
+                for b in range(kw):
+                    pix = x[:, i * strides[0] + a * dilations[0],
+                            j * strides[1] + b * dilations[1]]
+                    for g in range(groups):
+                        out[:, i, j, g * cog:(g + 1) * cog] += (
+                            pix[:, g * cg:(g + 1) * cg] @ f[a, b, :, g * cog:(g + 1) * cog])
+    return out
+
+
+def same_pads(size, k, s, d):
+    out = -(-size // s)
+    total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
+    return (total // 2, total - total // 2)
+
+
+@pytest.mark.parametrize("strides,padding,dilations,groups", [
+    (1, "valid", 1, 1), (2, "same", 1, 1), ((2, 1), "valid", (1, 2), 1),
+    (1, "same", 2, 1), (2, [[1, 2], [0, 1]], 1, 2), (1, "same", 1, 3)])
+def test_conv2d_matches_direct_reference_and_gradients(strides, padding, dilations, groups):
+    shapes = [normal((2, 7, 5, 6)), normal((3, 2, 6 // groups, 6))]
+    fn = lambda x, f: gf.conv2d(x, f, strides, padding, dilations=dilations, groups=groups)  # noqa: E731
+    cpu = check_op(fn, shapes, **TOL, grad_atol=5e-5)
+    from helpers import make_inputs
+    x, f = [a for _, a in make_inputs(shapes, 0)]
+    s = (strides, strides) if isinstance(strides, int) else strides
+    d = (dilations, dilations) if isinstance(dilations, int) else dilations
+    if padding == "valid":
+        pads = [(0, 0), (0, 0)]
+    elif padding == "same":
+        pads = [same_pads(7, 3, s[0], d[0]), same_pads(5, 2, s[1], d[1])]
+    else:
+        pads = padding
+    np.testing.assert_allclose(cpu[0], reference_conv2d(x, f, s, pads, d, groups), rtol=1e-5,
+                               atol=2e-5)
+
+
+def test_conv2d_aligned_channels_and_single_pixel_output():
+    # Cin % 4 == 0 takes the whole-texel im2col path; 3x3 valid on 3x3 gives one pixel
+    check_op(lambda x, f: gf.conv2d(x, f, 1, "same"), [normal((1, 5, 6, 8)), normal((3, 3, 8, 5))],
+             **TOL, grad_atol=5e-5)
+    check_op(lambda x, f: gf.conv2d(x, f), [normal((3, 3, 3, 4)), normal((3, 3, 4, 1))], **TOL)
+
+
+def test_conv2d_nchw_equals_nhwc():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 5, 7, 3)).astype(np.float32)
+    f = rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+    nhwc = gf.conv2d(x, f, 2, "same").numpy()
+    nchw = gf.conv2d(x.transpose(0, 3, 1, 2), f, 2, "same", data_format="NCHW").numpy()
+    np.testing.assert_allclose(nchw, nhwc.transpose(0, 3, 1, 2), rtol=1e-6, atol=1e-6)
+    check_op(lambda x, f: gf.conv2d(x, f, 1, "valid", "NCHW", 2),
+             [normal((1, 3, 7, 6)), normal((2, 2, 3, 2))], **TOL)
+
+
+def test_conv1d():
+    check_op(lambda x, f: gf.conv1d(x, f, 2, "same"), [normal((2, 9, 3)), normal((3, 3, 5))],
+             **TOL)
+    check_op(lambda x, f: gf.conv1d(x, f, 1, [[2, 1]], "NCW", dilation=2),
+             [normal((1, 3, 7)), normal((2, 3, 2))], **TOL)
+
+
+def test_depthwise_and_separable():
+    check_op(lambda x, f: gf.depthwise_conv2d(x, f, 2, "same"),
+             [normal((2, 7, 5, 3)), normal((3, 3, 3, 2))], **TOL)
+    check_op(lambda x, d, p: gf.separable_conv2d(x, d, p, 1, "valid", dilations=2),
+             [normal((1, 7, 6, 2)), normal((2, 2, 2, 2)), normal((1, 1, 4, 3))], **TOL,
+             grad_atol=5e-5)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((1, 6, 5, 3)).astype(np.float32)
+    f = rng.standard_normal((3, 2, 3, 2)).astype(np.float32)
+    got = gf.depthwise_conv2d(x, f, 1, "valid").numpy()
+    want = np.concatenate([reference_conv2d(x[..., c:c + 1], f[:, :, c:c + 1, :], (1, 1),
+                                            [(0, 0), (0, 0)], (1, 1)) for c in range(3)], -1)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-5)
+
+
+@pytest.mark.parametrize("strides,padding,output_shape", [
+    (2, "valid", None), (2, "same", None), (3, "same", [1, 8, 10, 2]), (1, "valid", None)])
+def test_conv2d_transpose_is_the_input_gradient_of_conv2d(strides, padding, output_shape):
+    x_shape, f_shape = (1, 3, 4, 3), (3, 2, 2, 3)
+    check_op(lambda x, f: gf.conv2d_transpose(x, f, output_shape, strides, padding),
+             [normal(x_shape), normal(f_shape)], **TOL, grad_atol=5e-5)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    f = rng.standard_normal(f_shape).astype(np.float32)
+    y = gf.conv2d_transpose(x, f, output_shape, strides, padding)
+    # <conv2d_transpose(x), v> == <x, conv2d(v)> for every v: the adjoint identity
+    v = rng.standard_normal(y.shape).astype(np.float32)
+    lhs = float(np.sum(y.numpy().astype(np.float64) * v))
+    rhs = float(np.sum(x.astype(np.float64) * gf.conv2d(v, f, strides, padding).numpy()))
+    assert abs(lhs - rhs) <= 1e-4 * max(1.0, abs(lhs))
+
+
+def test_conv2d_second_order_gradient():
+    def loss_grad(x, f):
+        return gf.grad(lambda t: gf.sum(gf.square(gf.conv2d(t, f, 2, "same"))))(x)
+    check_op(loss_grad, [normal((1, 5, 4, 2)), normal((2, 3, 2, 3))], **TOL, grad_atol=1e-4,
+             fd_rtol=1e-4)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: gf.conv2d(np.zeros((5, 5, 3), np.float32), np.zeros((3, 3, 3, 2), np.float32)),
+     "conv2d: x must have rank 4"),
+    (lambda: gf.conv2d(np.zeros((1, 5, 5, 3), np.float32), np.zeros((3, 3, 2, 2), np.float32)),
+     "conv2d: filters have 2 input channels"),
+    (lambda: gf.conv2d(np.zeros((1, 5, 5, 4), np.float32), np.zeros((3, 3, 2, 3), np.float32),
+                       groups=2), "conv2d: groups"),
+    (lambda: gf.conv2d(np.zeros((1, 5, 5, 3), np.float32), np.zeros((3, 3, 1, 3), np.float32),
+                       groups=2), "conv2d: groups"),
+    (lambda: gf.conv2d(np.zeros((1, 5, 5, 3), np.float32), np.zeros((3, 3, 3, 2), np.float32),
+                       padding="full"), "conv2d: padding must be"),
+    (lambda: gf.conv2d(np.zeros((1, 5, 5, 3), np.float32), np.zeros((3, 3, 3, 2), np.float32),
+                       padding=[[1, -1], [0, 0]]), "conv2d: padding amounts must be >= 0"),
+    (lambda: gf.conv2d(np.zeros((1, 2, 5, 3), np.float32), np.zeros((3, 3, 3, 2), np.float32)),
+     "conv2d: the filter .* is larger than the padded input"),
+    (lambda: gf.conv2d(np.zeros((1, 5, 5, 3), np.float32), np.zeros((3, 3, 3, 2), np.float32),
+                       strides=0), "conv2d: strides must be >= 1"),
+    (lambda: gf.conv2d(np.zeros((1, 5, 5, 3), np.float32), np.zeros((3, 3, 3, 2), np.float32),
+                       data_format="NWHC"), "conv2d: data_format"),
+    (lambda: gf.conv1d(np.zeros((1, 5, 3), np.float32), np.zeros((3, 2, 2), np.float32)),
+     "conv1d: filters have 2 input channels"),
+    (lambda: gf.depthwise_conv2d(np.zeros((1, 5, 5, 3), np.float32),
+                                 np.zeros((3, 3, 2, 2), np.float32)),
+     "depthwise_conv2d: filters have 2 input channels"),
+    (lambda: gf.separable_conv2d(np.zeros((1, 5, 5, 3), np.float32),
+                                 np.zeros((3, 3, 3, 2), np.float32),
+                                 np.zeros((1, 1, 5, 4), np.float32)),
+     "separable_conv2d: pointwise_filters must be"),
+    (lambda: gf.conv2d_transpose(np.zeros((1, 3, 3, 2), np.float32),
+                                 np.zeros((3, 3, 4, 2), np.float32), [1, 9, 9, 4], 2, "same"),
+     "conv2d_transpose: output_shape"),
+    (lambda: gf.conv2d_transpose(np.zeros((1, 3, 3, 2), np.float32),
+                                 np.zeros((3, 3, 4, 5), np.float32)),
+     "conv2d_transpose: filters"),
+])
+def test_bad_arguments_raise_clear_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_int_input_is_a_type_error():
+    with pytest.raises(TypeError, match="conv2d: x must be float32"):
+        gf.conv2d(np.zeros((1, 3, 3, 1), np.int32), np.zeros((1, 1, 1, 1), np.float32))

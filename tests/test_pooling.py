@@ -1,0 +1,120 @@
+"""Pooling: max/avg pool (valid, same, explicit, strides, NCHW, aligned channels), 1-D and
+global pools, gradients (and their gradients, which run max_pool_grad / avg_pool_grad as
+forward kernels) gl vs cpu and vs finite differences; values vs direct loops written here."""
+import numpy as np
+import pytest
+
+import glflow as gf
+from helpers import check_op, make_inputs, normal
+
+
+def reference_pool(x, window, strides, pads, reduce):
+    """Direct loops: windows clipped to x (padding never takes part)."""
+    n, h, w, c = x.shape
+    oh = (h + sum(pads[0]) - window[0]) // strides[0] + 1
+    ow = (w + sum(pads[1]) - window[1]) // strides[1] + 1
+    out = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            r0, c0 = i * strides[0] - pads[0][0], j * strides[1] - pads[1][0]
+            block = x[:, max(r0, 0):r0 + window[0], max(c0, 0):c0 + window[1], :]
+            out[:, i, j, :] = reduce(block.astype(np.float64), axis=(1, 2))
+    return out
+
+
+CASES = [((3, 3), (2, 2), "valid", [(0, 0), (0, 0)]),
+         ((3, 2), (2, 1), "same", None),
+         ((2, 2), (1, 1), "same", [(0, 1), (0, 1)]),
+         ((3, 3), (2, 3), [[1, 1], [2, 0]], [(1, 1), (2, 0)])]
+
+
+@pytest.mark.parametrize("window,strides,padding,pads", CASES)
+@pytest.mark.parametrize("op,reduce", [(gf.max_pool, np.max), (gf.avg_pool, np.mean)])
+def test_pool2d_values_and_gradients(op, reduce, window, strides, padding, pads):
+    shapes = [normal((2, 7, 5, 3))]
+    cpu = check_op(lambda x: op(x, window, strides, padding), shapes)
+    if pads is not None:
+        (x,) = [a for _, a in make_inputs(shapes, 0)]
+        np.testing.assert_allclose(cpu[0], reference_pool(x, window, strides, pads, reduce),
+                                   rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("op", [gf.max_pool, gf.avg_pool])
+def test_pool2d_aligned_channels_nchw_and_second_order(op):
+    check_op(lambda x: op(x, 2, 2, "same"), [normal((1, 5, 6, 8))])
+    check_op(lambda x: op(x, (2, 3), 1, "valid", "NCHW"), [normal((2, 3, 5, 7))])
+
+    # the gradient as a function of dy runs max_pool_grad / avg_pool_grad forward; its own
+    # gradient (an argmax gather / avg_pool) is checked against finite differences
+    def pool_grad(x, dy):
+        return gf.grad(lambda t: gf.sum(gf.mul(op(t, 3, 2, "same"), dy)))(x)
+    check_op(pool_grad, [normal((2, 7, 5, 3)), normal((2, 4, 3, 3))], wrt=[1])
+    check_op(pool_grad, [normal((1, 6, 5, 4)), normal((1, 3, 3, 4))], wrt=[1])
+
+
+def test_max_pool_gradient_goes_to_the_first_maximum_only():
+    x = np.zeros((1, 2, 2, 1), np.float32)   # all tied: TF routes dy to the first position
+    for backend in ("cpu", "gl"):
+        gf.set_backend(backend)
+        try:
+            dx = gf.grad(lambda t: gf.sum(gf.max_pool(t, 2)))(gf.tensor(x)).numpy()
+        finally:
+            gf.set_backend("gl")
+        np.testing.assert_array_equal(dx.reshape(-1), [1, 0, 0, 0])
+
+
+def test_pool1d():
+    check_op(lambda x: gf.max_pool1d(x, 3, 2, "same"), [normal((2, 9, 3))])
+    check_op(lambda x: gf.avg_pool1d(x, 2, 1, [[1, 0]], "NCW"), [normal((1, 3, 7))])
+
+
+def test_global_pools():
+    check_op(lambda x: gf.global_avg_pool(x), [normal((2, 5, 3, 3))])
+    check_op(lambda x: gf.global_max_pool(x, "NCHW", keepdims=True), [normal((2, 3, 5, 3))])
+    check_op(lambda x: gf.global_avg_pool(x, "NCW"), [normal((2, 3, 7))])
+    x = np.random.default_rng(2).standard_normal((2, 4, 5, 3)).astype(np.float32)
+    np.testing.assert_allclose(gf.global_max_pool(x).numpy(), x.max(axis=(1, 2)))
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: gf.max_pool(np.zeros((4, 4, 3), np.float32), 2), ValueError,
+     "max_pool: x must have rank 4"),
+    (lambda: gf.max_pool(np.zeros((1, 2, 4, 3), np.float32), 3), ValueError,
+     "max_pool: the pool window .* is larger than the padded input"),
+    (lambda: gf.avg_pool(np.zeros((1, 4, 4, 3), np.float32), 2, padding="full"), ValueError,
+     "avg_pool: padding must be"),
+    (lambda: gf.avg_pool(np.zeros((1, 4, 4, 3), np.float32), 2, padding=[[2, 0], [0, 0]]),
+     ValueError, "avg_pool: padding .* must be smaller than the pool window"),
+    (lambda: gf.avg_pool(np.zeros((1, 4, 4, 3), np.float32), -1), ValueError,
+     "avg_pool: pool_size must be >= 1"),
+    (lambda: gf.max_pool1d(np.zeros((1, 4, 4, 3), np.float32), 2), ValueError,
+     "max_pool1d: x must have rank 3"),
+    (lambda: gf.global_avg_pool(np.zeros((4, 3), np.float32)), ValueError,
+     "global_avg_pool: x must have rank 3 or 4"),
+    (lambda: gf.max_pool(np.zeros((1, 4, 4, 3), np.int32), 2), TypeError,
+     "max_pool: x must be float32"),
+])
+def test_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_nn_shaders_compile_as_glsl_es_300_and_330_core():
+    """Every variant of the conv and pooling shaders, as the runtime assembles them."""
+    import shutil
+    import subprocess
+    from glflow.backends.gl.kernels.movement import source
+    from glflow.backends.gl.kernels.nn_pool import pool_source
+    from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
+    validator = shutil.which("glslangValidator")
+    assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
+    sources = [source("conv2d.frag", d) for d in ([], ["ALIGNED"], ["FLOAT_DIV"],
+                                                  ["ALIGNED", "FLOAT_DIV"])]
+    sources += [pool_source(k, a) for k in ("max_pool", "avg_pool", "max_pool_argmax",
+                                            "max_pool_grad", "avg_pool_grad")
+                for a in (False, True)]
+    for text in sources:
+        for version in (VERSION_ES, VERSION_CORE):
+            result = subprocess.run([validator, "--stdin", "-S", "frag"], check=False,
+                                    input=version + text, capture_output=True, text=True)
+            assert result.returncode == 0, f"{version.strip()}:\n{result.stdout}\n{text}"
