@@ -22,16 +22,61 @@ class _State:
         self.fallback_reason = None
         self.next_id = 0
 
+    # Tidy scopes and tapes belong to the thread that opened them (as tf.GradientTape's stack
+    # does): shared, a tidy in one thread disposed tensors another thread was still using,
+    # and one thread's tape removing itself during its backward pass hid another's tape
+    # (4 threads running tidy/grad steps failed within 200 steps each).
+    @property
+    def scopes(self):
+        try:
+            return _per_thread.scopes
+        except AttributeError:
+            _per_thread.scopes = []
+            return _per_thread.scopes
 
+    @scopes.setter
+    def scopes(self, value):
+        _per_thread.scopes = value
+
+    @property
+    def tapes(self):
+        try:
+            return _per_thread.tapes
+        except AttributeError:
+            _per_thread.tapes = []
+            return _per_thread.tapes
+
+    @tapes.setter
+    def tapes(self, value):
+        _per_thread.tapes = value
+
+
+_per_thread = threading.local()
 state = _State()
 _local = threading.local()
 
 
-def debug_level():
+def _debug_from_environment():
     try:
         return int(os.environ.get("GLFLOW_DEBUG", "0"))
     except ValueError:
         return 0
+
+
+# Read once: os.environ.get costs ~1 us, and count_kernel asks on every launch.
+_debug = _debug_from_environment()
+
+
+def debug_level():
+    return _debug
+
+
+def set_debug_level(level=None):
+    """Change GLFLOW_DEBUG while running (0 off, 1 compiles, 2 kernels, 3 GLSL); None re-reads
+    the environment variable. Returns the level now in force."""
+    global _debug
+    _debug = _debug_from_environment() if level is None else int(level)
+    return _debug
 
 
 # --------------------------------------------------------------------------- backends
@@ -69,6 +114,7 @@ def _resolve_default():
         warnings.warn(f"glflow: OpenGL is unavailable ({state.fallback_reason}); "
                       "using the numpy (cpu) backend. Set GLFLOW_BACKEND=gl to make this an error.",
                       RuntimeWarning, stacklevel=3)
+        _backend_named("cpu")  # backend() looks the name up: it must exist (was a KeyError)
         return "cpu"
 
 
@@ -107,11 +153,14 @@ def new_id():
 
 
 def on_create(tensor):
-    """Bookkeeping for a new tensor: stats and the innermost tidy scope."""
+    """Bookkeeping for a new tensor: its id, stats and the innermost tidy scope (one lock
+    round-trip per tensor: eager ops make one on every launch). Returns the id."""
     with _lock:
+        state.next_id += 1
         state.live_tensors += 1
-        if state.scopes and not getattr(tensor, "_is_variable", False):
+        if state.scopes and not tensor._is_variable:
             state.scopes[-1].append(tensor)
+        return state.next_id
 
 
 def on_release(tensor):
@@ -138,8 +187,20 @@ def count_kernel(backend_name, kernel):
 
 
 def wrap(data, shape, dtype, backend_obj):
-    from .tensor import Tensor
-    return Tensor._from_data(data, tuple(shape), dtype, backend_obj)
+    return _tensor_class()._from_data(data, tuple(shape), dtype, backend_obj)
+
+
+def _tensor_class():
+    """glflow.tensor imports this module, so Tensor is looked up late, once (an import
+    statement per op cost ~1 us)."""
+    global _Tensor
+    if _Tensor is None:
+        from .tensor import Tensor
+        _Tensor = Tensor
+    return _Tensor
+
+
+_Tensor = None
 
 
 # --------------------------------------------------------------------------- scopes

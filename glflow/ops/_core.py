@@ -182,7 +182,10 @@ def normalize_axes(op, axis, rank):
     """Sorted unique non-negative axes; None means all."""
     if axis is None:
         return tuple(range(rank))
-    axes = [axis] if isinstance(axis, numbers.Integral) else list(axis)
+    try:
+        axes = [axis] if isinstance(axis, numbers.Integral) else list(axis)
+    except TypeError:  # a float or another non-sequence: say which op and argument
+        raise TypeError(f"{op}: axis must be an int or a sequence of ints, got {axis!r}") from None
     out = []
     for a in axes:
         if not isinstance(a, numbers.Integral):
@@ -193,13 +196,18 @@ def normalize_axes(op, axis, rank):
         if a in out:
             raise ValueError(f"{op}: axis {a} repeated in {axis!r}")
         out.append(a)
-    return tuple(sorted(out))
+    # A scalar accepts axis 0/-1 (validated above) but has no dimension to reduce: returning
+    # (0,) made every reduction index shape[0] of a rank-0 tensor (IndexError).
+    return tuple(sorted(out)) if rank else ()
 
 
 # --------------------------------------------------------------------------- launching
 
 def data_on(t, b):
     """The tensor's data handle on backend b (copying across backends if needed)."""
+    storage = t._storage  # None once disposed
+    if storage is not None and storage.backend is b:  # the common case, checked inline
+        return storage.handle
     storage = t._live_storage("op")
     if storage.backend is b:
         return storage.handle
@@ -212,10 +220,15 @@ def elementwise(op, expr, inputs, out_shape, out_dtype, params=None, views=None)
     """Launch an elementwise expression over tensors (broadcast by numpy rules)."""
     b = engine.backend()
     check_size(op, out_shape, b)
-    views = views or [None] * len(inputs)
-    args = [(data_on(t, b), t._shape, v) for t, v in zip(inputs, views)]
-    handle = b.elementwise(expr, args, params or {}, tuple(out_shape), out_dtype)
+    if views is None:
+        args = [(data_on(t, b), t._shape, None) for t in inputs]
+    else:
+        args = [(data_on(t, b), t._shape, v) for t, v in zip(inputs, views)]
+    handle = b.elementwise(expr, args, params or _NO_PARAMS, tuple(out_shape), out_dtype)
     return engine.wrap(handle, out_shape, out_dtype, b)
+
+
+_NO_PARAMS = {}  # shared and never written: saves a dict per launch
 
 
 def launch(op, kernel, inputs, out_shape, out_dtype, **attrs):
@@ -228,6 +241,17 @@ def launch(op, kernel, inputs, out_shape, out_dtype, **attrs):
     args = [(data_on(t, b), t._shape) for t in inputs]
     handle = b.call(kernel, args, out_shape, out_dtype, attrs)
     return engine.wrap(handle, out_shape, out_dtype, b)
+
+
+def launch_outputs(op, kernel, inputs, out_shape, out_dtype, **attrs):
+    """launch() for a kernel with several outputs, all of out_shape (fused optimizer updates
+    write a variable and its slots in one pass); the backends return a tuple of handles."""
+    b = engine.backend()
+    out_shape = tuple(out_shape)
+    check_size(op, out_shape, b)
+    args = [(data_on(t, b), t._shape) for t in inputs]
+    handles = b.call(kernel, args, out_shape, out_dtype, attrs)
+    return [engine.wrap(h, out_shape, out_dtype, b) for h in handles]
 
 
 @functools.lru_cache(maxsize=1024)

@@ -33,6 +33,16 @@ class Adam(Optimizer):
     def step_scalars(self, lr, step):
         return {"lr_t": lr * math.sqrt(1.0 - self.beta_2 ** step) / (1.0 - self.beta_1 ** step)}
 
+    def update_variable(self, grad, var, slots, s):
+        if not self.fused or self.amsgrad:  # AMSGrad's running maximum has no fused kernel
+            return super().update_variable(grad, var, slots, s)
+        new_var, m, v = ops.adam_update(var, slots["m"], slots["v"], grad, s.value("lr_t"),
+                                        self.beta_1, self.beta_2, self.epsilon,
+                                        s.value("decay"))
+        slots["m"].assign(m)
+        slots["v"].assign(v)
+        return new_var
+
     def update(self, grad, value, slots, s):
         m = _ema(slots["m"], self.beta_1, grad)
         v = _ema(slots["v"], self.beta_2, ops.square(grad))

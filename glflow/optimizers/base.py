@@ -5,6 +5,11 @@ subclass's `update(grad, value, slots, step)` returns the new value, computed wi
 (on the GPU with the GL backend) without recording on any tape. Step-dependent scalars (the
 learning rate, bias corrections) are computed on the host once per step and uploaded as one
 scalar each, so a schedule never compiles a shader and never grows the constant cache.
+
+Optimizers with a fused kernel (Adam/AdamW, SGD with momentum: glflow/ops/optimizer_updates.py)
+override `update_variable` to write the variable and its slots in one pass per variable; the
+scalars then travel as uniforms and nothing is uploaded. `fused = False` on an instance runs the
+composed ops instead (the benchmark compares both; the tests check they agree).
 """
 import numbers
 
@@ -14,6 +19,8 @@ from . import schedules
 
 
 class Optimizer:
+    fused = True  # use a fused update kernel where the subclass has one
+
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None):
         self.name = name or type(self).__name__.lower()
@@ -98,14 +105,11 @@ class Optimizer:
         lr = self.learning_rate
         with engine.no_record():
             grads = self._clip([g for g, _ in pairs])
-            scalars = {k: ops.scalar(float(x)) for k, x in self.step_scalars(lr, step).items()}
-            decay = (ops.scalar(1.0 - lr * float(self.weight_decay))
-                     if self.weight_decay else None)
+            host = {k: float(x) for k, x in self.step_scalars(lr, step).items()}
+            host["decay"] = 1.0 - lr * float(self.weight_decay) if self.weight_decay else 1.0
+            scalars = StepScalars(host)
             for g, (_, var) in zip(grads, pairs):
-                value = var.read_value()
-                if decay is not None:
-                    value = ops.mul(value, decay)
-                var.assign(self.update(g, value, self._slots_of(var), scalars))
+                var.assign(self.update_variable(g, var, self._slots_of(var), scalars))
         self.iterations = step
 
     def minimize(self, loss_fn, var_list):
@@ -119,6 +123,14 @@ class Optimizer:
     def step_scalars(self, lr, step):
         """Host-computed per-step values the update uses, by name."""
         return {"lr": lr}
+
+    def update_variable(self, grad, var, slots, s):
+        """The variable's new value: decoupled weight decay, then `update` (composed ops).
+        Optimizers with a fused kernel override this."""
+        value = var.read_value()
+        if s.value("decay") != 1.0:
+            value = ops.mul(value, s["decay"])
+        return self.update(grad, value, slots, s)
 
     def update(self, grad, value, slots, scalars):
         raise NotImplementedError
@@ -153,6 +165,25 @@ class Optimizer:
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"])
         return cls(**config)
+
+
+class StepScalars:
+    """One step's host-computed scalars by name (lr, lr_t, decay = 1 - lr * weight_decay).
+    `s[name]` is a scalar tensor, uploaded on first use (composed updates multiply by it);
+    `s.value(name)` is the Python float (fused kernels take it as a uniform, no upload)."""
+
+    def __init__(self, values):
+        self._values = values
+        self._tensors = {}
+
+    def __getitem__(self, name):
+        t = self._tensors.get(name)
+        if t is None:
+            t = self._tensors[name] = ops.scalar(self._values[name])
+        return t
+
+    def value(self, name):
+        return self._values[name]
 
 
 def _tape():

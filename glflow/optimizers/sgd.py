@@ -17,6 +17,15 @@ class SGD(Optimizer):
     def slot_names(self):
         return ("momentum",) if self.momentum else ()
 
+    def update_variable(self, grad, var, slots, s):
+        if not self.fused or not self.momentum:  # plain SGD is already two passes
+            return super().update_variable(grad, var, slots, s)
+        new_var, velocity = ops.sgd_momentum_update(var, slots["momentum"], grad, s.value("lr"),
+                                                    self.momentum, self.nesterov,
+                                                    s.value("decay"))
+        slots["momentum"].assign(velocity)
+        return new_var
+
     def update(self, grad, value, slots, s):
         step = ops.mul(grad, s["lr"])
         if not self.momentum:

@@ -94,8 +94,11 @@ class CPUBackend:
         """Run the numpy kernel `kernel(*arrays, **attrs)`; arrays have their tensors' shapes."""
         engine.count_kernel("cpu", kernel)
         arrays = [np.asarray(d).reshape(shape) for d, shape in inputs]
-        result = np.asarray(kernel_function(kernel)(*arrays, **attrs))
-        return _frozen(_to_dtype(result, out_dtype).reshape(out_shape))
+        result = kernel_function(kernel)(*arrays, **attrs)
+        if isinstance(result, tuple):  # several outputs of one shape (ops/_core.launch_outputs)
+            return tuple(_frozen(_to_dtype(np.asarray(r), out_dtype).reshape(out_shape))
+                         for r in result)
+        return _frozen(_to_dtype(np.asarray(result), out_dtype).reshape(out_shape))
 
     def matmul(self, a, a_view, b, b_view, batches, m, k, n):
         engine.count_kernel("cpu", "matmul")

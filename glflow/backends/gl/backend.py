@@ -40,7 +40,9 @@ class GLBackend:
             self.pool = TexturePool(ctx, self.max_size)
             self.programs = ProgramCache(ctx)
             self.block_rows = 8 if self.gl.max_draw_buffers >= 8 else 4
-            self.mrt_framebuffers = matmul.FramebufferCache(ctx)
+            # matmul's product pass and the fused optimizer updates (one entry per variable
+            # and pool rotation: 32 keeps a few models' worth without making framebuffers)
+            self.mrt_framebuffers = matmul.FramebufferCache(ctx, capacity=32)
         self._layouts = {}
 
     # ------------------------------------------------------------------ capability
@@ -136,16 +138,22 @@ class GLBackend:
         fbo.use()
         for unit, tex in enumerate(textures):
             tex.use(unit)
-        prog.vao.render(moderngl.TRIANGLES, vertices=3)
+        # The C method: moderngl's Python wrapper only fills in defaults (~0.3 us a draw).
+        prog.vao.mglo.render(moderngl.TRIANGLES, 3, 0, -1)
 
     # ------------------------------------------------------------------ kernels
     def elementwise(self, expr, inputs, params, out_shape, out_dtype):
         """Run an elementwise expression. inputs: [(GLData, shape, StridedView or None)].
         GL computes in float32 whatever the dtype; int32/bool results are exact (see dtypes)."""
         size = prod(out_shape)
-        accesses = [access.from_view(v, out_shape) if v is not None
-                    else access.classify(shape, out_shape, d.layout.size, size)
-                    for d, shape, v in inputs]
+        accesses = []
+        for d, shape, v in inputs:
+            if v is not None:
+                accesses.append(access.from_view(v, out_shape))
+            elif d.layout.size == size:  # same element count: no index math (classify's rule)
+                accesses.append(access.SAME)
+            else:
+                accesses.append(access.classify(shape, out_shape, d.layout.size, size))
         with self.gl:
             out = self._alloc(size)
             if size == 0:
@@ -157,8 +165,9 @@ class GLBackend:
                                      [d.layout for d, _, _ in inputs], params)
             self._draw(prog, out.texture, lay.width, lay.rows,
                        [d.texture.tex for d, _, _ in inputs])
+        count = engine.count_kernel
         for kernel in plan.kernels:
-            engine.count_kernel("gl", kernel)
+            count("gl", kernel)
         return out
 
     def reduce(self, kernel, data, outer, length, inner, out_dtype):
