@@ -91,6 +91,7 @@ def _backward(tape, target, sources, output_gradient):
                              f"target shape {target.shape}")
         grads = {target.id: seed}
         keep = {s.id for s in sources}
+        cut = []  # (tensor, consuming op): int/bool inputs that stopped a gradient
         for name, inputs, outputs, backward in reversed(tape._nodes):
             # pop: a consumed gradient is released as soon as it has been propagated
             dys = [grads.get(o.id) if o.id in keep else grads.pop(o.id, None) for o in outputs]
@@ -100,6 +101,7 @@ def _backward(tape, target, sources, output_gradient):
                 if any(tape._depends(t) and t.dtype == "float32" for t in inputs):
                     raise ValueError(f"gradient: op '{name}' is not differentiable, and the "
                                      "target depends on a watched tensor through it")
+                cut.extend((t, name) for t in inputs if tape._depends(t))
                 continue
             dy = dys[0] if len(outputs) == 1 else [
                 d if d is not None else ops.zeros_like(o) for d, o in zip(dys, outputs)]
@@ -107,19 +109,51 @@ def _backward(tape, target, sources, output_gradient):
                 continue
             in_grads = backward(dy)
             for t, g in zip(inputs, in_grads):
-                if g is None or t.dtype != "float32":
+                if t.dtype != "float32":
+                    if tape._depends(t):
+                        cut.append((t, name))
+                    continue
+                if g is None:
                     continue
                 if tuple(g._shape) != tuple(t._shape):
                     raise RuntimeError(f"gradient of '{name}': shape {g.shape} for input of "
                                        f"shape {t.shape} (a bug in the op's gradient)")
                 prev = grads.get(t.id)
                 grads[t.id] = g if prev is None else ops.add(prev, g)
-        return [grads.get(s.id) for s in sources]
+        result = [grads.get(s.id) for s in sources]
+        for s, g in zip(sources, result):
+            if g is None and cut:
+                _refuse_integer_only_path(tape, s, cut)
+        return result
     finally:
         if was_active:
             engine.state.tapes.append(tape)
         if not tape.persistent:
             tape._nodes = []
+
+
+def _refuse_integer_only_path(tape, source, cut):
+    """The target reaches `source` only through int32/bool results (argmax, comparisons, ...):
+    asking for that gradient is a mistake worth naming, not a silent zero."""
+    producers = {o.id: (name, inputs) for name, inputs, outputs, _ in tape._nodes
+                 for o in outputs}
+
+    def reaches(t, seen):
+        if t.id == source.id:
+            return True
+        if t.id in seen or t.id not in producers:
+            return False
+        seen.add(t.id)
+        return any(reaches(i, seen) for i in producers[t.id][1])
+
+    for t, consumer in cut:
+        if reaches(t, set()):
+            made_by = producers.get(t.id, ("an input",))[0]
+            raise ValueError(
+                f"gradient: the target depends on a watched tensor of shape {source.shape} "
+                f"only through '{made_by}', whose {t.dtype} result (used by '{consumer}') "
+                "carries no gradient; argmax, comparisons and other integer/bool results "
+                "are not differentiable")
 
 
 def grad(f):

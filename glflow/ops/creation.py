@@ -1,6 +1,8 @@
 """Creating tensors: from values (shape-checked), constant fills, ranges and eye."""
 
 __all__ = ["tensor", "scalar", "tensor1d", "tensor2d", "tensor3d", "tensor4d", "zeros", "ones", "zeros_like", "ones_like", "range", "linspace", "eye", "variable", "clone"]
+import math
+
 import numpy as np
 
 from ..tensor import Tensor
@@ -65,19 +67,21 @@ def range(start, stop=None, step=1, dtype="float32"):  # noqa: A001 - tfjs name
         start, stop = 0, start
     if step == 0:
         raise ValueError("range: step must not be 0")
+    _core.check_size("range", (max(0, math.ceil((stop - start) / step)),))  # before numpy
     return _core.from_numpy(np.arange(start, stop, step), "range", dtype)
 
 
 def linspace(start, stop, num):
     if int(num) < 0:
         raise ValueError(f"linspace: num must be >= 0, got {num}")
+    _core.check_size("linspace", (int(num),))  # before numpy allocates the values
     return _core.from_numpy(np.linspace(start, stop, int(num), dtype=np.float64), "linspace",
                             "float32")
 
 
 def eye(num_rows, num_columns=None, dtype="float32"):
     num_columns = num_rows if num_columns is None else num_columns
-    _core.check_shape((num_rows, num_columns), "eye")
+    _core.check_size("eye", _core.check_shape((num_rows, num_columns), "eye"))
     return _core.from_numpy(np.eye(num_rows, num_columns), "eye", dtype)
 
 

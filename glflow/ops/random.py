@@ -21,6 +21,7 @@ def _rng(seed):
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
     shape = _core.check_shape(shape, "random_uniform")
+    _core.check_size("random_uniform", shape)  # before drawing: numpy would allocate it first
     if not maxval > minval:
         raise ValueError(f"random_uniform: maxval ({maxval}) must be greater than minval ({minval})")
     values = _rng(seed).uniform(minval, maxval, size=shape)
@@ -31,6 +32,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
     shape = _core.check_shape(shape, "random_normal")
+    _core.check_size("random_normal", shape)  # before drawing: numpy would allocate it first
     if stddev < 0:
         raise ValueError(f"random_normal: stddev must be >= 0, got {stddev}")
     return _core.from_numpy(_rng(seed).normal(mean, stddev, size=shape), "random_normal", dtype)
@@ -39,6 +41,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
     """Normal samples redrawn until within two standard deviations of the mean."""
     shape = _core.check_shape(shape, "truncated_normal")
+    _core.check_size("truncated_normal", shape)  # before drawing: numpy would allocate it first
     if stddev < 0:
         raise ValueError(f"truncated_normal: stddev must be >= 0, got {stddev}")
     rng = _rng(seed)

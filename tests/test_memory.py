@@ -1,0 +1,296 @@
+"""Memory: no growth over many ops (with and without tidy), tidy/keep/dispose semantics, the
+texture pool's byte budget and empty_cache, program compile counts, and failed ops that must
+leave everything as it was."""
+import gc
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import glflow as gf
+from glflow import engine
+from glflow.backends.gl.pool import PooledTexture
+
+FLAT_KEYS = ("num_tensors", "num_bytes", "bytes_in_use", "num_textures", "num_programs",
+             "num_compiles")
+
+
+@pytest.fixture(autouse=True)
+def gl_backend():
+    gf.set_backend("gl")
+    yield
+    gf.set_backend("gl")
+
+
+def four_ops(a, b, i):
+    """Four ops of the kinds eager code mixes: broadcast, elementwise, reduction, matmul."""
+    c = a * float(i % 3) + b
+    d = gf.relu(c)
+    e = gf.sum(d, axis=1)
+    f = gf.matmul(d, gf.ones([5, 3]))
+    return float(e.numpy()[0] + f.numpy()[0, 0])
+
+
+def stats():
+    gc.collect()
+    m = gf.memory()
+    return {k: m[k] for k in FLAT_KEYS}
+
+
+def test_no_growth_over_1000_ops():
+    a, b = gf.ones([17, 5]), gf.tensor([1.0, -2.0, 3.0, -4.0, 5.0])
+    for i in range(10):  # warm-up: programs compiled, pool filled, scalar constants cached
+        four_ops(a, b, i)
+    before = stats()
+    for i in range(250):
+        four_ops(a, b, i)
+    assert stats() == before
+
+
+def test_no_growth_with_tidy_per_step():
+    a, b = gf.ones([17, 5]), gf.tensor([1.0, -2.0, 3.0, -4.0, 5.0])
+    for i in range(10):
+        gf.tidy(lambda: four_ops(a, b, i))
+    before = stats()
+    for i in range(250):
+        gf.tidy(lambda: four_ops(a, b, i))
+    assert stats() == before
+
+
+def test_tidy_around_a_loop_releases_everything_at_exit():
+    a = gf.ones([9, 5])
+    gf.tidy(lambda: [gf.exp(a * float(i)) for i in range(3)])
+    before = stats()
+    with gf.tidy():
+        held = [gf.exp(a * float(i % 3)) for i in range(50)]
+        assert gf.memory()["num_tensors"] >= before["num_tensors"] + 50
+    assert all(t.is_disposed for t in held)
+    del held
+    after = stats()
+    assert after["num_tensors"] == before["num_tensors"]
+    assert after["bytes_in_use"] == before["bytes_in_use"]
+
+
+# --------------------------------------------------------------------------- tidy semantics
+
+def test_tidy_keeps_returned_tensors_and_disposes_the_rest():
+    inner = []
+
+    def body():
+        x = gf.ones([3])
+        y = x * 2.0
+        inner.extend([x, y])
+        return y
+    y = gf.tidy(body)
+    assert not y.is_disposed and y.numpy().tolist() == [2.0, 2.0, 2.0]
+    assert inner[0].is_disposed
+
+
+def test_tidy_keeps_tensors_nested_in_lists_dicts_tuples():
+    made = {}
+
+    def body():
+        made["a"], made["b"], made["c"], made["tmp"] = (gf.ones([2]), gf.zeros([2]),
+                                                        gf.fill([2], 3.0), gf.ones([4]))
+        return {"list": [made["a"], (made["b"],)], "tuple": ({"deep": made["c"]},), "n": 1}
+    out = gf.tidy(body)
+    assert out["list"][0] is made["a"] and out["tuple"][0]["deep"] is made["c"]
+    for name in ("a", "b", "c"):
+        assert not made[name].is_disposed
+    assert made["tmp"].is_disposed
+    assert out["tuple"][0]["deep"].numpy().tolist() == [3.0, 3.0]
+
+
+def test_nested_tidy():
+    log = {}
+
+    def inner():
+        log["inner_tmp"] = gf.ones([2])
+        log["inner_out"] = gf.ones([2]) * 5.0
+        return log["inner_out"]
+
+    def outer():
+        r = gf.tidy(inner)
+        assert log["inner_tmp"].is_disposed and not r.is_disposed
+        log["outer_tmp"] = r + 1.0
+        return r * 2.0
+    result = gf.tidy(outer)
+    # the inner result belonged to the outer scope, which did not return it
+    assert log["inner_out"].is_disposed and log["outer_tmp"].is_disposed
+    assert result.numpy().tolist() == [10.0, 10.0]
+
+
+def test_keep_survives_enclosing_scopes():
+    kept = {}
+
+    def body():
+        kept["t"] = gf.keep(gf.ones([3]) * 4.0)
+        kept["method"] = (gf.ones([1]) + 1.0).keep()
+        gf.tidy(lambda: kept.setdefault("nested", gf.keep(gf.ones([2]))))
+    gf.tidy(body)
+    assert kept["t"].numpy().tolist() == [4.0, 4.0, 4.0]
+    assert kept["method"].item() == 2.0 and not kept["nested"].is_disposed
+
+
+def test_variables_are_not_disposed_by_tidy():
+    v = gf.tidy(lambda: gf.variable(gf.ones([2])))
+    w = {}
+    gf.tidy(lambda: w.setdefault("v", gf.variable(gf.zeros([2]))))
+    assert not v.is_disposed and not w["v"].is_disposed
+
+
+def test_tidy_with_name_and_exception():
+    assert gf.tidy("named", lambda: gf.ones([1]) * 3.0).item() == 3.0
+    holder = []
+    with pytest.raises(RuntimeError, match="boom"):
+        with gf.tidy():
+            holder.append(gf.ones([2]))
+            raise RuntimeError("boom")
+    assert holder[0].is_disposed
+    assert engine.state.scopes == []
+
+
+# --------------------------------------------------------------------------- dispose
+
+def test_use_after_dispose_is_a_clear_error():
+    t = gf.tensor([[1.0, 2.0]])
+    t.dispose()
+    t.dispose()  # twice is harmless
+    assert t.is_disposed
+    for call, op in ((lambda: t + 1.0, "add"), (lambda: t.numpy(), "numpy"),
+                     (lambda: gf.matmul(t, gf.ones([2, 2])), "matmul"),
+                     (lambda: gf.sum(t), "sum")):
+        with pytest.raises(ValueError, match=rf"{op}: tensor \d+ \(shape \[1, 2\]\) is disposed"):
+            call()
+
+
+def test_dispose_frees_the_texture_unless_shared():
+    gc.collect()
+    base = gf.memory()
+    t = gf.ones([1000])
+    view = gf.reshape(t, [10, 100])  # shares t's texture
+    grown = gf.memory()["bytes_in_use"]
+    assert grown > base["bytes_in_use"]
+    t.dispose()
+    assert view.numpy().sum() == 1000.0
+    assert gf.memory()["bytes_in_use"] == grown
+    gf.dispose([view, {"x": gf.ones([1])}])
+    gc.collect()
+    assert gf.memory()["bytes_in_use"] == base["bytes_in_use"]
+    assert gf.memory()["num_tensors"] == base["num_tensors"]
+
+
+def test_dropping_the_last_reference_frees_without_dispose():
+    gc.collect()
+    base = gf.memory()["bytes_in_use"]
+    t = gf.ones([4096])
+    assert gf.memory()["bytes_in_use"] > base
+    del t
+    assert gf.memory()["bytes_in_use"] == base
+
+
+# --------------------------------------------------------------------------- the pool
+
+def test_pool_budget_frees_textures_for_real(monkeypatch):
+    backend = engine.backend()
+    pool = backend.pool
+    deleted = []
+    real_delete = PooledTexture.delete
+
+    def counting_delete(self):
+        deleted.append(self.nbytes)
+        real_delete(self)
+    monkeypatch.setattr(PooledTexture, "delete", counting_delete)
+    monkeypatch.setattr(pool, "budget", 1 << 20)
+    gf.empty_cache()
+    deleted.clear()
+    # distinct sizes (so no reuse): 16 tensors of >= 256 KiB each, 4 MiB+ in all, 1 MiB budget
+    tensors = [gf.fill([65536 + 4096 * i], float(i)) for i in range(16)]
+    created = gf.memory()["num_textures"]
+    del tensors
+    gc.collect()
+    m = gf.memory()
+    assert m["bytes_pooled"] <= pool.budget
+    assert m["num_textures"] < created
+    gf.ones([1]).numpy()  # the next GL section deletes the evicted textures
+    assert sum(deleted) >= 3 << 20
+    gf.empty_cache()
+    m = gf.memory()
+    assert m["bytes_pooled"] == 0
+    assert pool._doomed == []
+    live_textures = m["num_textures"]
+    t = gf.ones([8])
+    assert gf.memory()["num_textures"] == live_textures + 1  # a fresh texture, none pooled
+    assert t.numpy().tolist() == [1.0] * 8
+
+
+def test_pool_reuses_textures_of_the_same_bucket():
+    gf.ones([5000]).numpy()
+    created = gf.memory()["textures_created"]
+    for size in (5000, 4999, 4900):  # same width and row bucket
+        gf.ones([size]).numpy()
+    assert gf.memory()["textures_created"] == created
+
+
+# --------------------------------------------------------------------------- compiles
+
+def test_new_shapes_compile_nothing_new():
+    def ops(n, m):
+        a, b = gf.ones([n, m]), gf.ones([m])
+        outs = [a + b, a * a, gf.exp(a), gf.sum(a, axis=1), gf.mean(a, axis=0),
+                gf.matmul(a, gf.ones([m, 3])), gf.transpose(a) + 1.0, gf.sum(a)]
+        return [o.numpy() for o in outs]
+    ops(6, 10)
+    before = gf.memory()["num_compiles"]
+    for n, m in ((7, 14), (33, 6), (129, 10), (2, 2)):
+        ops(n, m)
+    assert gf.memory()["num_compiles"] == before
+
+
+def test_no_program_is_compiled_twice_in_a_process():
+    """In a fresh process (the LRU cache is far from full there), every compile adds a
+    distinct program: compiles == programs, after a broad mix of ops over many shapes."""
+    script = textwrap.dedent("""
+        import glflow as gf
+        for n in (1, 3, 5, 17, 64, 129):
+            a = gf.random_normal([n, 6], seed=n)
+            for t in (a + 1.0, a * a, gf.relu(a), gf.sum(a, 0), gf.mean(a, 1), gf.max(a),
+                      gf.matmul(a, gf.ones([6, 2])), gf.transpose(a), a[1:], gf.argmax(a, 1),
+                      gf.softmax(a), gf.cumsum(a, 1), a > 0.5, gf.concat([a, a], 0)):
+                t.numpy()
+        m = gf.memory()
+        print(m["num_compiles"], m["num_programs"])
+    """)
+    env = dict(os.environ, GLFLOW_BACKEND="gl")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=env, timeout=120, check=True).stdout.split()
+    compiles, programs = int(out[0]), int(out[1])
+    assert compiles > 10
+    assert compiles == programs
+
+
+# --------------------------------------------------------------------------- failed ops
+
+@pytest.mark.parametrize("bad", [
+    lambda a: gf.add(a, gf.ones([4])),
+    lambda a: gf.matmul(a, gf.ones([5, 2])),
+    lambda a: gf.sum(a, axis=3),
+    lambda a: gf.reshape(a, [7]),
+    lambda a: gf.tensor([[1, 2], [3]]),
+    lambda a: gf.fill([1 << 20, 1 << 20], 1.0),
+])
+def test_a_failed_op_leaves_existing_tensors_intact(bad):
+    values = np.arange(6, dtype=np.float32).reshape(2, 3)
+    a = gf.tensor(values)
+    keep_b = a * 2.0
+    gc.collect()
+    before = stats()
+    with pytest.raises((ValueError, TypeError)):
+        bad(a)
+    gc.collect()
+    assert stats() == before
+    np.testing.assert_array_equal(a.numpy(), values)
+    np.testing.assert_array_equal((a + keep_b).numpy(), values * 3)
