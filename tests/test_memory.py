@@ -294,3 +294,27 @@ def test_a_failed_op_leaves_existing_tensors_intact(bad):
     assert stats() == before
     np.testing.assert_array_equal(a.numpy(), values)
     np.testing.assert_array_equal((a + keep_b).numpy(), values * 3)
+
+
+def test_matmul_framebuffers_never_outlive_their_textures():
+    """Framebuffers cached over several textures (matmul's render targets) are dropped when
+    the pool deletes one of those textures, so an over-budget pool frees memory for real."""
+    gf.set_backend("gl")
+    backend = gf.engine.backend()
+    pool, cache = backend.pool, backend.mrt_framebuffers
+    budget = pool.budget
+    pool.budget = 0  # every released texture is deleted at the next GL section
+    try:
+        rng = np.random.default_rng(3)
+        for n in (9, 33, 70):
+            a = gf.tensor(rng.standard_normal((n, n)).astype(np.float32))
+            gf.matmul(a, a).numpy()
+            del a
+        with backend.gl:
+            pool.collect()  # delete what the releases queued
+        assert not pool._doomed
+        # every product's block textures went back to a zero-budget pool, so were deleted:
+        # no framebuffer may still hold one of them
+        assert not cache._fbos
+    finally:
+        pool.budget = budget

@@ -43,6 +43,7 @@ class GLBackend:
             # matmul's product pass and the fused optimizer updates (one entry per variable
             # and pool rotation: 32 keeps a few models' worth without making framebuffers)
             self.mrt_framebuffers = matmul.FramebufferCache(ctx, capacity=32)
+            self.pool.on_delete.append(self.mrt_framebuffers.forget)
         self._layouts = {}
 
     # ------------------------------------------------------------------ capability

@@ -45,6 +45,11 @@ class FramebufferCache:
         self._fbos[key] = fbo
         return fbo
 
+    def forget(self, texture):
+        """Release the framebuffers that draw into `texture` (the pool is deleting it)."""
+        for key in [k for k in self._fbos if texture in k]:
+            self._fbos.pop(key).release()
+
     def clear(self):
         for fbo in self._fbos.values():
             fbo.release()

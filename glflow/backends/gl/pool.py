@@ -51,6 +51,9 @@ class TexturePool:
         self.textures = 0
         self.created = 0
         self.reused = 0
+        # Called with each texture just before it is deleted, so caches holding framebuffers
+        # over several textures (matmul's MRT targets) drop them and the memory really goes.
+        self.on_delete = []
 
     def acquire(self, width, rows):
         """A texture with this width and at least `rows` rows. Call inside a GL section."""
@@ -104,6 +107,8 @@ class TexturePool:
         with self._lock:
             doomed, self._doomed = self._doomed, []
         for pt in doomed:
+            for forget in self.on_delete:
+                forget(pt)
             pt.delete()
 
     def empty_cache(self):
