@@ -38,7 +38,10 @@ def clear_session():
 
 
 def snake_case(name):
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    """Keras' default layer names: Conv2D -> conv2d, Conv2DTranspose -> conv2d_transpose,
+    SimpleRNN -> simple_rnn (a word starts at a capital after a lowercase letter, or at the
+    last capital of an acronym or a "2D" that a lowercase letter follows)."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def to_tensors(x, where):
