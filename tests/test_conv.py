@@ -166,3 +166,42 @@ def test_bad_arguments_raise_clear_errors(call, message):
 def test_int_input_is_a_type_error():
     with pytest.raises(TypeError, match="conv2d: x must be float32"):
         gf.conv2d(np.zeros((1, 3, 3, 1), np.int32), np.zeros((1, 1, 1, 1), np.float32))
+
+
+# Whole-texel channel groups (Cg % 4 == 0 and Cout / groups % 4 == 0) take the direct GL
+# kernel (glflow/backends/gl/conv_direct.py): WINDOW when stride, dilation and input dilation
+# are 1 along w, the general path otherwise; widths that are not a multiple of the 8-pixel
+# block, batches, groups and asymmetric pads. The input gradient runs the same kernel with
+# input dilation (the strides), so strided cases cover that too.
+@pytest.mark.parametrize("x_shape,f_shape,strides,padding,dilations,groups", [
+    ((2, 7, 13, 8), (3, 3, 8, 4), 1, "same", 1, 1),
+    ((1, 9, 11, 4), (3, 3, 4, 8), 2, "same", 1, 1),
+    ((1, 8, 10, 4), (2, 3, 4, 4), 1, "valid", 2, 1),
+    ((1, 6, 9, 8), (3, 3, 4, 8), 1, [[1, 2], [0, 1]], 1, 2),
+    ((1, 5, 19, 4), (1, 5, 4, 12), (1, 3), "valid", 1, 1),
+    ((1, 3, 3, 4), (3, 3, 4, 4), 1, "valid", 1, 1)])
+def test_conv2d_direct_kernel(monkeypatch, x_shape, f_shape, strides, padding, dilations,
+                              groups):
+    from glflow.backends.gl import conv_direct
+    calls = []
+    real_run = conv_direct.run
+    monkeypatch.setattr(conv_direct, "run", lambda *a, **k: calls.append(1) or real_run(*a, **k))
+    fn = lambda x, f: gf.conv2d(x, f, strides, padding, dilations=dilations, groups=groups)  # noqa: E731
+    check_op(fn, [normal(x_shape), normal(f_shape)], **TOL, grad_atol=5e-5)
+    assert calls, "the direct GL kernel was not used"
+
+
+def test_conv2d_direct_kernel_input_dilation():
+    # conv2d_transpose with strides 2: the direct kernel with input dilation 2 in both axes
+    check_op(lambda x, f: gf.conv2d_transpose(x, f, None, 2, "same"),
+             [normal((1, 3, 5, 4)), normal((3, 3, 8, 4))], **TOL, grad_atol=5e-5)
+
+
+def test_conv2d_direct_kernel_padding_reads_zeros_next_to_inf():
+    # padded taps clamp their address onto x's first pixel: they must read 0, not inf * 0
+    x = np.ones((1, 5, 9, 4), np.float32)
+    x[0, 0, 0] = np.inf
+    f = np.abs(normal((3, 3, 4, 4)).make(np.random.default_rng(2), (3, 3, 4, 4)))
+    y = check_op(lambda a, b: gf.conv2d(a, b, 1, "same"), [x, f], **TOL, grad=False)[0]
+    assert np.isinf(y[0, :2, :2]).all() and np.isfinite(y[0, 2:]).all()
+    assert np.isfinite(y[0, :, 2:]).all()

@@ -1,11 +1,13 @@
-"""conv2d on GL: im2col written straight into matmul's packed A layout (shaders/conv2d.frag),
-then matmul's MRT product and unpack passes (glflow/backends/gl/matmul.py). The filters are
-B as they are: [KH, KW, Cg, Cout] is the [K, Cout] matrix row-major, one batch per group.
-
-Three passes and no flat patch tensor: the packed texture is the only copy of the patches.
+"""conv2d on GL, two ways:
+- direct (glflow/backends/gl/conv_direct.py), when the channel groups of x and of the output
+  are whole texels (Cg % 4 == 0, Cout / groups % 4 == 0): no patch matrix at all;
+- otherwise im2col written straight into matmul's packed A layout (shaders/conv2d.frag), then
+  matmul's MRT product and unpack passes (glflow/backends/gl/matmul.py). The filters are B as
+  they are: [KH, KW, Cg, Cout] is the [K, Cout] matrix row-major, one batch per group. The
+  packed texture is the only copy of the patches.
 """
 from ...views import MatrixView
-from .. import matmul
+from .. import conv_direct, matmul
 from .movement import program, set_all
 
 # shaders/conv2d.frag divides in float (exact, see there) when dividend + divisor < 2^20
@@ -20,6 +22,14 @@ def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strid
     kh, kw, cg, cout = filter_shape
     _, m, cog = out_shape
     k = kh * kw * cg
+    size = groups * m * cog
+    if conv_direct.supports(cg, cout, groups):
+        out = backend._alloc(size)
+        if size == 0 or conv_direct.run(backend, x, filters, out, in_shape, filter_shape,
+                                        out_hw, strides, dilations, lhs_dilations, pads,
+                                        groups, size):
+            return out
+        backend.free(out)  # the block grid does not fit a texture: im2col + matmul
 
     def pack_patches(rows_padded):
         defines = ["ALIGNED"] if cg % 4 == 0 else []

@@ -1,0 +1,126 @@
+"""conv2d on GL without im2col (shaders/conv2d_direct.frag): one MRT pass where a fragment
+computes ROWS adjacent output pixels x 4 output channels straight from x and the filters,
+then one pass gathering the ROWS targets into the flat output. Serves every conv whose input
+and output channel groups are whole texels (Cg % 4 == 0, Cout / groups % 4 == 0); the others
+take im2col + matmul (glflow/backends/gl/kernels/nn_conv.py).
+
+Why not im2col + matmul here: on llvmpipe at 3x3, [1, 64, 64, 32] -> 32 the im2col pass was
+about a quarter of the time and the whole conv ran at ~0.6x a 512^3 matmul's GFLOP/s measured
+in the same rounds. Raw moderngl, same rounds: this block on an 8 x 512 grid 0.6x, on a
+128 x 32 grid 0.75-0.8x, and 0.9-1.1x with WINDOW (5 fetches per 128 multiply-adds, not 12).
+"""
+from .matmul import _origin
+from .programs import load
+
+# id rows of the block grid: a wide grid keeps llvmpipe's 64 x 64 tiles full (8 x 512
+# arranged the same fragments ran 0.75x as fast as 128 x 32 or 64 x 64)
+GRID_WIDTH = 128
+# quotients computed in float are exact while dividend + divisor < 2^20 (shaders/conv2d.frag)
+FLOAT_DIV_LIMIT = 1 << 20
+
+
+def supports(cg, cout, groups):
+    return cg % 4 == 0 and (cout // groups) % 4 == 0
+
+
+def _common():
+    return load("templates/common.glsl") + "\n"
+
+
+def _product_source(rows, window, float_div):
+    pixels = range(rows)
+    code = {
+        "//@OUTPUTS": [f"layout(location = {j}) out vec4 o_pixel{j};" for j in pixels],
+        "//@ACCUMULATORS": [f"    vec4 c{j} = vec4(0.0);" for j in pixels],
+        "//@STORE": [f"    o_pixel{j} = c{j};" for j in pixels],
+        # WINDOW: pixel j's texel at tap 0; after each tap every pixel takes its right
+        # neighbour's texel, and the last one fetches the column one further right
+        "//@WINDOW_LOAD": [f"                vec4 a{j} = x_texel(column_texel(row_pixel, "
+                           f"window_column(first + {j}), channel4), ci4);" for j in pixels],
+        "//@WINDOW_MULTIPLY_ADD": [f"                    c{j} += b * a{j};" for j in pixels],
+        "//@WINDOW_SLIDE": ([f"                    a{j} = a{j + 1};" for j in pixels[:-1]]
+                            + [f"                    a{rows - 1} = x_texel(column_texel("
+                               f"row_pixel, window_column(first + {rows} + kw), channel4), "
+                               f"ci4);"]),
+        # general: each pixel's column for this tap, then one texel of it per ci4
+        "//@COLUMNS": [f"                int t{j} = column_texel(row_pixel, source_index("
+                       f"(ow0 + {j}) * u_stride.y + shift, u_lhs.y, u_in.z), channel4);"
+                       for j in pixels],
+        "//@MULTIPLY_ADD": [f"                    c{j} += b * x_texel(t{j}, ci4);"
+                            for j in pixels],
+    }
+    body = load("conv2d_direct.frag")
+    for marker, lines in code.items():
+        body = body.replace(marker, "\n".join(lines))
+    defines = f"#define ROWS {rows}\n"
+    defines += "#define WINDOW\n" if window else ""
+    defines += "#define FLOAT_DIV\n" if float_div else ""
+    return defines + _common() + body
+
+
+def _unpack_source(rows, float_div):
+    samplers = "\n".join(f"uniform sampler2D u_block{r};" for r in range(rows))
+    select = "\n".join(f"    if (r == {r}) return texelFetch(u_block{r}, at, 0);"
+                       for r in range(rows - 1))
+    select += f"\n    return texelFetch(u_block{rows - 1}, at, 0);"
+    body = (load("conv2d_direct_unpack.frag").replace("//@SAMPLERS", samplers)
+            .replace("//@SELECT", select))
+    defines = f"#define ROWS {rows}\n" + ("#define FLOAT_DIV\n" if float_div else "")
+    return defines + _common() + body
+
+
+def grid(backend, fragments):
+    """(width, height) of the id grid, or None when it does not fit the targets."""
+    width = max(GRID_WIDTH, -(-fragments // (backend.max_size - 64)))
+    height = -(-fragments // width)
+    if width + 64 > backend.max_size or height + 64 > backend.max_size:
+        return None
+    return width, height
+
+
+def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilations,
+        lhs_dilations, pads, groups, size):
+    """Writes conv2d into `out` (GLData of [groups, N * OH * OW, Cout / groups]); returns
+    False (nothing drawn) when the block grid does not fit a texture."""
+    rows = backend.block_rows
+    n, h, w, c = in_shape
+    kh, kw, cg, cout = filter_shape
+    oh, ow = out_hw
+    cog4 = cout // groups // 4
+    ow_blocks = -(-ow // rows)
+    fragments = groups * n * oh * ow_blocks * cog4
+    dims = grid(backend, fragments)
+    if dims is None:
+        return False
+    grid_w, grid_h = dims
+    x0, y0 = _origin(grid_w), _origin(grid_h)
+    window = strides[1] == 1 and dilations[1] == 1 and lhs_dilations[1] == 1
+    # largest quotient operands: ids, texels of the output, and positions in the dilated
+    # input (furthest window end plus the pad)
+    reach = max((o - 1) * s + (f - 1) * d + abs(p) + lhs
+                for o, s, f, d, p, lhs in zip(out_hw, strides, (kh, kw), dilations, pads,
+                                              lhs_dilations))
+    float_div = 2 * max(fragments + grid_w, size // 4, reach) < FLOAT_DIV_LIMIT
+    blocks = [backend.pool.acquire(x0 + grid_w, y0 + grid_h) for _ in range(rows)]
+    fbo = backend.mrt_framebuffers.get(blocks)
+    prog = backend.programs.get(_product_source(rows, window, float_div), ["u_x", "u_f"])
+    for name, value in (("u_x_shift", x.layout.shift), ("u_f_shift", filters.layout.shift),
+                        ("u_in", (n, h, w, c)), ("u_out", (oh, ow)),
+                        ("u_filter", (kh, kw, cg)), ("u_cout", cout), ("u_cog4", cog4),
+                        ("u_ow_blocks", ow_blocks), ("u_fragments", fragments),
+                        ("u_grid_w", grid_w), ("u_origin", (x0, y0)),
+                        ("u_stride", tuple(strides)), ("u_dilation", tuple(dilations)),
+                        ("u_lhs", tuple(lhs_dilations)), ("u_pad", tuple(pads))):
+        prog.set(name, value)
+    backend._draw(prog, fbo, grid_w, grid_h, [x.texture.tex, filters.texture.tex], x0, y0)
+    unpack = backend.programs.get(_unpack_source(rows, float_div),
+                                  [f"u_block{r}" for r in range(rows)])
+    for name, value in (("u_out_shift", out.layout.shift), ("u_out_texels", size // 4),
+                        ("u_out", (oh, ow)), ("u_cog4", cog4), ("u_ow_blocks", ow_blocks),
+                        ("u_grid_w", grid_w), ("u_origin", (x0, y0))):
+        unpack.set(name, value)
+    backend._draw(unpack, out.texture, out.layout.width, out.layout.rows,
+                  [blk.tex for blk in blocks])
+    for blk in blocks:
+        backend.pool.release(blk)
+    return True
