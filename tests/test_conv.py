@@ -205,3 +205,74 @@ def test_conv2d_direct_kernel_padding_reads_zeros_next_to_inf():
     y = check_op(lambda a, b: gf.conv2d(a, b, 1, "same"), [x, f], **TOL, grad=False)[0]
     assert np.isinf(y[0, :2, :2]).all() and np.isfinite(y[0, 2:]).all()
     assert np.isfinite(y[0, :, 2:]).all()
+
+
+# The filter gradient has a kernel of its own (glflow/backends/gl/conv_filter_grad.py): a
+# reduction over output pixels split into chunks of image rows. Cases: whole-texel channels
+# (texel fetches) and not (element fetches for x, dy or both), strides, dilations, groups,
+# asymmetric and negative-free explicit pads, batches whose image rows do not divide into
+# chunks evenly, and input dilation (conv2d_transpose's filter gradient).
+@pytest.mark.parametrize("x_shape,f_shape,strides,padding,dilations,groups", [
+    ((2, 7, 13, 8), (3, 3, 8, 8), 1, "same", 1, 1),
+    ((1, 9, 11, 4), (3, 3, 4, 12), 2, "same", 1, 1),
+    ((3, 8, 6, 1), (3, 3, 1, 16), 1, "valid", 1, 1),
+    ((1, 8, 10, 5), (2, 3, 5, 3), (1, 2), "valid", 2, 1),
+    ((1, 6, 9, 8), (3, 3, 4, 8), 1, [[1, 2], [0, 1]], 1, 2),
+    ((2, 7, 5, 6), (3, 2, 2, 9), (2, 3), "same", 1, 3),
+    ((1, 5, 19, 4), (1, 5, 4, 4), (1, 3), "valid", 1, 1)])
+def test_conv2d_filter_gradient_kernel(monkeypatch, x_shape, f_shape, strides, padding,
+                                       dilations, groups):
+    from glflow.backends.gl import conv_filter_grad
+    calls = []
+    real_run = conv_filter_grad.run
+    monkeypatch.setattr(conv_filter_grad, "run",
+                        lambda *a, **k: calls.append(1) or real_run(*a, **k))
+    fn = lambda x, f: gf.conv2d(x, f, strides, padding, dilations=dilations, groups=groups)  # noqa: E731
+    check_op(fn, [normal(x_shape), normal(f_shape)], **TOL, grad_atol=5e-5)
+    assert calls, "the GL filter-gradient kernel was not used"
+
+
+def test_conv2d_filter_gradient_kernel_input_dilation_and_many_chunks(monkeypatch):
+    from glflow.backends.gl import conv_filter_grad
+    calls = []
+    real_run = conv_filter_grad.run
+    monkeypatch.setattr(conv_filter_grad, "run",
+                        lambda *a, **k: calls.append(1) or real_run(*a, **k))
+    # strides 2 and 3 in conv2d_transpose: input dilation with both aligned and odd channels
+    check_op(lambda x, f: gf.conv2d_transpose(x, f, None, (2, 3), "same"),
+             [normal((1, 3, 4, 4)), normal((3, 3, 8, 4))], **TOL, grad_atol=5e-5)
+    check_op(lambda x, f: gf.conv2d_transpose(x, f, None, 2, "valid"),
+             [normal((2, 3, 4, 3)), normal((2, 3, 5, 3))], **TOL, grad_atol=5e-5)
+    # one image row per chunk (forced), so the sum pass adds many chunks
+    monkeypatch.setattr(conv_filter_grad, "TARGET_FRAGMENTS", 1 << 20)
+    monkeypatch.setattr(conv_filter_grad, "MIN_CHUNK_PIXELS", 1)
+    check_op(lambda x, f: gf.conv2d(x, f, 1, "same"), [normal((3, 5, 7, 4)), normal((3, 3, 4, 8))],
+             **TOL, grad_atol=5e-5)
+    assert len(calls) >= 3, "the GL filter-gradient kernel was not used"
+
+
+def test_conv2d_filter_gradient_of_empty_batch_is_zero():
+    x = gf.tensor(np.zeros((0, 5, 5, 4), np.float32))
+    f = gf.tensor(np.ones((3, 3, 4, 4), np.float32))
+    previous = gf.get_backend()
+    for backend in ("cpu", "gl"):
+        gf.set_backend(backend)
+        try:
+            (g,) = gf.grads(lambda w: gf.sum(gf.conv2d(x, w, 1, "same")))([f])
+            np.testing.assert_array_equal(g.numpy(), np.zeros((3, 3, 4, 4), np.float32))
+        finally:
+            gf.set_backend(previous)
+
+
+def test_conv2d_filter_gradient_kernel_with_4_render_targets(monkeypatch):
+    # GL ES 3.0 guarantees only 4 draw buffers: blocks of 4 rows x 4 channels then
+    from glflow import engine
+    previous = gf.get_backend()
+    gf.set_backend("gl")
+    try:
+        monkeypatch.setattr(engine.backend(), "block_rows", 4)
+    finally:
+        gf.set_backend(previous)
+    for x_shape, f_shape in (((2, 6, 7, 8), (3, 3, 8, 12)), ((1, 5, 6, 3), (2, 3, 3, 5))):
+        check_op(lambda x, f: gf.conv2d(x, f, 1, "same"), [normal(x_shape), normal(f_shape)],
+                 **TOL, grad_atol=5e-5)

@@ -1,8 +1,9 @@
 """conv: conv2d 3x3, [1, 64, 64, 32] -> 32 channels, NHWC, same padding, GL vs numpy.
 
 GL runs the direct kernel (glflow/backends/gl/conv_direct.py: 8 output pixels x 4 channels a
-fragment over 8 render targets, no im2col, then an unpack pass); the filter gradient still
-takes im2col + matmul (batch 1 gives its swapped conv 1 channel). numpy: the same im2col
+fragment over 8 render targets, no im2col, then an unpack pass); the input gradient runs the
+same kernel, the filter gradient its own reduction over output pixels
+(glflow/backends/gl/conv_filter_grad.py). numpy: the same im2col
 (sliding_window_view) and one BLAS matmul. A 512^3 GL matmul is timed in the same rounds so
 the conv's GFLOP/s can be read against what the matmul kernel reaches on this machine at the
 moment (llvmpipe timings drift several-fold with the host's load). Also timed: the conv's

@@ -4,8 +4,9 @@ separable_conv2d and conv2d_transpose, all on one general `conv2d` kernel.
 The kernel computes y[n, o, co] = sum over k, ci of xd[n, o * stride + k * dilation - pad, ci]
 * w[k, ci, co] per group, where xd is x with its pixels spread `lhs` apart (input dilation,
 zeros between). Input dilation makes the input gradient and conv2d_transpose ordinary convs
-of this kernel, and the filter gradient is one too (x and dy swap roles), so every gradient
-runs on the kernel itself, on either backend, to any order.
+of this kernel. The filter gradient has a kernel of its own, conv2d_filter_grad (a
+reduction over output pixels), whose gradient is conv2d again, so gradients of any order
+run on these two kernels, on either backend.
 """
 
 __all__ = ["conv1d", "conv2d", "depthwise_conv2d", "separable_conv2d", "conv2d_transpose"]
@@ -17,6 +18,7 @@ from . import _core
 from ._nn_args import check_format, check_rank, explicit_pads, positive_ints, window_geometry
 
 kernels.register("conv2d", "special")
+kernels.register("conv2d_filter_grad", "special")
 
 
 class Geometry(NamedTuple):
@@ -41,24 +43,30 @@ def _transposed_filters(f, groups):
 
 
 def _filter_grad(x, dy, f_shape, geo):
-    """dW[kh, kw, ci, co] = sum over n, o of xd[n, o*s + kh*d - pad, ci] * dy[n, o, co]: a
-    conv of x (channels as batch, batch as channels) with dy as the filter."""
-    from .indexing import gather
-    from .shape import reshape, transpose
-    kh, kw, cg, cout = f_shape
-    g = geo.groups
-    swapped = transpose(x, [3, 1, 2, 0])
-    dy_filter = transpose(dy, [1, 2, 0, 3])
-    r = _conv(swapped, dy_filter, Geometry(geo.dilations, geo.strides, geo.lhs, geo.pads,
-                                           (kh, kw), 1))          # [Cin, KH, KW, Cout]
-    if g == 1:
-        return transpose(r, [1, 2, 0, 3])
-    # grouped: keep the blocks where x's group matches dy's group (the diagonal)
-    cog = cout // g
-    r = transpose(reshape(r, (g, cg, kh * kw, g, cog)), [0, 3, 1, 2, 4])
-    r = gather(reshape(r, (g * g, cg * kh * kw * cog)), [i * g + i for i in range(g)])
-    r = transpose(reshape(r, (g, cg, kh * kw, cog)), [2, 1, 0, 3])
-    return reshape(r, f_shape)
+    """dW[kh, kw, ci, co] = sum over n, o of xd[n, o*s + kh*d - pad, ci] * dy[n, o, co] per
+    group: its own kernel, a reduction over output pixels (on GL, no im2col). dW is bilinear
+    in x and dy, so its gradient is conv2d's two other products: the input gradient with ddW
+    as the filters, and the forward conv of x with ddW."""
+    n, oh, ow, _ = dy._shape
+    dw = _core.launch("conv2d", "conv2d_filter_grad", [x, dy], f_shape, dtypes.FLOAT32,
+                      in_shape=x._shape, filter_shape=tuple(f_shape), out_hw=(oh, ow),
+                      strides=geo.strides, dilations=geo.dilations, lhs_dilations=geo.lhs,
+                      pads=geo.pads, groups=geo.groups)
+
+    def grad(ddw):
+        return _input_grad(dy, ddw, x._shape, geo), _conv(x, ddw, geo)
+    return engine.record("conv2d_filter_grad", [x, dy], dw, grad)
+
+
+def _input_grad(dy, f, x_shape, geo):
+    """dx of conv2d: a conv of dy with the filters flipped and transposed, the strides
+    becoming input dilation."""
+    _, h, w, _ = x_shape
+    kh, kw = f._shape[:2]
+    back = Geometry(geo.lhs, geo.dilations, geo.strides,
+                    ((kh - 1) * geo.dilations[0] - geo.pads[0],
+                     (kw - 1) * geo.dilations[1] - geo.pads[1]), (h, w), geo.groups)
+    return _conv(dy, _transposed_filters(f, geo.groups), back)
 
 
 def _conv(x, f, geo):
@@ -82,11 +90,7 @@ def _conv(x, f, geo):
 
     def grad(d_raw):
         dy = reshape(d_raw if g == 1 else transpose(d_raw, [1, 0, 2]), (n, oh, ow, cout))
-        back = Geometry(geo.lhs, geo.dilations, geo.strides,
-                        ((kh - 1) * geo.dilations[0] - geo.pads[0],
-                         (kw - 1) * geo.dilations[1] - geo.pads[1]), (h, w), g)
-        dx = _conv(dy, _transposed_filters(f, g), back)
-        return dx, _filter_grad(x, dy, f._shape, geo)
+        return _input_grad(dy, f, x._shape, geo), _filter_grad(x, dy, f._shape, geo)
     raw = engine.record("conv2d", [x, f], raw, grad)
     if g == 1:
         return reshape(raw, (n, oh, ow, cout))

@@ -33,3 +33,25 @@ def conv2d(x, filters, in_shape, filter_shape, out_hw, strides, dilations, lhs_d
     cog = cout // groups if groups else 0
     b = f.reshape(kh * kw * cg, groups, cog).transpose(1, 0, 2)
     return np.matmul(patches, b)
+
+
+def conv2d_filter_grad(x, dy, in_shape, filter_shape, out_hw, strides, dilations,
+                       lhs_dilations, pads, groups):
+    """dW [KH, KW, Cin/groups, Cout] of conv2d (same geometry as conv2d above) from x NHWC and
+    dy [N, OH, OW, Cout]: patchesᵀ @ dy per group."""
+    dtype = numpy_dtype(FLOAT32)
+    x = np.asarray(x, dtype).reshape(in_shape)
+    n, h, w, c = in_shape
+    kh, kw, cg, cout = filter_shape
+    oh, ow = out_hw
+    cog = cout // groups
+    rows, row_ok = _source_index(oh, kh, strides[0], dilations[0], lhs_dilations[0], pads[0], h)
+    cols, col_ok = _source_index(ow, kw, strides[1], dilations[1], lhs_dilations[1], pads[1], w)
+    patches = x[:, rows[:, None, :, None], cols[None, :, None, :], :]
+    valid = row_ok[:, None, :, None] & col_ok[None, :, None, :]
+    patches = np.where(valid[None, :, :, :, :, None], patches, dtype(0))  # 0 * inf is nan
+    patches = patches.reshape(n * oh * ow, kh * kw, groups, cg).transpose(2, 1, 3, 0)
+    patches = patches.reshape(groups, kh * kw * cg, n * oh * ow)
+    d = np.asarray(dy, dtype).reshape(n * oh * ow, groups, cog).transpose(1, 0, 2)
+    dw = np.matmul(patches, d)                       # [groups, KH*KW*Cg, Cog]
+    return dw.reshape(groups, kh, kw, cg, cog).transpose(1, 2, 3, 0, 4).reshape(filter_shape)

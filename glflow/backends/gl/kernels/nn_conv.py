@@ -7,7 +7,7 @@
   packed texture is the only copy of the patches.
 """
 from ...views import MatrixView
-from .. import conv_direct, matmul
+from .. import conv_direct, conv_filter_grad, matmul
 from .movement import program, set_all
 
 # shaders/conv2d.frag divides in float (exact, see there) when dividend + divisor < 2^20
@@ -55,3 +55,26 @@ def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strid
     b_view = MatrixView(k, cog, cog, cout, 1)
     return matmul.run(backend, None, None, filters, b_view, groups, m, k, cog,
                       pack_a=pack_patches)
+
+
+def conv2d_filter_grad(backend, x, dy, out_shape, in_shape, filter_shape, out_hw, strides,
+                       dilations, lhs_dilations, pads, groups):
+    """dW [KH, KW, Cin/groups, Cout] of conv2d from x NHWC and dy [N, OH, OW, Cout], as a
+    reduction over output pixels (glflow/backends/gl/conv_filter_grad.py)."""
+    size = 1
+    for d in out_shape:
+        size *= d
+    out = backend._alloc(size)
+    if size == 0:
+        return out
+    if x.layout.size == 0 or dy.layout.size == 0:  # nothing to sum (an empty batch): zeros
+        prog = backend.programs.get(matmul._common() + matmul._fill_source(), [])
+        prog.set("u_value", 0.0)
+        backend.draw(prog, out, [])
+        return out
+    if not conv_filter_grad.run(backend, x, dy, out, in_shape, filter_shape, out_hw, strides,
+                                dilations, lhs_dilations, pads, groups):
+        raise ValueError(f"conv2d: the filter gradient of x {list(in_shape)} and filters "
+                         f"{list(filter_shape)} needs a grid larger than the GL texture size "
+                         f"{backend.max_size}")
+    return out
