@@ -12,7 +12,7 @@ import importlib
 import sys
 import time
 
-DEFAULT_SUITES = ("dispatch", "elementwise", "matmul")
+DEFAULT_SUITES = ("dispatch", "elementwise", "matmul", "training", "conv", "optimizer")
 DEFAULT_OUT = "benchmarks/results"
 
 
