@@ -13,6 +13,14 @@ import glflow  # noqa: E402,F401
 from glflow import kernels  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _gl_backend():
+    """Every test starts on the GL backend, whatever the previous test switched to."""
+    glflow.set_backend("gl")
+    yield
+    glflow.set_backend("gl")
+
+
 def missing_coverage():
     from helpers import COVERAGE
     problems = []

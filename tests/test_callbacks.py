@@ -8,14 +8,6 @@ import glflow as gf
 from glflow import callbacks, layers, models, optimizers
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 class StubModel:
     """Just what callbacks touch: stop_training, weights, optimizer, save."""
 

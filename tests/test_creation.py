@@ -9,13 +9,6 @@ from glflow import dtypes
 from helpers import check_op, fixed, normal
 
 
-@pytest.fixture(autouse=True)
-def gl_backend():
-    gf.set_backend("gl")
-    yield
-    gf.set_backend("gl")
-
-
 def on_both(fn):
     """fn() evaluated on cpu then gl, as numpy arrays."""
     out = []

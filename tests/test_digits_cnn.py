@@ -24,14 +24,6 @@ PATIENCE = 5
 COMPARE_EPOCHS = 3   # epochs compared between the gl and cpu backends
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 @pytest.fixture(scope="module")
 def digits():
     data = load_digits()

@@ -12,14 +12,6 @@ from glflow import layers, models
 RTOL, ATOL = 1e-5, 1e-5  # float32 layers vs float64 numpy; see test_recurrent.py
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 def seeded(layer, seed, scale=0.5):
     rng = np.random.default_rng(seed)
     weights = [(rng.standard_normal(w.shape) * scale).astype(np.float32) for w in layer.weights]

@@ -14,14 +14,6 @@ from glflow import layers
 CONV_TOL = {"rtol": 1e-5, "atol": 1e-5}
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 def rand(*shape, seed=0):
     return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
 

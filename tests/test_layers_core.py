@@ -9,14 +9,6 @@ from glflow import layers
 from glflow.layers import activations, initializers, regularizers
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 def call_with(layer, x, weights):
     """layer.call(x) with its weight attributes swapped for the given tensors, so check_op
     can differentiate with respect to the weights too."""

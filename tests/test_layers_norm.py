@@ -10,14 +10,6 @@ import glflow as gf
 from glflow import layers
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 def np_normalize(x, axes, gamma, beta, eps, mean=None, var=None):
     """(x - mean) / sqrt(var + eps) * gamma + beta, stats over every axis not in `axes`
     unless given; gamma/beta broadcast on `axes`."""

@@ -9,14 +9,6 @@ import glflow as gf
 from glflow import losses, metrics
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 RNG = np.random.default_rng(0)
 Y_REG = RNG.normal(size=(6, 3)).astype(np.float32)
 Y_BIN = (RNG.random((6, 3)) < 0.5).astype(np.float32)

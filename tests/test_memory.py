@@ -18,13 +18,6 @@ FLAT_KEYS = ("num_tensors", "num_bytes", "bytes_in_use", "num_textures", "num_pr
              "num_compiles")
 
 
-@pytest.fixture(autouse=True)
-def gl_backend():
-    gf.set_backend("gl")
-    yield
-    gf.set_backend("gl")
-
-
 def four_ops(a, b, i):
     """Four ops of the kinds eager code mixes: broadcast, elementwise, reduction, matmul."""
     c = a * float(i % 3) + b

@@ -7,14 +7,6 @@ import glflow as gf
 from glflow import layers, models, vis
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 def _dense_ref(layer, x, act=lambda z: z):
     w, b = layer.get_weights()
     return act(x @ w + b)

@@ -31,11 +31,6 @@ OPS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def gl_backend():
-    gf.set_backend("gl")
-
-
 def arrays_for(draw, name, shape, operand):
     if name == "div" and operand == 1:  # away from zero: 1/x is steep there
         magnitude = draw(hnp.arrays(np.float32, shape, elements=st.floats(0.25, 50.0, width=32)))

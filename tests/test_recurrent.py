@@ -12,14 +12,6 @@ from glflow import layers, models
 BATCH, TIME, FEATURES, UNITS = 3, 5, 7, 4
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 def random_weights(layer, seed, scale=0.5):
     """Seeded normal weights of the layer's shapes (scale 0.5 keeps the gates unsaturated,
     so every term of the equations matters)."""

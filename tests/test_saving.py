@@ -11,14 +11,6 @@ from glflow import callbacks, layers, metrics, models, optimizers
 from glflow.models import safetensors_io, saving
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 def data(n=24, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 3)).astype(np.float32)

@@ -10,14 +10,6 @@ from glflow import callbacks, layers, models, optimizers
 from glflow.callbacks import progbar
 
 
-@pytest.fixture(autouse=True)
-def _gl_backend():
-    previous = gf.get_backend()
-    gf.set_backend("gl")
-    yield
-    gf.set_backend(previous)
-
-
 def regression_data(n=64, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 3)).astype(np.float32)
