@@ -1,12 +1,15 @@
 """Every ```python block in README.md and docs/*.md runs, so the docs cannot silently rot.
 
 How a doc author marks a block:
-- ```python   runs here: the blocks of one file run in order, in one namespace (a later block
-              may use names an earlier one defined), in a fresh subprocess on the GL backend,
-              with the working directory a temporary folder (files a snippet saves land there).
-- anything else (```text for pseudo-code or a skeleton with `...`, ```sh or a bare ``` for
-              shell commands) is not run. `py`, `python3` and the like are refused below, so a
-              block is never left untested by a spelling slip: pick `python` or `text`.
+- ```python        runs here: the blocks of one file run in order, in one namespace (a later
+                   block may use names an earlier one defined), in a fresh subprocess on the
+                   GL backend, with the working directory a temporary folder (files a snippet
+                   saves land there).
+- ```python norun  highlighted as Python but not run: real code too slow for a test (a
+                   60-epoch training run). Prefer a runnable block where one is possible.
+- anything else    not run: ```text for pseudo-code or a skeleton with `...`, ```sh or a bare
+                   ``` for shell commands. `py`, `python3` and the like are refused below, so
+                   no block escapes the test by a spelling slip.
 A snippet that uses data it does not define (the README's Keras example takes `x, y, xt, yt`
 as given) gets a prelude in PRELUDES, run just before the first block containing a marker
 string (so earlier blocks cannot overwrite the data). A failure names the file and the line.
@@ -22,7 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
-FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
+FENCE = re.compile(r"^(`{3,}|~{3,})\s*(.*?)\s*$")
 AMBIGUOUS = {"py", "py3", "python3", "python2", "pycon", "ipython"}
 
 # Small data so the README's Keras snippet trains in seconds: 200 digits for training and 100
@@ -34,6 +37,8 @@ _d = _load_digits()
 _images = (_d.images / 16.0).astype(_np.float32)[..., None]
 x, y = _images[:200], _d.target[:200]
 xt, yt = _images[200:300], _d.target[200:300]
+import glflow as _gf
+_gf.set_backend("gl")  # the README's first block ends on the cpu backend; train on GL
 """
 PRELUDES = {"README.md": ("model.fit(x, y", DIGITS)}  # file -> (marker, prelude)
 
@@ -54,11 +59,12 @@ def python_blocks(path):
         if fence is None:
             match = FENCE.match(line)
             if match:
-                fence, language, start, lines = match.group(1), match.group(2), number + 1, []
+                fence, info, start, lines = match.group(1), match.group(2), number + 1, []
+                language = info.split()[0] if info else ""
                 if language.lower() in AMBIGUOUS:
-                    pytest.fail(f"{path.name}:{number}: fence ```{language}: write ```python "
+                    pytest.fail(f"{path.name}:{number}: fence ```{info}: write ```python "
                                 "for a block that runs, ```text for one that does not")
-                runs = language == "python"
+                runs = info == "python"
         elif line.strip().startswith(fence) and not line.strip().strip(fence[0]):
             if runs:
                 blocks.append((start, "\n".join(lines)))
