@@ -77,9 +77,9 @@ def python_blocks(path):
 
 @pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_python_blocks_run(path, tmp_path):
-    blocks = python_blocks(path)
+    blocks = python_blocks(path)  # asserts the fences are closed and none spells python oddly
     if not blocks:
-        pytest.skip(f"{path.name} has no ```python blocks")
+        return  # nothing to run: the fence checks above were this document's test
     env = dict(os.environ, GLFLOW_BACKEND="gl", MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     steps = [(path.name, line, source) for line, source in blocks]
