@@ -1,4 +1,4 @@
-"""glflow benchmarks: `glflow bench [--suite dispatch,elementwise,matmul] [--quick] [--out DIR]`.
+"""glflow benchmarks: `glflow bench [--suite NAME[,NAME...]] [--quick] [--out DIR]`.
 
 A suite is a module of this package with
     DESCRIPTION = "one line"
