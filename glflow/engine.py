@@ -152,12 +152,14 @@ def new_id():
         return state.next_id
 
 
-def on_create(tensor):
+def on_create(tensor, new_bytes=0):
     """Bookkeeping for a new tensor: its id, stats and the innermost tidy scope (one lock
-    round-trip per tensor: eager ops make one on every launch). Returns the id."""
+    round-trip per tensor: eager ops make one on every launch), plus the bytes of a storage
+    made for it (on_alloc's work, done here to save a lock). Returns the id."""
     with _lock:
         state.next_id += 1
         state.live_tensors += 1
+        state.live_bytes += new_bytes
         if state.scopes and not tensor._is_variable:
             state.scopes[-1].append(tensor)
         return state.next_id
@@ -182,12 +184,12 @@ def on_free(nbytes):
 def count_kernel(backend_name, kernel):
     key = (backend_name, kernel)
     state.kernel_counts[key] = state.kernel_counts.get(key, 0) + 1
-    if debug_level() >= 2:
+    if _debug >= 2:  # the global, not debug_level(): a call less on every launch
         print(f"[glflow] {backend_name}: {kernel}")
 
 
 def wrap(data, shape, dtype, backend_obj):
-    return _tensor_class()._from_data(data, tuple(shape), dtype, backend_obj)
+    return (_Tensor or _tensor_class())._from_data(data, tuple(shape), dtype, backend_obj)
 
 
 def _tensor_class():
@@ -281,10 +283,11 @@ def recording():
 
 def record(name, inputs, output, backward):
     """Remember `output = name(*inputs)` and its vector-Jacobian product on every active tape."""
-    if not recording():
+    tapes = state.tapes  # recording()'s test inline: every eager op passes here
+    if not tapes or getattr(_local, "paused", False):
         return output
     outputs = output if isinstance(output, (list, tuple)) else [output]
-    for tape in state.tapes:
+    for tape in tapes:
         tape.add(name, list(inputs), list(outputs), backward)
     return output
 

@@ -92,3 +92,18 @@ def test_fill_and_empty():
     check_op(lambda x: gf.add(x, gf.fill([3, 0], 2.0)), [(3, 0)], grad=False)
     check_op(lambda x: gf.mul(x, gf.ones([4, 3])), [(4, 3)])
     check_op(lambda x: gf.add(x, gf.zeros([0])), [(0,)], grad=False)
+
+
+def test_repeated_launches_reset_uniforms():
+    # The GL backend memoises launches and skips uniforms unchanged since a program's last
+    # draw: alternating shapes and broadcast patterns through one program must still give
+    # each launch its own sizes.
+    rng = np.random.default_rng(0)
+    cases = [((16,), (16,)), ((5, 7), (7,)), ((16,), (16,)), ((7, 5), (5,)), ((5, 7), (7,)),
+             ((8, 8), (8, 1)), ((3, 4, 4), (4, 4)), ((16,), ())]
+    for _ in range(2):
+        for sa, sb in cases:
+            a = rng.standard_normal(sa).astype(np.float32)
+            b = rng.standard_normal(sb).astype(np.float32)
+            np.testing.assert_array_equal(gf.add(gf.tensor(a), gf.tensor(b)).numpy(), a + b)
+            np.testing.assert_allclose(gf.mul(gf.tensor(a), 2.5).numpy(), a * 2.5, rtol=1e-6)

@@ -21,6 +21,13 @@ from .pool import PooledTexture, TexturePool
 from .programs import ProgramCache
 
 
+# (expr, out_shape, (input shape, input size)...) -> (accesses, Plan, uniform key). Values are
+# never mutated, so threads may read and fill it under the GIL without a lock; bounded by
+# starting afresh, as elementwise.plan's cache does.
+_launches = {}
+LAUNCH_CAPACITY = 4096
+
+
 class GLData:
     __slots__ = ("texture", "layout")
 
@@ -45,10 +52,11 @@ class GLBackend:
             self.mrt_framebuffers = matmul.FramebufferCache(ctx, capacity=32)
             self.pool.on_delete.append(self.mrt_framebuffers.forget)
         self._layouts = {}
+        self._max_elements = max_elements(self.max_size)  # asked by check_size on every op
 
     # ------------------------------------------------------------------ capability
     def max_elements(self):
-        return max_elements(self.max_size)
+        return self._max_elements
 
     def describe(self):
         info = self.gl.describe()
@@ -128,7 +136,7 @@ class GLBackend:
     def _draw(self, prog, out_texture, width, rows, textures, x=0, y=0):
         """Draw over the width x rows texels at (x, y) of a pooled texture or framebuffer."""
         if isinstance(out_texture, PooledTexture):
-            fbo = out_texture.fbo(self.ctx)
+            fbo = out_texture._fbo or out_texture.fbo(self.ctx)  # made once per texture
             viewport = (x, y, width, rows)
             if out_texture.viewport != viewport:  # the setter costs ~0.4 us
                 fbo.viewport = viewport
@@ -147,6 +155,49 @@ class GLBackend:
         """Run an elementwise expression. inputs: [(GLData, shape, StridedView or None)].
         GL computes in float32 whatever the dtype; int32/bool results are exact (see dtypes)."""
         size = prod(out_shape)
+        launch = key = None
+        # Eager mode repeats the same few launches: everything but the data handles is a
+        # function of (expr, out_shape, input shapes and sizes), so it is found with one dict
+        # lookup instead of classification + plan key + uniform key (~1.5 us an op). Inputs
+        # read through views are rare and take the general path (None marks them here).
+        sig = [(shape, d.layout.size) if v is None else None for d, shape, v in inputs]
+        if None not in sig:
+            key = (expr, out_shape, *sig)
+            try:
+                launch = _launches.get(key)
+            except TypeError:  # argument lists in expr (unhashable): take the general path
+                key = None
+        if launch is None:
+            launch = self._launch(expr, inputs, out_shape, size)
+            if key is not None:
+                if len(_launches) >= LAUNCH_CAPACITY:
+                    _launches.clear()
+                _launches[key] = launch
+        accesses, plan, uniform_key = launch
+        with self.gl:
+            out = self._alloc(size)
+            if size == 0:
+                return out
+            prog = self.programs.get(plan.source, plan.samplers)
+            lay = out.layout
+            if params or prog.launch_key != (uniform_key, lay):
+                elementwise.set_uniforms(prog, accesses, out_shape, lay,
+                                         [d.layout for d, _, _ in inputs], params)
+                # set_uniforms keyed it on layout objects; ours (cheaper to check) holds the
+                # same facts: equal sizes give equal layouts, and accesses are the memo's own.
+                if not params:
+                    prog.launch_key = (uniform_key, lay)
+            # The textures' C objects: _draw only calls use(unit) on them, and moderngl's
+            # Python Texture.use is a wrapper around exactly that (a call less per input).
+            self._draw(prog, out.texture, lay.width, lay.rows,
+                       [d.texture.tex.mglo for d, _, _ in inputs])
+        count = engine.count_kernel
+        for kernel in plan.kernels:
+            count("gl", kernel)
+        return out
+
+    def _launch(self, expr, inputs, out_shape, size):
+        """(accesses, plan, uniform key) of one launch: what `elementwise` memoises."""
         accesses = []
         for d, shape, v in inputs:
             if v is not None:
@@ -155,21 +206,11 @@ class GLBackend:
                 accesses.append(access.SAME)
             else:
                 accesses.append(access.classify(shape, out_shape, d.layout.size, size))
-        with self.gl:
-            out = self._alloc(size)
-            if size == 0:
-                return out
-            plan = elementwise.plan(expr, accesses, len(out_shape))
-            prog = self.programs.get(plan.source, plan.samplers)
-            lay = out.layout
-            elementwise.set_uniforms(prog, accesses, out_shape, lay,
-                                     [d.layout for d, _, _ in inputs], params)
-            self._draw(prog, out.texture, lay.width, lay.rows,
-                       [d.texture.tex for d, _, _ in inputs])
-        count = engine.count_kernel
-        for kernel in plan.kernels:
-            count("gl", kernel)
-        return out
+        plan = elementwise.plan(expr, accesses, len(out_shape))
+        # Every uniform is a function of these (plus params, never memoised): out_shape, the
+        # input sizes (their layouts' shifts) and the access objects (their uniforms).
+        uniform_key = (out_shape, tuple(d.layout.size for d, _, _ in inputs), tuple(accesses))
+        return accesses, plan, uniform_key
 
     def reduce(self, kernel, data, outer, length, inner, out_dtype):
         """Combine `kernel` over the middle axis of an [outer, length, inner] view."""

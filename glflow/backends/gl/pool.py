@@ -57,7 +57,8 @@ class TexturePool:
 
     def acquire(self, width, rows):
         """A texture with this width and at least `rows` rows. Call inside a GL section."""
-        self.collect()
+        if self._doomed:  # checked here: a call to collect() per op showed in profiles
+            self.collect()
         rows = min(bucket_rows(rows), self.max_size)
         key = (width, rows)
         with self._lock:
