@@ -121,9 +121,8 @@ def _backward(tape, target, sources, output_gradient):
                 prev = grads.get(t.id)
                 grads[t.id] = g if prev is None else ops.add(prev, g)
         result = [grads.get(s.id) for s in sources]
-        for s, g in zip(sources, result):
-            if g is None and cut:
-                _refuse_integer_only_path(tape, s, cut)
+        if cut and any(g is None for g in result):
+            _refuse_integer_only_paths(tape, sources, result, cut)
         return result
     finally:
         if was_active:
@@ -132,28 +131,28 @@ def _backward(tape, target, sources, output_gradient):
             tape._nodes = []
 
 
-def _refuse_integer_only_path(tape, source, cut):
-    """The target reaches `source` only through int32/bool results (argmax, comparisons, ...):
-    asking for that gradient is a mistake worth naming, not a silent zero."""
-    producers = {o.id: (name, inputs) for name, inputs, outputs, _ in tape._nodes
-                 for o in outputs}
-
-    def reaches(t, seen):
-        if t.id == source.id:
-            return True
-        if t.id in seen or t.id not in producers:
-            return False
-        seen.add(t.id)
-        return any(reaches(i, seen) for i in producers[t.id][1])
-
+def _refuse_integer_only_paths(tape, sources, result, cut):
+    """A source that got no gradient but feeds an int32/bool result the target used (argmax,
+    comparisons, ...): asking for that gradient is a mistake worth naming, not a silent None.
+    One iterative walk up from the cut tensors (graphs can be thousands of ops deep)."""
+    producers = {o.id: inputs for _, inputs, outputs, _ in tape._nodes for o in outputs}
+    names = {o.id: name for name, _, outputs, _ in tape._nodes for o in outputs}
+    missing = {s.id: s for s, g in zip(sources, result) if g is None}
     for t, consumer in cut:
-        if reaches(t, set()):
-            made_by = producers.get(t.id, ("an input",))[0]
-            raise ValueError(
-                f"gradient: the target depends on a watched tensor of shape {source.shape} "
-                f"only through '{made_by}', whose {t.dtype} result (used by '{consumer}') "
-                "carries no gradient; argmax, comparisons and other integer/bool results "
-                "are not differentiable")
+        stack, seen = [t], set()
+        while stack:
+            u = stack.pop()
+            if u.id in missing:
+                source = missing[u.id]
+                raise ValueError(
+                    f"gradient: the target depends on a watched tensor of shape "
+                    f"{source.shape} only through '{names.get(t.id, 'an input')}', whose "
+                    f"{t.dtype} result (used by '{consumer}') carries no gradient; argmax, "
+                    "comparisons and other integer/bool results are not differentiable")
+            if u.id in seen:
+                continue
+            seen.add(u.id)
+            stack.extend(producers.get(u.id, ()))
 
 
 def grad(f):

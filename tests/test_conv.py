@@ -276,3 +276,38 @@ def test_conv2d_filter_gradient_kernel_with_4_render_targets(monkeypatch):
     for x_shape, f_shape in (((2, 6, 7, 8), (3, 3, 8, 12)), ((1, 5, 6, 3), (2, 3, 3, 5))):
         check_op(lambda x, f: gf.conv2d(x, f, 1, "same"), [normal(x_shape), normal(f_shape)],
                  **TOL, grad_atol=5e-5)
+
+
+def test_direct_conv_runs_where_im2col_would_not_fit():
+    """5 x 64 x 64 output pixels exceed one packed im2col texture (16384 rows on llvmpipe) but
+    not the direct kernel's grid: the conv and both its gradients run and agree with numpy."""
+    check_op(lambda x, f: gf.conv2d(x, f, 1, "same"), [normal((5, 64, 64, 4)),
+                                                       normal((3, 3, 4, 8))], grad=False,
+             atol=1e-5)  # 36 products summed in another order than numpy's
+
+    def grads_on(backend):
+        gf.set_backend(backend)
+        rng = np.random.default_rng(4)
+        x = gf.tensor(rng.standard_normal((5, 64, 64, 4)).astype(np.float32))
+        f = gf.tensor(rng.standard_normal((3, 3, 4, 8)).astype(np.float32))
+        return [g.numpy() for g in gf.grads(lambda a, b: gf.sum(gf.conv2d(a, b, 1, "same")))(
+            [x, f])]
+    cpu, gl = grads_on("cpu"), grads_on("gl")
+    np.testing.assert_allclose(gl[0], cpu[0], rtol=1e-5, atol=1e-4)
+    # dW sums 5 * 64 * 64 products per entry: float32 accumulation order differs by ~1e-6 rel
+    np.testing.assert_allclose(gl[1], cpu[1], rtol=1e-4, atol=1e-2)
+
+
+def test_conv_too_large_for_the_device_is_refused_before_gl_work():
+    """3 channels take the im2col path, whose packed rows (9 * 64 * 64) exceed a texture: a
+    clear error naming the op and the shapes, and nothing allocated."""
+    gf.set_backend("gl")
+    if gf.engine.backend().max_size > 36864:
+        return  # a device this large runs it; the refusal is what llvmpipe's 16384 shows
+    x = gf.zeros([9, 64, 64, 3])
+    f = gf.zeros([3, 3, 3, 5])
+    before = gf.memory()["bytes_in_use"]
+    with pytest.raises(ValueError, match=r"conv2d: inputs \[9, 64, 64, 3\], \[3, 3, 3, 5\]: "
+                                         r".*exceeds the GL texture size"):
+        gf.conv2d(x, f, 1, "same")
+    assert gf.memory()["bytes_in_use"] == before

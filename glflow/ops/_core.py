@@ -239,6 +239,10 @@ def launch(op, kernel, inputs, out_shape, out_dtype, **attrs):
     b = engine.backend()
     out_shape = tuple(out_shape)
     check_size(op, out_shape, b)
+    reason = b.limit(kernel, out_shape, attrs)
+    if reason:
+        shapes = ", ".join(str(list(t._shape)) for t in inputs)
+        raise ValueError(f"{op}: inputs {shapes}: {reason}")
     args = [(data_on(t, b), t._shape) for t in inputs]
     handle = b.call(kernel, args, out_shape, out_dtype, attrs)
     return engine.wrap(handle, out_shape, out_dtype, b)

@@ -77,12 +77,6 @@ def _conv(x, f, geo):
     g = geo.groups
     oh, ow = geo.out_hw
     m = n * oh * ow
-    be = engine.backend()
-    if be.name == "gl" and m and cout and kh * kw * cg:
-        from ..backends.gl.matmul import check_fits
-        reason = check_fits(be.max_size, g, m, kh * kw * cg, cout // g, be.block_rows)
-        if reason:
-            raise ValueError(f"conv2d: x is {x.shape}, filters are {f.shape}: {reason}")
     raw = _core.launch("conv2d", "conv2d", [x, f], (g, m, cout // g), dtypes.FLOAT32,
                        in_shape=x._shape, filter_shape=f._shape, out_hw=(oh, ow),
                        strides=geo.strides, dilations=geo.dilations, lhs_dilations=geo.lhs,

@@ -90,6 +90,10 @@ class CPUBackend:
         x = np.asarray(data).reshape(outer, length, inner)
         return _frozen(_to_dtype(kernel_function(kernel)(x), out_dtype))
 
+    def limit(self, kernel, out_shape, attrs):
+        """numpy holds whatever fits in host memory: no per-kernel device limits."""
+        return None
+
     def call(self, kernel, inputs, out_shape, out_dtype, attrs):
         """Run the numpy kernel `kernel(*arrays, **attrs)`; arrays have their tensors' shapes."""
         engine.count_kernel("cpu", kernel)

@@ -218,6 +218,12 @@ class GLBackend:
         with self.gl:
             return reduce.run(self, kernel, data, outer, length, inner)
 
+    def limit(self, kernel, out_shape, attrs):
+        """Why this launch of `kernel` cannot run on this device, or None (no GL work)."""
+        from .kernels import find
+        check = find(kernel + "_limit", required=False)
+        return None if check is None else check(self, out_shape=tuple(out_shape), **attrs)
+
     def call(self, kernel, inputs, out_shape, out_dtype, attrs):
         """Run a kernel from glflow/backends/gl/kernels/ (see that package's docstring)."""
         from .kernels import find

@@ -78,6 +78,20 @@ def grid(backend, fragments):
     return width, height
 
 
+def fragments(backend, in_shape, filter_shape, out_hw, groups):
+    """Fragments of the product pass: one per (group, image row, block of ROWS output pixels,
+    texel of output channels)."""
+    oh, ow = out_hw
+    return groups * in_shape[0] * oh * -(-ow // backend.block_rows) * (
+        filter_shape[3] // groups // 4)
+
+
+def fits(backend, in_shape, filter_shape, out_hw, groups):
+    """Whether this conv can take the direct path (whole-texel channels, a grid that fits)."""
+    return supports(filter_shape[2], filter_shape[3], groups) and grid(
+        backend, fragments(backend, in_shape, filter_shape, out_hw, groups)) is not None
+
+
 def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilations,
         lhs_dilations, pads, groups, size):
     """Writes conv2d into `out` (GLData of [groups, N * OH * OW, Cout / groups]); returns
@@ -88,8 +102,8 @@ def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilat
     oh, ow = out_hw
     cog4 = cout // groups // 4
     ow_blocks = -(-ow // rows)
-    fragments = groups * n * oh * ow_blocks * cog4
-    dims = grid(backend, fragments)
+    fragments_ = fragments(backend, in_shape, filter_shape, out_hw, groups)
+    dims = grid(backend, fragments_)
     if dims is None:
         return False
     grid_w, grid_h = dims
@@ -100,14 +114,14 @@ def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilat
     reach = max((o - 1) * s + (f - 1) * d + abs(p) + lhs
                 for o, s, f, d, p, lhs in zip(out_hw, strides, (kh, kw), dilations, pads,
                                               lhs_dilations))
-    float_div = 2 * max(fragments + grid_w, size // 4, reach) < FLOAT_DIV_LIMIT
+    float_div = 2 * max(fragments_ + grid_w, size // 4, reach) < FLOAT_DIV_LIMIT
     blocks = [backend.pool.acquire(x0 + grid_w, y0 + grid_h) for _ in range(rows)]
     fbo = backend.mrt_framebuffers.get(blocks)
     prog = backend.programs.get(_product_source(rows, window, float_div), ["u_x", "u_f"])
     for name, value in (("u_x_shift", x.layout.shift), ("u_f_shift", filters.layout.shift),
                         ("u_in", (n, h, w, c)), ("u_out", (oh, ow)),
                         ("u_filter", (kh, kw, cg)), ("u_cout", cout), ("u_cog4", cog4),
-                        ("u_ow_blocks", ow_blocks), ("u_fragments", fragments),
+                        ("u_ow_blocks", ow_blocks), ("u_fragments", fragments_),
                         ("u_grid_w", grid_w), ("u_origin", (x0, y0)),
                         ("u_stride", tuple(strides)), ("u_dilation", tuple(dilations)),
                         ("u_lhs", tuple(lhs_dilations)), ("u_pad", tuple(pads))):

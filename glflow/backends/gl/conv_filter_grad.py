@@ -57,6 +57,27 @@ def chunk_rows(image_rows, row_pixels, fragments_per_chunk):
     return max(1, -(-image_rows // chunks), -(-MIN_CHUNK_PIXELS // max(row_pixels, 1)))
 
 
+def _plan(backend, in_shape, filter_shape, out_hw, groups):
+    """(output-channel texels per fragment, dW row blocks, output-channel blocks, fragments
+    per chunk, image rows per chunk, chunks)."""
+    n = in_shape[0]
+    kh, kw, cg, cout = filter_shape
+    oh, ow = out_hw
+    co_texels = 2 if backend.block_rows >= 8 else 1
+    row_blocks = -(-kh * kw * cg // 4)
+    co_blocks = -(-(cout // groups) // (4 * co_texels))
+    per_chunk = groups * row_blocks * co_blocks
+    rows = chunk_rows(n * oh, ow, per_chunk)
+    chunks = max(1, -(-(n * oh) // rows))  # one empty chunk when dy is empty: dW = 0
+    return co_texels, row_blocks, co_blocks, per_chunk, rows, chunks
+
+
+def fits(backend, in_shape, filter_shape, out_hw, groups):
+    """Whether the fragment grid of this filter gradient fits a texture."""
+    *_, per_chunk, _, chunks = _plan(backend, in_shape, filter_shape, out_hw, groups)
+    return grid(backend, chunks * per_chunk) is not None
+
+
 def run(backend, x, dy, out, in_shape, filter_shape, out_hw, strides, dilations,
         lhs_dilations, pads, groups):
     """Writes dW [KH, KW, Cg, Cout] into `out` (GLData); False (nothing drawn) when the
@@ -65,13 +86,9 @@ def run(backend, x, dy, out, in_shape, filter_shape, out_hw, strides, dilations,
     kh, kw, cg, cout = filter_shape
     oh, ow = out_hw
     cog = cout // groups
-    co_texels = 2 if backend.block_rows >= 8 else 1
-    row_blocks = -(-kh * kw * cg // 4)
-    co_blocks = -(-cog // (4 * co_texels))
-    per_chunk = groups * row_blocks * co_blocks
+    co_texels, row_blocks, co_blocks, per_chunk, rows, chunks = _plan(
+        backend, in_shape, filter_shape, out_hw, groups)
     image_rows = n * oh
-    rows = chunk_rows(image_rows, ow, per_chunk)
-    chunks = max(1, -(-image_rows // rows))  # one empty chunk when dy is empty: dW = 0
     fragments = chunks * per_chunk
     dims = grid(backend, fragments)
     if dims is None:

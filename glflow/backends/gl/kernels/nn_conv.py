@@ -6,6 +6,8 @@
   they are: [KH, KW, Cg, Cout] is the [K, Cout] matrix row-major, one batch per group. The
   packed texture is the only copy of the patches.
 """
+from math import prod
+
 from ...views import MatrixView
 from .. import conv_direct, conv_filter_grad, matmul
 from .movement import program, set_all
@@ -57,13 +59,30 @@ def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strid
                       pack_a=pack_patches)
 
 
+def conv2d_limit(backend, out_shape, in_shape, filter_shape, out_hw, groups, **_):
+    """Why conv2d cannot run here (see the kernels package docstring), or None."""
+    if conv_direct.fits(backend, in_shape, filter_shape, out_hw, groups):
+        return None
+    _, m, cog = out_shape
+    kh, kw, cg, _ = filter_shape
+    if not (m and cog and kh * kw * cg):
+        return None  # nothing to pack: the product is empty or all zeros
+    return matmul.check_fits(backend.max_size, groups, m, kh * kw * cg, cog,
+                             backend.block_rows)
+
+
+def conv2d_filter_grad_limit(backend, out_shape, in_shape, filter_shape, out_hw, groups, **_):
+    if conv_filter_grad.fits(backend, in_shape, filter_shape, out_hw, groups):
+        return None
+    return (f"the filter gradient of x {list(in_shape)} and filters {list(filter_shape)} "
+            f"needs a grid larger than the GL texture size {backend.max_size}")
+
+
 def conv2d_filter_grad(backend, x, dy, out_shape, in_shape, filter_shape, out_hw, strides,
                        dilations, lhs_dilations, pads, groups):
     """dW [KH, KW, Cin/groups, Cout] of conv2d from x NHWC and dy [N, OH, OW, Cout], as a
     reduction over output pixels (glflow/backends/gl/conv_filter_grad.py)."""
-    size = 1
-    for d in out_shape:
-        size *= d
+    size = prod(out_shape)
     out = backend._alloc(size)
     if size == 0:
         return out
@@ -74,7 +93,6 @@ def conv2d_filter_grad(backend, x, dy, out_shape, in_shape, filter_shape, out_hw
         return out
     if not conv_filter_grad.run(backend, x, dy, out, in_shape, filter_shape, out_hw, strides,
                                 dilations, lhs_dilations, pads, groups):
-        raise ValueError(f"conv2d: the filter gradient of x {list(in_shape)} and filters "
-                         f"{list(filter_shape)} needs a grid larger than the GL texture size "
-                         f"{backend.max_size}")
+        backend.free(out)  # conv2d_filter_grad_limit refuses this before any GL work
+        raise RuntimeError("conv2d_filter_grad: grid does not fit (a bug in its _limit)")
     return out
