@@ -114,3 +114,18 @@ def test_bad_input_names_the_op_and_argument():
         gf.sgd_momentum_update(w, w, gf.zeros([3, 4], "int32"), 0.1, 0.9)
     with pytest.raises(TypeError, match="adam_update: lr_t must be a real number"):
         gf.adam_update(w, w, w, w, "fast")
+
+
+def test_fused_updates_reuse_framebuffers_for_many_variables():
+    """Each fused update draws into a framebuffer over the variable and its slots; once warm,
+    a model with many variables (here 120) makes none anew per step (a too-small cache did)."""
+    gf.set_backend("gl")
+    cache = gf.engine.backend().mrt_framebuffers
+    variables = [gf.variable(gf.random_normal([17, 5], seed=i)) for i in range(120)]
+    optimizer = gf.optimizers.Adam(1e-3)
+    grads = [(gf.ones([17, 5]), v) for v in variables]
+    for _ in range(3):
+        optimizer.apply_gradients(grads)
+    before = dict(cache._fbos)
+    optimizer.apply_gradients(grads)
+    assert all(key in before for key in cache._fbos), "framebuffers were made anew"

@@ -47,9 +47,12 @@ class GLBackend:
             self.pool = TexturePool(ctx, self.max_size)
             self.programs = ProgramCache(ctx)
             self.block_rows = 8 if self.gl.max_draw_buffers >= 8 else 4
-            # matmul's product pass and the fused optimizer updates (one entry per variable
-            # and pool rotation: 32 keeps a few models' worth without making framebuffers)
-            self.mrt_framebuffers = matmul.FramebufferCache(ctx, capacity=32)
+            # matmul's product pass, conv's and the fused optimizer updates: about one entry
+            # per variable (its value and slots rotate through the same pooled textures), so
+            # the cap must exceed a model's variable count or every step makes them anew
+            # (an LRU of 32 made 40 framebuffers a step for 40 Adam variables). Framebuffers
+            # are small and dropped with their textures (pool.on_delete).
+            self.mrt_framebuffers = matmul.FramebufferCache(ctx, capacity=512)
             self.pool.on_delete.append(self.mrt_framebuffers.forget)
         self._layouts = {}
         self._max_elements = max_elements(self.max_size)  # asked by check_size on every op
