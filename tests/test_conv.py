@@ -82,6 +82,8 @@ def test_conv1d():
              **TOL)
     check_op(lambda x, f: gf.conv1d(x, f, 1, [[2, 1]], "NCW", dilation=2),
              [normal((1, 3, 7)), normal((2, 3, 2))], **TOL)
+    check_op(lambda x, f: gf.conv1d(x, f, 2, "same", "NCW", groups=3),
+             [normal((2, 6, 9)), normal((3, 2, 6))], **TOL)
 
 
 def test_depthwise_and_separable():
@@ -144,6 +146,8 @@ def test_conv2d_second_order_gradient():
                        data_format="NWHC"), "conv2d: data_format"),
     (lambda: gf.conv1d(np.zeros((1, 5, 3), np.float32), np.zeros((3, 2, 2), np.float32)),
      "conv1d: filters have 2 input channels"),
+    (lambda: gf.conv1d(np.zeros((1, 5, 4), np.float32), np.zeros((3, 2, 3), np.float32),
+                       groups=2), r"conv1d: groups \(2\) must divide"),
     (lambda: gf.depthwise_conv2d(np.zeros((1, 5, 5, 3), np.float32),
                                  np.zeros((3, 3, 2, 2), np.float32)),
      "depthwise_conv2d: filters have 2 input channels"),

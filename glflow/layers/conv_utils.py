@@ -3,9 +3,7 @@
 Every check raises a ValueError naming the layer and the argument, so a typo in a model
 definition fails where it was written, not inside an op three layers later.
 """
-import numbers
-
-from .. import ops
+from ..ops._nn_args import positive_ints, window_geometry
 from .shapes import show
 
 DATA_FORMATS = {"channels_last": "last", "channels_first": "first"}
@@ -16,20 +14,14 @@ def where(layer):
     return f"{type(layer).__name__} {layer.name!r}"
 
 
-def int_tuple(layer, arg, value, n, minimum=1):
-    """An int or a sequence of n ints (each >= minimum) as an n-tuple."""
-    items = (value,) * n if isinstance(value, numbers.Integral) else value
+def int_tuple(layer, arg, value, n):
+    """An int or a sequence of n ints (each >= 1) as an n-tuple: the ops' positive_ints, with
+    one ValueError naming the layer for every kind of bad value."""
     try:
-        items = tuple(items)
-    except TypeError:
-        items = None
-    if (items is None or len(items) != n or any(isinstance(v, bool) or
-                                                not isinstance(v, numbers.Integral)
-                                                for v in items)
-            or any(v < minimum for v in items)):
-        raise ValueError(f"{where(layer)}: {arg} must be an int >= {minimum} or {n} such ints, "
-                         f"got {value!r}")
-    return tuple(int(v) for v in items)
+        return positive_ints(where(layer), arg, value, n)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where(layer)}: {arg} must be an int >= 1 or {n} such ints, "
+                         f"got {value!r}") from None
 
 
 def padding_mode(layer, value, allowed=PADDINGS):
@@ -71,13 +63,16 @@ def with_spatial(shape, data_format_, spatial, channels):
 
 
 def conv_output_length(length, kernel, padding, stride, dilation=1):
-    """Output size of a convolution or pooling window along one axis (None stays None)."""
+    """Output size of a convolution or pooling window along one axis, by the ops' rule
+    (window_geometry). None stays None; a 'valid' window larger than the input gives 0 here
+    (the op refuses it when called)."""
     if length is None:
         return None
-    if padding == "same":
-        return -(-length // stride)
-    span = dilation * (kernel - 1) + 1
-    return max(0, (length - span) // stride + 1)
+    if padding == "valid" and length < dilation * (kernel - 1) + 1:
+        return 0
+    (out,), _ = window_geometry("conv_output_length", padding, [length], [kernel], [stride],
+                                [dilation], None, "window")
+    return out
 
 
 def deconv_output_length(length, kernel, padding, stride):
@@ -103,11 +98,3 @@ def known_channels(layer, shape, data_format_):
                          f"shape {show(shape)} ({data_format_})")
     return int(channels)
 
-
-def require_op(layer, name):
-    """The glflow op `name`, or a clear error when this build of glflow lacks it."""
-    fn = getattr(ops, name, None)
-    if fn is None:
-        raise NotImplementedError(f"{where(layer)}: needs the op glflow.{name}, which this "
-                                  "build of glflow does not provide")
-    return fn

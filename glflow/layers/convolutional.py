@@ -145,18 +145,9 @@ class Conv1D(_PlainConv):
             pairs = [(0, 0)] * 3
             pairs[axis] = (self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)
             x, padding = ops.pad(x, pairs), "valid"
-        if self.groups == 1:
-            conv1d = cu.require_op(self, "conv1d")
-            return conv1d(x, self.kernel, stride=self.strides[0], padding=padding,
-                          data_format=self._op_format(), dilation=self.dilation_rate[0])
-        # grouped: a conv2d over images of height 1 (conv1d has no groups argument)
-        conv2d = cu.require_op(self, "conv2d")
-        first = self.data_format == "channels_first"
-        image = ops.expand_dims(x, 2 if first else 1)
-        y = conv2d(image, ops.expand_dims(self.kernel, 0), strides=(1, self.strides[0]),
-                   padding=padding, data_format="NCHW" if first else "NHWC",
-                   dilations=(1, self.dilation_rate[0]), groups=self.groups)
-        return ops.squeeze(y, 2 if first else 1)
+        return ops.conv1d(x, self.kernel, stride=self.strides[0], padding=padding,
+                          data_format=self._op_format(), dilation=self.dilation_rate[0],
+                          groups=self.groups)
 
     def _out_spatial(self, spatial):
         if self.padding != "causal":
@@ -170,10 +161,9 @@ class Conv2D(_PlainConv):
     RANK = 2
 
     def _convolve(self, x):
-        conv2d = cu.require_op(self, "conv2d")
-        return conv2d(x, self.kernel, strides=self.strides, padding=self.padding,
-                      data_format=self._op_format(), dilations=self.dilation_rate,
-                      groups=self.groups)
+        return ops.conv2d(x, self.kernel, strides=self.strides, padding=self.padding,
+                          data_format=self._op_format(), dilations=self.dilation_rate,
+                          groups=self.groups)
 
 
 class DepthwiseConv2D(_Conv):
@@ -199,9 +189,9 @@ class DepthwiseConv2D(_Conv):
         return channels * self.depth_multiplier
 
     def _convolve(self, x):
-        depthwise = cu.require_op(self, "depthwise_conv2d")
-        return depthwise(x, self.depthwise_kernel, strides=self.strides, padding=self.padding,
-                         data_format=self._op_format(), dilations=self.dilation_rate)
+        return ops.depthwise_conv2d(x, self.depthwise_kernel, strides=self.strides,
+                                    padding=self.padding, data_format=self._op_format(),
+                                    dilations=self.dilation_rate)
 
     def get_config(self):
         config = super().get_config()
@@ -239,10 +229,9 @@ class SeparableConv2D(_Conv):
             self.pointwise_initializer, self.pointwise_regularizer)
 
     def _convolve(self, x):
-        separable = cu.require_op(self, "separable_conv2d")
-        return separable(x, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides,
-                         padding=self.padding, data_format=self._op_format(),
-                         dilations=self.dilation_rate)
+        return ops.separable_conv2d(x, self.depthwise_kernel, self.pointwise_kernel,
+                                    strides=self.strides, padding=self.padding,
+                                    data_format=self._op_format(), dilations=self.dilation_rate)
 
     def get_config(self):
         config = super().get_config()
@@ -280,9 +269,8 @@ class Conv2DTranspose(_PlainConv):
 
     def _convolve(self, x):
         # the op's default output size for 'valid'/'same' is the one _out_spatial gives
-        transpose = cu.require_op(self, "conv2d_transpose")
-        return transpose(x, self.kernel, strides=self.strides, padding=self.padding,
-                         data_format=self._op_format())
+        return ops.conv2d_transpose(x, self.kernel, strides=self.strides, padding=self.padding,
+                                    data_format=self._op_format())
 
     def get_config(self):
         config = super().get_config()

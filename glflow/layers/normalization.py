@@ -2,8 +2,8 @@
 
 Both normalise through ops.batch_norm (y = x * inv + (beta - mean * inv) with
 inv = gamma / sqrt(var + epsilon): two passes over the full-size input), LayerNormalization
-with per-sample statistics. Statistics come from `ops.moments` (two passes, no
-cancellation), and gradients flow through them when training.
+through ops.layer_norm with per-sample statistics. Statistics come from `ops.moments` (two
+passes, no cancellation), and gradients flow through them when training.
 """
 import numbers
 
@@ -178,5 +178,4 @@ class LayerNormalization(_Normalization):
 
     def call(self, inputs):
         x = inputs if inputs.dtype == "float32" else ops.cast(inputs, "float32")
-        mean, variance = ops.moments(x, self._axes, keepdims=True)
-        return self._normalize(x, mean, variance)
+        return ops.layer_norm(x, self.gamma, self.beta, axis=self._axes, epsilon=self.epsilon)

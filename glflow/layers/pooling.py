@@ -25,7 +25,7 @@ class _Pooling(Layer):
         self.input_spec = InputSpec(ndim=self.RANK + 2)
 
     def call(self, inputs):
-        pool = cu.require_op(self, self.OP)
+        pool = getattr(ops, self.OP)
         size, strides = self.pool_size, self.strides
         if self.RANK == 1:
             size, strides = size[0], strides[0]
@@ -83,7 +83,7 @@ class _GlobalPooling(Layer):
 
     def call(self, inputs):
         x = inputs if inputs.dtype == "float32" else ops.cast(inputs, "float32")
-        pool = cu.require_op(self, self.OP)
+        pool = getattr(ops, self.OP)
         return pool(x, data_format=cu.op_format(self.data_format, self.RANK),
                     keepdims=self.keepdims)
 

@@ -93,8 +93,8 @@ class UpSampling2D(Layer):
             y = self._repeat(x)
         else:
             n, h, w, c = x.shape
-            resize = cu.require_op(self, "resize_bilinear")
-            y = resize(x, (h * self.size[0], w * self.size[1]), half_pixel_centers=True)
+            y = ops.resize_bilinear(x, (h * self.size[0], w * self.size[1]),
+                                    half_pixel_centers=True)
         if self.data_format == "channels_first":
             y = ops.transpose(y, [0, 3, 1, 2])
         return y

@@ -146,9 +146,9 @@ def conv2d(x, filters, strides=1, padding="valid", data_format="NHWC", dilations
     return _from_nhwc(_conv(x, filters, geo), data_format)
 
 
-def conv1d(x, filters, stride=1, padding="valid", data_format="NWC", dilation=1):
-    """1-D convolution: x [N, W, Cin] (NCW: [N, Cin, W]), filters [K, Cin, Cout]; a conv2d
-    over a height of 1."""
+def conv1d(x, filters, stride=1, padding="valid", data_format="NWC", dilation=1, groups=1):
+    """1-D convolution: x [N, W, Cin] (NCW: [N, Cin, W]), filters [K, Cin / groups, Cout]; a
+    conv2d over a height of 1."""
     from .shape import reshape, transpose
     op = "conv1d"
     x, filters = _float_inputs(op, x=x, filters=filters)
@@ -157,17 +157,23 @@ def conv1d(x, filters, stride=1, padding="valid", data_format="NWC", dilation=1)
     check_rank(op, "filters", filters, 3, "[K, Cin, Cout]")
     (stride,) = positive_ints(op, "stride", stride, 1)
     (dilation,) = positive_ints(op, "dilation", dilation, 1)
+    groups = _groups(op, groups)
     if data_format == "NCW":
         x = transpose(x, [0, 2, 1])
     n, w, cin = x._shape
     k, fin, cout = filters._shape
-    if fin != cin:
-        raise ValueError(f"{op}: filters have {fin} input channels but x has {cin}; x is "
-                         f"{x.shape}, filters are {filters.shape}")
+    if cin % groups or cout % groups:
+        raise ValueError(f"{op}: groups ({groups}) must divide the input channels ({cin}) and "
+                         f"the output channels ({cout}); x is {x.shape}, filters are "
+                         f"{filters.shape}")
+    if fin * groups != cin:
+        per_group = f" in {groups} groups (needs {cin // groups})" if groups > 1 else ""
+        raise ValueError(f"{op}: filters have {fin} input channels but x has {cin}{per_group}; "
+                         f"x is {x.shape}, filters are {filters.shape}")
     if not isinstance(padding, str):
         padding = [(0, 0)] + explicit_pads(op, padding, 1, data_format)
-    y = conv2d(reshape(x, (n, 1, w, cin)), reshape(filters, (1, k, cin, cout)), (1, stride),
-               padding, "NHWC", (1, dilation))
+    y = conv2d(reshape(x, (n, 1, w, cin)), reshape(filters, (1, k, fin, cout)), (1, stride),
+               padding, "NHWC", (1, dilation), groups)
     y = reshape(y, (n, y._shape[2], cout))
     return transpose(y, [0, 2, 1]) if data_format == "NCW" else y
 

@@ -48,9 +48,8 @@ def batch_norm(x, mean, variance, offset=None, scale=None, variance_epsilon=1e-3
 
 def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     """(x - mean) / sqrt(variance + eps) over `axis` (an int or a list), then * gamma + beta.
-    gamma/beta have the normalised axes' sizes (as Keras) or broadcast against x."""
-    from .elementwise import add, mul, sub
-    from .math import rsqrt
+    gamma/beta have the normalised axes' sizes (as Keras) or broadcast against x. The
+    statistics come from moments; batch_norm applies them (two passes over x)."""
     from .shape import reshape
     from .statistics import moments
     op = "layer_norm"
@@ -60,10 +59,9 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     if any(x._shape[a] == 0 for a in axes):
         raise ValueError(f"{op}: cannot normalise over an empty axis: x is {x.shape}, "
                          f"axis {axis!r}")
-    mean, var = moments(x, axes, keepdims=True)
-    y = mul(sub(x, mean), rsqrt(add(var, float(epsilon))))
     kept = tuple(n if d in axes else 1 for d, n in enumerate(x._shape))
-    for name, value, combine in (("gamma", gamma, mul), ("beta", beta, add)):
+    params = {}
+    for name, value in (("gamma", gamma), ("beta", beta)):
         if value is None:
             continue
         t = _float(op, name, value)
@@ -72,8 +70,9 @@ def layer_norm(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
         elif _core.broadcast_shapes(op, x._shape, t._shape, names=("x", name)) != x._shape:
             raise ValueError(f"{op}: {name} of shape {t.shape} fits neither the normalised "
                              f"axes {[x._shape[a] for a in axes]} nor x's shape {x.shape}")
-        y = combine(y, t)
-    return y
+        params[name] = t
+    mean, var = moments(x, axes, keepdims=True)
+    return batch_norm(x, mean, var, params.get("beta"), params.get("gamma"), epsilon)
 
 
 def local_response_normalization(x, depth_radius=5, bias=1.0, alpha=1.0, beta=0.5):

@@ -183,13 +183,13 @@ class GLBackend:
                 return out
             prog = self.programs.get(plan.source, plan.samplers)
             lay = out.layout
+            # Same uniform key and output layout as this program's last launch: every uniform
+            # already holds its value (equal sizes give equal layouts, and accesses are the
+            # memo's own). The check costs ~0.3 us, the sets ~2 us.
             if params or prog.launch_key != (uniform_key, lay):
                 elementwise.set_uniforms(prog, accesses, out_shape, lay,
                                          [d.layout for d, _, _ in inputs], params)
-                # set_uniforms keyed it on layout objects; ours (cheaper to check) holds the
-                # same facts: equal sizes give equal layouts, and accesses are the memo's own.
-                if not params:
-                    prog.launch_key = (uniform_key, lay)
+                prog.launch_key = None if params else (uniform_key, lay)
             # The textures' C objects: _draw only calls use(unit) on them, and moderngl's
             # Python Texture.use is a wrapper around exactly that (a call less per input).
             self._draw(prog, out.texture, lay.width, lay.rows,

@@ -9,22 +9,27 @@ about a quarter of the time and the whole conv ran at ~0.6x a 512^3 matmul's GFL
 in the same rounds. Raw moderngl, same rounds: this block on an 8 x 512 grid 0.6x, on a
 128 x 32 grid 0.75-0.8x, and 0.9-1.1x with WINDOW (5 fetches per 128 multiply-adds, not 12).
 """
-from .matmul import _origin
+from .matmul import _common, _origin, gather_body
 from .programs import load
 
 # id rows of the block grid: a wide grid keeps llvmpipe's 64 x 64 tiles full (8 x 512
 # arranged the same fragments ran 0.75x as fast as 128 x 32 or 64 x 64)
 GRID_WIDTH = 128
-# quotients computed in float are exact while dividend + divisor < 2^20 (shaders/conv2d.frag)
+# quotients computed in float are exact while dividend + divisor < 2^20 (shaders/conv2d.frag);
+# im2col (glflow/backends/gl/kernels/nn_conv.py) uses the same limit
 FLOAT_DIV_LIMIT = 1 << 20
+
+
+def input_reach(out_hw, strides, kernel_hw, dilations, pads, lhs_dilations):
+    """Largest position in the dilated input a window reaches (the furthest window end plus
+    the pad): one of the quotient operands FLOAT_DIV must keep exact."""
+    return max((o - 1) * s + (f - 1) * d + abs(p) + lhs
+               for o, s, f, d, p, lhs in zip(out_hw, strides, kernel_hw, dilations, pads,
+                                             lhs_dilations))
 
 
 def supports(cg, cout, groups):
     return cg % 4 == 0 and (cout // groups) % 4 == 0
-
-
-def _common():
-    return load("templates/common.glsl") + "\n"
 
 
 def _product_source(rows, window, float_div):
@@ -59,12 +64,7 @@ def _product_source(rows, window, float_div):
 
 
 def _unpack_source(rows, float_div):
-    samplers = "\n".join(f"uniform sampler2D u_block{r};" for r in range(rows))
-    select = "\n".join(f"    if (r == {r}) return texelFetch(u_block{r}, at, 0);"
-                       for r in range(rows - 1))
-    select += f"\n    return texelFetch(u_block{rows - 1}, at, 0);"
-    body = (load("conv2d_direct_unpack.frag").replace("//@SAMPLERS", samplers)
-            .replace("//@SELECT", select))
+    body = gather_body("conv2d_direct_unpack.frag", rows)
     defines = f"#define ROWS {rows}\n" + ("#define FLOAT_DIV\n" if float_div else "")
     return defines + _common() + body
 
@@ -109,11 +109,8 @@ def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilat
     grid_w, grid_h = dims
     x0, y0 = _origin(grid_w), _origin(grid_h)
     window = strides[1] == 1 and dilations[1] == 1 and lhs_dilations[1] == 1
-    # largest quotient operands: ids, texels of the output, and positions in the dilated
-    # input (furthest window end plus the pad)
-    reach = max((o - 1) * s + (f - 1) * d + abs(p) + lhs
-                for o, s, f, d, p, lhs in zip(out_hw, strides, (kh, kw), dilations, pads,
-                                              lhs_dilations))
+    # largest quotient operands: ids, texels of the output, and positions in the dilated input
+    reach = input_reach(out_hw, strides, (kh, kw), dilations, pads, lhs_dilations)
     float_div = 2 * max(fragments_ + grid_w, size // 4, reach) < FLOAT_DIV_LIMIT
     blocks = [backend.pool.acquire(x0 + grid_w, y0 + grid_h) for _ in range(rows)]
     fbo = backend.mrt_framebuffers.get(blocks)

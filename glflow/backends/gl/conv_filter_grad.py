@@ -14,7 +14,7 @@ fetch elements.
 import math
 
 from .conv_direct import grid
-from .matmul import _origin
+from .matmul import _common, _origin, gather_body
 from .programs import load
 
 # Fragments to aim for across all chunks: a few llvmpipe tiles (64 x 64) per thread. More
@@ -27,10 +27,6 @@ TARGET_FRAGMENTS = 4096
 MIN_CHUNK_PIXELS = 64
 
 
-def _common():
-    return load("templates/common.glsl") + "\n"
-
-
 def _product_source(co_texels, x_aligned, dy_aligned):
     defines = f"#define CO_TEXELS {co_texels}\n"
     defines += "#define X_ALIGNED\n" if x_aligned else ""
@@ -39,13 +35,7 @@ def _product_source(co_texels, x_aligned, dy_aligned):
 
 
 def _sum_source(co_texels, aligned):
-    targets = 4 * co_texels
-    samplers = "\n".join(f"uniform sampler2D u_block{r};" for r in range(targets))
-    select = "\n".join(f"    if (target == {r}) return texelFetch(u_block{r}, at, 0);"
-                       for r in range(targets - 1))
-    select += f"\n    return texelFetch(u_block{targets - 1}, at, 0);"
-    body = (load("conv2d_filter_grad_sum.frag").replace("//@SAMPLERS", samplers)
-            .replace("//@SELECT", select))
+    body = gather_body("conv2d_filter_grad_sum.frag", 4 * co_texels, index="target")
     defines = f"#define CO_TEXELS {co_texels}\n" + ("#define ALIGNED\n" if aligned else "")
     return defines + _common() + body
 

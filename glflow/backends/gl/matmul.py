@@ -57,7 +57,20 @@ class FramebufferCache:
 
 
 def _common():
+    """The shared GLSL helpers every generated MRT shader starts with (conv_direct and
+    conv_filter_grad use this one too)."""
     return load("templates/common.glsl") + "\n"
+
+
+def gather_body(shader, targets, index="r"):
+    """`shader` with //@SAMPLERS declaring u_block0 .. u_block{targets - 1} and //@SELECT
+    returning texel `at` of target `index`: the pass that reads back an MRT product's
+    render targets (matmul, conv_direct, conv_filter_grad)."""
+    samplers = "\n".join(f"uniform sampler2D u_block{r};" for r in range(targets))
+    select = "\n".join(f"    if ({index} == {r}) return texelFetch(u_block{r}, at, 0);"
+                       for r in range(targets - 1))
+    select += f"\n    return texelFetch(u_block{targets - 1}, at, 0);"
+    return load(shader).replace("//@SAMPLERS", samplers).replace("//@SELECT", select)
 
 
 def _pack(backend, data, view, batches, rows_padded):
@@ -87,12 +100,7 @@ def _product_source(rows):
 
 
 def _unpack_source(rows, aligned, epilogue=None):
-    samplers = "\n".join(f"uniform sampler2D u_block{r};" for r in range(rows))
-    select = "\n".join(f"    if (r == {r}) return texelFetch(u_block{r}, at, 0);"
-                       for r in range(rows - 1))
-    select += f"\n    return texelFetch(u_block{rows - 1}, at, 0);"
-    body = (load("matmul_unpack.frag").replace("//@SAMPLERS", samplers)
-            .replace("//@SELECT", select))
+    body = gather_body("matmul_unpack.frag", rows)
     defines = f"#define ROWS {rows}\n" + ("#define ALIGNED\n" if aligned else "")
     if epilogue is not None:  # fused_matmul: bias + activation inside this pass
         body = body.replace("//@EPILOGUE", epilogue.source)

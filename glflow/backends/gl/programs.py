@@ -43,8 +43,9 @@ class CachedProgram:
         self.vao = vao
         self.uniforms = {}
         self.values = {}
-        # Whoever sets every uniform of a launch may remember it here (elementwise does); any
-        # uniform that really changes clears it, so a stale key can never skip needed sets.
+        # Whoever sets every uniform of a launch may remember it here (backend.elementwise
+        # does); any uniform that really changes clears it, so a stale key can never skip
+        # needed sets.
         self.launch_key = None
 
     def set(self, name, value):

@@ -12,9 +12,6 @@ from ...views import MatrixView
 from .. import conv_direct, conv_filter_grad, matmul
 from .movement import program, set_all
 
-# shaders/conv2d.frag divides in float (exact, see there) when dividend + divisor < 2^20
-FLOAT_DIV_LIMIT = 1 << 20
-
 
 def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strides, dilations,
            lhs_dilations, pads, groups):
@@ -36,12 +33,11 @@ def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strid
     def pack_patches(rows_padded):
         defines = ["ALIGNED"] if cg % 4 == 0 else []
         # the largest quotient operands: group rows (y), patch columns, rows, and positions
-        # in the dilated input (furthest window end plus the pad, divided by lhs)
-        reach = max((o - 1) * s + (f - 1) * d + abs(p) + lhs
-                    for o, s, f, d, p, lhs in zip(out_hw, strides, (kh, kw), dilations, pads,
-                                                  lhs_dilations))
+        # in the dilated input (divided by lhs)
+        reach = conv_direct.input_reach(out_hw, strides, (kh, kw), dilations, pads,
+                                        lhs_dilations)
         largest = max(groups * rows_padded, k, m, reach)
-        if 2 * largest < FLOAT_DIV_LIMIT:
+        if 2 * largest < conv_direct.FLOAT_DIV_LIMIT:
             defines.append("FLOAT_DIV")
         prog = program(backend, "conv2d.frag", defines, ["u_x"])
         set_all(prog, {"u_x_shift": x.layout.shift, "u_in": (n, h, w, c),

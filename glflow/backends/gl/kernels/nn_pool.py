@@ -1,6 +1,8 @@
 """Pooling kernels on GL: max_pool, avg_pool, max_pool_argmax and the gradients
 max_pool_grad / avg_pool_grad. One fragment writes one output texel (4 channels of one pixel
 when C % 4 == 0); the shared geometry and main() are in shaders/templates/pool.glsl."""
+from math import prod
+
 from ..programs import load
 
 
@@ -31,36 +33,29 @@ def _run(backend, kernel, inputs, names, out_size, in_shape, out_hw, window, str
     return out
 
 
-def _size(shape):
-    size = 1
-    for d in shape:
-        size *= d
-    return size
-
-
 # Every kernel gets the pooled input's NHWC `in_shape` and the pooled `out_hw`; the forward
 # kernels write [N, OH, OW, C], the gradients write in_shape.
 
 def max_pool(backend, x, out_shape, in_shape, out_hw, window, strides, pads):
-    return _run(backend, "max_pool", [x], ["x"], _size(out_shape), in_shape, out_hw, window,
+    return _run(backend, "max_pool", [x], ["x"], prod(out_shape), in_shape, out_hw, window,
                 strides, pads)
 
 
 def max_pool_argmax(backend, x, out_shape, in_shape, out_hw, window, strides, pads):
-    return _run(backend, "max_pool_argmax", [x], ["x"], _size(out_shape), in_shape, out_hw,
+    return _run(backend, "max_pool_argmax", [x], ["x"], prod(out_shape), in_shape, out_hw,
                 window, strides, pads)
 
 
 def avg_pool(backend, x, out_shape, in_shape, out_hw, window, strides, pads):
-    return _run(backend, "avg_pool", [x], ["x"], _size(out_shape), in_shape, out_hw, window,
+    return _run(backend, "avg_pool", [x], ["x"], prod(out_shape), in_shape, out_hw, window,
                 strides, pads)
 
 
 def avg_pool_grad(backend, dy, out_shape, in_shape, out_hw, window, strides, pads):
-    return _run(backend, "avg_pool_grad", [dy], ["dy"], _size(out_shape), in_shape, out_hw,
+    return _run(backend, "avg_pool_grad", [dy], ["dy"], prod(out_shape), in_shape, out_hw,
                 window, strides, pads)
 
 
 def max_pool_grad(backend, argmax, dy, out_shape, in_shape, out_hw, window, strides, pads):
-    return _run(backend, "max_pool_grad", [argmax, dy], ["argmax", "dy"], _size(out_shape),
+    return _run(backend, "max_pool_grad", [argmax, dy], ["argmax", "dy"], prod(out_shape),
                 in_shape, out_hw, window, strides, pads)
