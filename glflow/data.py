@@ -175,6 +175,9 @@ class Dataset:
         return Dataset(repeated, length)
 
     def take(self, count):
+        if count < 0:  # tf.data reads a negative count as "all elements"
+            return Dataset(lambda: iter(self), self._length)
+
         def taken():
             if count <= 0:
                 return
@@ -188,8 +191,11 @@ class Dataset:
     def skip(self, count):
         def skipped():
             for i, e in enumerate(self):
-                if i >= count:
+                # tf.data reads a negative count as "all elements": skip them all
+                if 0 <= count <= i:
                     yield e
+        if count < 0:
+            return Dataset(skipped, 0)
         return Dataset(skipped, None if self._length is None
                        else max(self._length - count, 0))
 

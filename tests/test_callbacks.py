@@ -184,3 +184,12 @@ def test_early_stopping_in_fit_restores_best_epoch():
     assert stopper.best_epoch == best
     for got, want in zip(model.get_weights(), snapshots[best]):
         np.testing.assert_array_equal(got, want)
+
+
+def test_model_checkpoint_creates_missing_directories(tmp_path):
+    model = _tiny_model()
+    path = tmp_path / "runs" / "a" / "ckpt-{epoch}.glflow"
+    model.fit(*_tiny_data(), epochs=2, verbose=0,
+              callbacks=[callbacks.ModelCheckpoint(path, monitor="loss")])
+    assert sorted(p.name for p in (tmp_path / "runs" / "a").iterdir()) == ["ckpt-1.glflow",
+                                                                          "ckpt-2.glflow"]

@@ -144,3 +144,29 @@ def test_fit_evaluate_predict_with_datasets():
         model.fit(train, validation_split=0.2, verbose=0)
     with pytest.raises(ValueError, match="elements for fit must be"):
         model.fit(Dataset.from_tensor_slices((x, y, y, y)).batch(4), verbose=0)
+
+
+def test_finite_dataset_restarts_each_epoch_and_warns_when_it_runs_out():
+    x = np.arange(24, dtype=np.float32).reshape(12, 2) / 12
+    y = x.sum(-1, keepdims=True)
+    ds = Dataset.from_tensor_slices((x, y)).batch(4)  # 3 batches
+    model = _model()
+    # steps_per_epoch == cardinality: each epoch is a fresh pass (tf.keras), not one pass
+    history = model.fit(ds, epochs=3, steps_per_epoch=len(ds), verbose=0,
+                        validation_data=ds, validation_steps=2)
+    assert model.optimizer.iterations == 9 and len(history.epoch) == 3
+    # validation starts a fresh pass every epoch too, so every epoch has a val_loss
+    assert len(history.history["val_loss"]) == 3
+    assert model.evaluate(ds, steps=2) == model.evaluate(ds.take(2))
+    with pytest.warns(UserWarning, match=r"fit: the training data ran out after 3 of 8 steps"):
+        history = model.fit(ds, epochs=4, steps_per_epoch=2, verbose=0)
+    assert len(history.epoch) == 2
+
+
+def test_negative_take_and_skip_mean_all():
+    # tf.data: take(-1) takes every element, skip(-1) skips every element
+    ds = Dataset.from_tensor_slices(np.arange(5))
+    assert [int(e) for e in ds.take(-1)] == [0, 1, 2, 3, 4] and ds.take(-1).cardinality() == 5
+    assert list(ds.skip(-1)) == [] and ds.skip(-1).cardinality() == 0
+    endless = ds.repeat()
+    assert endless.take(-1).cardinality() == -1

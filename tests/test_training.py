@@ -207,3 +207,48 @@ def test_bad_inputs_raise_clear_errors():
         no_loss = mlp()
         no_loss.compile("adam")
         no_loss.fit(x, y, verbose=0)
+
+
+def test_class_weight_leaves_validation_split_unweighted():
+    # Keras weights only the training part; val_loss must equal evaluate on the held-out rows
+    x, labels = classification_data(40)
+    model = mlp(outputs=3, activation="softmax", seed=2)
+    model.compile(optimizers.SGD(0.0), "sparse_categorical_crossentropy")
+    history = model.fit(x, labels, validation_split=0.25, class_weight={0: 1, 1: 10, 2: 3},
+                        batch_size=8, verbose=0)
+    np.testing.assert_allclose(history.history["val_loss"][-1],
+                               model.evaluate(x[30:], labels[30:]), rtol=1e-6)
+
+
+def test_class_weight_with_column_sample_weight():
+    x, labels = classification_data(12)
+    class_weight = {0: 1.0, 1: 3.0, 2: 0.5}
+    sw = np.linspace(0.5, 2.0, 12).astype(np.float32)
+    model = mlp(outputs=3, activation="softmax", seed=3)
+    model.compile(optimizers.SGD(0.0), "sparse_categorical_crossentropy")
+    want = model.test_on_batch(x, labels, sample_weight=sw * [class_weight[c] for c in labels])
+    got = model.train_on_batch(x, labels, sample_weight=sw[:, None], class_weight=class_weight)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_evaluate_on_no_samples_raises():
+    model = mlp()
+    model.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="evaluate: the data produced no batches"):
+        model.evaluate(np.zeros((0, 3), np.float32), np.zeros((0, 1), np.float32))
+
+
+def test_validation_freq_int_or_epoch_list():
+    x, y = regression_data(20)
+    model = mlp()
+    model.compile("sgd", "mse")
+    seen = []
+    probe = callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append((epoch, "val_loss" in logs)))
+    model.fit(x, y, validation_data=(x, y), epochs=4, verbose=0, validation_freq=[2, 3],
+              callbacks=[probe])
+    assert seen == [(0, False), (1, True), (2, True), (3, False)]
+    seen.clear()
+    model.fit(x, y, validation_data=(x, y), epochs=4, verbose=0, validation_freq=2,
+              callbacks=[probe])
+    assert seen == [(0, False), (1, True), (2, False), (3, True)]

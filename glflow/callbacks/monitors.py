@@ -121,6 +121,10 @@ class ModelCheckpoint(_Monitor):
         except (KeyError, IndexError, ValueError) as exc:
             raise ValueError(f"ModelCheckpoint: cannot format filepath {self.filepath!r} with "
                              f"epoch and logs {sorted(logs)}: {exc}") from None
+        # Keras creates the checkpoint folder; the path may name one per run or per epoch
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
         if self.save_weights_only:
             self.model.save_weights(path)
         else:

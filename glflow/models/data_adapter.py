@@ -117,13 +117,15 @@ def unpack(element):
 
 
 class DatasetBatches:
-    """Epochs over a Dataset: a fresh pass per epoch, or with steps_per_epoch one running
-    iterator that continues across epochs (so an infinite repeat() works)."""
+    """Epochs over a Dataset. Without steps_per_epoch each epoch is one fresh pass. With it,
+    an epoch that is a whole pass (steps == cardinality) or a `fresh` reader (validation,
+    evaluate, predict) restarts the Dataset each time, as tf.keras does; otherwise one
+    running iterator continues across epochs, so an infinite repeat() streams through."""
 
-    def __init__(self, dataset, steps_per_epoch=None):
+    def __init__(self, dataset, steps_per_epoch=None, fresh=False):
         if not isinstance(dataset, Dataset):
             raise TypeError(f"expected a glflow.data.Dataset, got {type(dataset).__name__}")
-        self.dataset, self.steps_per_epoch = dataset, steps_per_epoch
+        self.dataset, self.steps_per_epoch, self.fresh = dataset, steps_per_epoch, fresh
         self._iterator = None
         self.exhausted = False
 
@@ -139,6 +141,8 @@ class DatasetBatches:
             for element in self.dataset:
                 yield unpack(element)
             return
+        if self.fresh or self.dataset.cardinality() == self.steps_per_epoch:
+            self.close()
         if self._iterator is None:
             self._iterator = iter(self.dataset)
         for _ in range(self.steps_per_epoch):
@@ -150,4 +154,7 @@ class DatasetBatches:
             yield unpack(element)
 
     def close(self):
+        # closing the generator stops a prefetch thread now rather than at garbage collection
+        if self._iterator is not None and hasattr(self._iterator, "close"):
+            self._iterator.close()
         self._iterator = None

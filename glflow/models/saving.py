@@ -139,7 +139,9 @@ def save_model(model, filepath, include_optimizer=True):
         meta["compile"] = _compile_config(model)
         if include_optimizer and model.optimizer is not None:
             opt = model.optimizer
-            opt_entries, opt_tensors = _weight_entries("optimizer", opt.variables)
+            # trainable-weights order, every weight included: load rebuilds exactly these
+            opt_entries, opt_tensors = _weight_entries(
+                "optimizer", opt.slots_for(model.trainable_weights))
             meta["optimizer"] = {"class_name": type(opt).__name__, "config": opt.get_config(),
                                  "iterations": opt.iterations, "weights": opt_entries}
             tensors.update(opt_tensors)
@@ -190,9 +192,8 @@ def _restore_compile(model, meta, tensors, where):
         raise ValueError(f"{where}: cannot restore the compile settings ({exc}); load with "
                          "compile=False") from None
     if opt_meta:
-        optimizer.build(model.trainable_weights)
-        _assign(where, opt_meta.get("weights"), tensors, optimizer.variables,
-                "optimizer weights")
+        _assign(where, opt_meta.get("weights"), tensors,
+                optimizer.slots_for(model.trainable_weights), "optimizer weights")
         optimizer.iterations = int(opt_meta.get("iterations", 0))
 
 

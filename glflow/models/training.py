@@ -5,6 +5,8 @@ forward under a GradientTape -> weighted losses + regularisation -> gradients of
 trainable weights -> optimizer.apply_gradients -> metric updates (no_record). The running
 results are read back from the GPU once per step, as one concatenated tensor.
 """
+import warnings
+
 import numpy as np
 
 from .. import engine, losses, ops, optimizers
@@ -187,7 +189,7 @@ class Trainer:
                            + [self.history], self,
                            {"epochs": epochs, "steps": train.steps, "verbose": verbose})
         self.stop_training = False
-        logs = {}
+        logs, total = {}, 0
         cbs.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -200,12 +202,19 @@ class Trainer:
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
+            total += ran
+            if train.exhausted:  # a steps_per_epoch run used up a finite Dataset: say so
+                warnings.warn(f"fit: the training data ran out after {total} of "
+                              f"{(epochs - initial_epoch) * train.steps} steps "
+                              f"({epochs - initial_epoch} epochs x steps_per_epoch="
+                              f"{train.steps}); training stopped early. Use "
+                              "dataset.repeat() or fewer steps_per_epoch.", stacklevel=2)
             if ran == 0:
                 if train.exhausted:
-                    break  # a steps_per_epoch run used up a finite Dataset
+                    break
                 raise ValueError("fit: the training data produced no batches")
             logs = dict(logs)
-            if val is not None and not self.stop_training and (epoch + 1) % validation_freq == 0:
+            if val is not None and not self.stop_training and _validates(epoch, validation_freq):
                 val_logs = self._run_test(val, cbs)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, logs)
@@ -223,6 +232,9 @@ class Trainer:
         verbose = 0 if verbose == "auto" else int(verbose)
         cbs = CallbackList(list(callbacks or []), self, {"steps": data.steps, "verbose": verbose})
         logs = self._run_test(data, cbs)
+        if not logs:  # fit and predict refuse empty data too; [] would read as a result
+            raise ValueError("evaluate: the data produced no batches (no samples, steps=0 or "
+                             "an empty Dataset)")
         return _as_result(logs, return_dict)
 
     def _run_test(self, data, cbs):
@@ -278,8 +290,7 @@ class Trainer:
         x, y, sample_weight = da.to_host(x), da.to_host(y), da.to_host(sample_weight)
         da.num_samples(where, x=x, y=y, sample_weight=sample_weight)
         if class_weight is not None:
-            cw = da.class_weight_to_sample_weight(y, class_weight, where)
-            sample_weight = cw if sample_weight is None else sample_weight * cw
+            sample_weight = _with_class_weight(y, sample_weight, class_weight, where)
         return x, y, sample_weight
 
     def _batches(self, where, x, y, sample_weight, class_weight, batch_size, shuffle, steps,
@@ -299,16 +310,22 @@ class Trainer:
             if class_weight is not None:
                 raise ValueError(f"{where}: class_weight works with arrays; put weights in the "
                                  "Dataset elements instead")
-            return _DatasetEpochs(da.DatasetBatches(x, steps))
+            # only fit's training data keeps one iterator across epochs; validation,
+            # evaluate and predict read from the start every time
+            return _DatasetEpochs(da.DatasetBatches(x, steps, fresh=where != "fit"))
         batch_size = 32 if batch_size is None else batch_size
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"{where}: batch_size must be a positive int, got {batch_size!r}")
-        x, y, sample_weight = self._checked_batch(where, x, y, sample_weight, class_weight)
+        # class weights are folded in only after the split: Keras weights the training
+        # part alone, so val_loss stays comparable with evaluate on the held-out rows
+        x, y, sample_weight = self._checked_batch(where, x, y, sample_weight, None)
         validation = None
         if validation_split:
             (x, y, sample_weight), held = da.split_validation(x, y, sample_weight,
                                                               validation_split, where)
             validation = _ArrayEpochs(*held, batch_size, False, None)
+        if class_weight is not None:
+            sample_weight = _with_class_weight(y, sample_weight, class_weight, where)
         epochs = _ArrayEpochs(x, y, sample_weight, batch_size, shuffle, steps)
         epochs.validation = validation
         return epochs
@@ -351,6 +368,23 @@ class _DatasetEpochs:
 
     def epoch(self):
         return self.batches.epoch()
+
+
+def _with_class_weight(y, sample_weight, class_weight, where):
+    cw = da.class_weight_to_sample_weight(y, class_weight, where)
+    if sample_weight is None:
+        return cw
+    # a column (n, 1) times a vector (n,) would broadcast to (n, n): match the rank first
+    cw = cw.reshape((-1,) + (1,) * (np.ndim(sample_weight) - 1))
+    return sample_weight * cw
+
+
+def _validates(epoch, validation_freq):
+    """Keras's validation_freq: an int n (every n-th epoch) or a collection of 1-based
+    epoch numbers."""
+    if isinstance(validation_freq, (int, np.integer)):
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
 
 
 def _batch_size(flat_pred):

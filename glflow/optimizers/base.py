@@ -82,6 +82,13 @@ class Optimizer:
             self._slot_owners.append(var)
         return slots
 
+    def slots_for(self, var_list):
+        """The slot variables of var_list, in its order (then by slot name), creating any
+        missing ones as build does. Saving and loading use this with the model's trainable
+        weights: `variables` follows first-gradient order and skips weights that never got
+        a gradient, so it can differ between the saved and the reloaded optimizer."""
+        return [self._slots_of(v)[n] for v in var_list for n in self.slot_names()]
+
     @property
     def variables(self):
         """Slot variables in a stable order (per variable in first-seen order, then by slot)."""
