@@ -14,7 +14,7 @@ def cmd_info(args):
     print(f"glflow {gf.__version__}")
     for key in ("backend", "renderer", "vendor", "version", "glsl", "max_texture_size",
                 "max_render_targets", "max_texture_units", "float16_render", "max_elements",
-                "fallback_reason"):
+                "llvmpipe_threads", "fallback_reason"):
         if key in info:
             print(f"  {key:20s} {info[key]}")
     return 0

@@ -33,6 +33,11 @@ class Storage:
 
 class Tensor:
     __array_priority__ = 100  # numpy defers `ndarray + Tensor` to Tensor.__radd__
+    # Slots for what every op reads and writes: eager ops make a tensor each, and slot stores
+    # skip the per-instance dict (made only when something else is set: a Keras mask, a
+    # Variable's name).
+    __slots__ = ("_storage", "_shape", "_dtype", "_disposed", "_kept", "_id", "__dict__",
+                 "__weakref__")
 
     _is_variable = False
 

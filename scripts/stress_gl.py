@@ -1,10 +1,13 @@
-"""Stress the GL backend to reproduce an intermittent heap corruption (open problem).
+"""Stress the GL backend: random small elementwise ops with broadcasting, matmuls and convs,
+with the texture pool's budget cut to 1 MiB so released textures (and the framebuffers over
+them) are deleted all the time.
 
-Random small elementwise ops with broadcasting, matmuls and convs, with the texture pool's
-budget cut to 1 MiB so released textures (and the framebuffers over them) are deleted all the
-time. On 2026-11-29 on llvmpipe, two of eight runs of `python scripts/stress_gl.py 0 150`
-died within 150 s with glibc's "free(): corrupted unsorted chunks" inside moderngl's render
-call; the test suite showed the same abort in 3 of 16 full runs. Usage:
+It was written to chase an intermittent heap corruption on llvmpipe. The cause, found from a
+core dump: with rasteriser threads, llvmpipe (Mesa 22.3) can free a finished scene's fence
+while a worker thread is still unlocking it (see glflow/backends/gl/context.py). glflow now
+makes its context with LP_NUM_THREADS=0 unless the user sets it; run this with
+LP_NUM_THREADS=2 to put threads back. Under load (two at once) it showed the abort in 2 of its
+first 8 runs on 2026-11-29 and in none of about 20 later ones: the race is rare. Usage:
 
     python scripts/stress_gl.py [seed] [seconds]
 """

@@ -9,10 +9,12 @@ cached framebuffers, binds the constant input once and sets its uniforms once: t
 hand-written moderngl program could do. glflow's overhead per op is the difference.
 
 Two clocks: wall time (what a user waits) and this thread's CPU time (the host-side cost, which
-leaves out llvmpipe's worker threads). On llvmpipe both swing with how fast its threads wake
-(the raw loop alone ranges 25-80 us/op between runs on the 2-core CI machine), so the suite
-repeats the measurement in a child process with LP_NUM_THREADS=0, where llvmpipe draws in the
-calling thread: those rows (llvmpipe_threads = 0) give glflow's host overhead without that noise.
+leaves out llvmpipe's worker threads). On llvmpipe glflow runs with LP_NUM_THREADS=0 unless the
+user set it (backends/gl/context.py says why): llvmpipe draws in the calling thread, so the
+rows with llvmpipe_threads = 0 give glflow's host overhead alone. The suite repeats the
+measurement in a child process with threaded rasterisation for comparison: there both clocks
+swing with how fast llvmpipe's threads wake (the raw loop alone ranged 25-80 us/op between runs
+on the 2-core CI machine).
 """
 import json
 import os
@@ -117,12 +119,12 @@ def measure(n_ops, reps):
                   "cpu": harness.paired_median(cpu[0], cpu[1]) * us}
 
 
-def single_threaded(n_ops, reps):
-    """The same measurement in a child process with LP_NUM_THREADS=0: llvmpipe rasterises in
-    the calling thread, so no thread wake-ups blur the numbers and the difference is glflow's
-    host cost alone. None when the child fails."""
+def in_child(n_ops, reps, lp_threads):
+    """The same measurement in a child process whose llvmpipe runs `lp_threads` rasteriser
+    threads (LP_NUM_THREADS; the thread count is fixed when a process makes its context).
+    None when the child fails."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ, LP_NUM_THREADS="0", GLFLOW_BACKEND="gl")
+    env = dict(os.environ, LP_NUM_THREADS=str(lp_threads), GLFLOW_BACKEND="gl")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     code = ("import json; from glflow.bench import dispatch; "
             f"print(json.dumps(dispatch.measure({n_ops}, {reps})))")
@@ -140,20 +142,28 @@ def run(quick=False):
     b = engine.backend()
     if b.name != "gl":
         return {"rows": [], "summary": {"skipped": f"backend is {b.name}, not gl"}}
+    threads = gf.backend_info().get("llvmpipe_threads")  # None: not llvmpipe
     rows, overhead = measure(n_ops, reps)
     for row in rows:
-        row["llvmpipe_threads"] = os.environ.get("LP_NUM_THREADS", "default")
+        row["llvmpipe_threads"] = threads if threads is not None else "n/a"
     summary = {"ops_per_chain": n_ops, "elements": ELEMENTS,
                "glflow_overhead_wall_us_per_op": overhead["wall"],
                "glflow_overhead_cpu_us_per_op": overhead["cpu"]}
-    if "llvmpipe" in gf.backend_info().get("renderer", "") and "LP_NUM_THREADS" not in os.environ:
-        child = single_threaded(n_ops, reps)
+    if threads is not None:
+        # llvmpipe: glflow's default (0 threads, see backends/gl/context.py) gives the host
+        # overhead alone; the other setting runs in a child, for comparison.
+        other = str(os.cpu_count() or 2) if threads == "0" else "0"
+        child = in_child(n_ops, reps, other)
         if child is not None:
             child_rows, child_overhead = child
             for row in child_rows:
-                row["llvmpipe_threads"] = "0"
+                row["llvmpipe_threads"] = other
             rows += child_rows
-            summary["glflow_overhead_single_thread_us_per_op"] = child_overhead["wall"]
+            key = ("glflow_overhead_threaded_wall_us_per_op" if threads == "0"
+                   else "glflow_overhead_single_thread_us_per_op")
+            summary[key] = child_overhead["wall"]
+        if threads == "0":
+            summary["glflow_overhead_single_thread_us_per_op"] = overhead["wall"]
     # Judged on the single-threaded figure when there is one: the threaded wall-clock
     # difference mostly measures how fast llvmpipe's threads woke in each loop.
     judged = summary.get("glflow_overhead_single_thread_us_per_op", overhead["wall"])

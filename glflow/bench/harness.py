@@ -112,7 +112,8 @@ def machine_info():
         "numpy": np.__version__,
         "moderngl": moderngl_version,
         "glflow": gf.__version__,
-        "lp_num_threads": os.environ.get("LP_NUM_THREADS"),
+        # What glflow's llvmpipe context was made with (None: another driver).
+        "lp_num_threads": info.get("llvmpipe_threads"),
         "load_average_1_5_15": load,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }

@@ -11,20 +11,58 @@ No explicit glFlush at the end of a section: tried (through ctypes, moderngl has
 chains of dependent ops slower on llvmpipe, where a flush waits for the rasteriser: 12
 interleaved rounds, flushed / unflushed time = 1.27 for 1M-element adds, 1.07 for 16-element
 adds, 1.03 for 128^2 matmuls.
+
+Why not keep the context current in the main thread between ops (measured 2026-11-30, a chain
+of 16-element adds, LP_NUM_THREADS=0, medians of 11 interleaved rounds, us/op): make current +
+release around every op 49.6; kept current 38.6. But a context kept current in one thread
+cannot be made current in another, so other threads would need a second, shared context, and
+the kept-current one must then end every section with a flush and a fence, or another
+context reads textures whose draws are still unflushed in it: kept current + flush 42.3, + flush
++ fence 46.2. So 3.4 us (7%) would be left of the saving, for a second context, per-context
+framebuffers and vertex arrays, and fences; not worth it on llvmpipe. On drivers where
+eglMakeCurrent is costly it may be: measure there first.
 """
+import os
 import threading
 
 import moderngl
+
+# Mesa's llvmpipe, as shipped in Debian 12 (Mesa 22.3), can corrupt the heap when it rasterises
+# on worker threads: the main thread sees a scene's fence complete (an unlocked read of its
+# counter, lp_setup_get_empty_scene) and frees it while the last worker thread is still inside
+# lp_fence_signal, whose mtx_unlock then writes into freed memory. A core dump of one such crash
+# held the freed 112-byte fence (issued, rank 2, count 2) with its mutex word zeroed after the
+# free. It hit about 1 in 5 full test runs, more under load. With LP_NUM_THREADS=0 llvmpipe
+# rasterises in the calling thread and signals its own fences, so the race cannot happen.
+# Costs on the 2-core machine (2026-11-30): chains of tiny dependent ops 2-2.7x faster (no
+# thread wake-ups), add of 16M elements 1.45x slower, matmul 1024 and conv 1.5-2x slower.
+# glflow sets it only while creating its context (llvmpipe reads it then), and never over the
+# user's own LP_NUM_THREADS: set that to get threaded rasterisation and accept the risk.
+LLVMPIPE_THREADS_DEFAULT = "0"
 
 
 class GLUnavailable(RuntimeError):
     """No usable OpenGL 3.3 context (no EGL, no driver, too old)."""
 
 
+def _create_context():
+    """glflow's standalone EGL context, created with LP_NUM_THREADS defaulted (see above).
+    Returns (context, the LP_NUM_THREADS value in force when it was made)."""
+    user_value = os.environ.get("LP_NUM_THREADS")
+    if user_value is None:
+        os.environ["LP_NUM_THREADS"] = LLVMPIPE_THREADS_DEFAULT
+    try:
+        ctx = moderngl.create_context(standalone=True, backend="egl", require=330)
+    finally:
+        if user_value is None:  # child processes and later libraries see what they saw before
+            del os.environ["LP_NUM_THREADS"]
+    return ctx, LLVMPIPE_THREADS_DEFAULT if user_value is None else user_value
+
+
 class GLContext:
     def __init__(self):
         try:
-            self.ctx = moderngl.create_context(standalone=True, backend="egl", require=330)
+            self.ctx, lp_threads = _create_context()
         except Exception as exc:
             raise GLUnavailable(f"cannot create a headless EGL OpenGL 3.3 context ({exc}). "
                                 "On Debian/Ubuntu: apt-get install libegl1 libgl1-mesa-dri "
@@ -35,6 +73,9 @@ class GLContext:
         self.renderer = info.get("GL_RENDERER", "?")
         self.vendor = info.get("GL_VENDOR", "?")
         self.version = info.get("GL_VERSION", "?")
+        # What llvmpipe was told (None on other drivers, which ignore the variable). A llvmpipe
+        # screen made earlier in the process (the user's own context) keeps its own threads.
+        self.llvmpipe_threads = lp_threads if "llvmpipe" in self.renderer else None
         self.max_texture_size = int(info["GL_MAX_TEXTURE_SIZE"])
         self.max_draw_buffers = int(info["GL_MAX_DRAW_BUFFERS"])
         self.max_color_attachments = int(info.get("GL_MAX_COLOR_ATTACHMENTS", self.max_draw_buffers))
@@ -76,4 +117,5 @@ class GLContext:
         return {"renderer": self.renderer, "vendor": self.vendor, "version": self.version,
                 "glsl": self.ctx.version_code, "max_texture_size": self.max_texture_size,
                 "max_render_targets": min(self.max_draw_buffers, self.max_color_attachments),
-                "max_texture_units": self.max_texture_units, "float16_render": self.float16}
+                "max_texture_units": self.max_texture_units, "float16_render": self.float16,
+                "llvmpipe_threads": self.llvmpipe_threads}
