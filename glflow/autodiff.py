@@ -107,7 +107,7 @@ def _backward(tape, target, sources, output_gradient):
                 d if d is not None else ops.zeros_like(o) for d, o in zip(dys, outputs)]
             if dy is None:
                 continue
-            in_grads = backward(dy)
+            in_grads = _call_backward(tape, backward, dy, inputs, keep)
             for t, g in zip(inputs, in_grads):
                 if t.dtype != "float32":
                     if tape._depends(t):
@@ -129,6 +129,18 @@ def _backward(tape, target, sources, output_gradient):
             engine.state.tapes.append(tape)
         if not tape.persistent:
             tape._nodes = []
+
+
+def _call_backward(tape, backward, dy, inputs, keep):
+    """backward(dy), told which input gradients the walk will use when it can skip the rest
+    (`takes_needs`): an input no watched tensor flows into (a model's data batch) gets its
+    gradient dropped, and for conv2d or matmul that gradient is a kernel as costly as the
+    forward pass. A requested source counts as needed even when unwatched, so asking for it
+    still gets its gradient."""
+    if not getattr(backward, "takes_needs", False):
+        return backward(dy)
+    needs = [t.dtype == "float32" and (tape._depends(t) or t.id in keep) for t in inputs]
+    return backward(dy, needs)
 
 
 def _refuse_integer_only_paths(tape, sources, result, cut):

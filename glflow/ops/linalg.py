@@ -51,7 +51,11 @@ def matmul(a, b, transpose_a=False, transpose_b=False):
     handle = be.matmul(_core.data_on(a, be), a_view, _core.data_on(b, be), b_view,
                        batches, m, k, n)
     y = engine.wrap(handle, out_shape, out_dtype, be)
-    return engine.record("matmul", [a, b], y, lambda dy: _grad(a, b, dy, transpose_a, transpose_b))
+
+    def grad(dy, needs=(True, True)):
+        return _grad(a, b, dy, transpose_a, transpose_b, needs)
+    grad.takes_needs = True  # Dense's x @ kernel skips dx of the data batch: a whole matmul
+    return engine.record("matmul", [a, b], y, grad)
 
 
 def _broadcast_batch(x, batch):
@@ -71,15 +75,17 @@ def _view(x, rows, cols, transposed, batches):
     return MatrixView(rows, cols, batch_stride, cols, 1)
 
 
-def _grad(a, b, dy, ta, tb):
+def _grad(a, b, dy, ta, tb, needs=(True, True)):
+    """(da, db), each one matmul of dy with the other operand; None, and no matmul, where
+    `needs` says the tape drops it."""
     from .reduction import sum_to_shape
-    if not ta and not tb:
-        da, db = matmul(dy, b, transpose_b=True), matmul(a, dy, transpose_a=True)
+    if not ta and not tb:  # matmul arguments (x, y, transpose_a, transpose_b) of da, db
+        da, db = (dy, b, False, True), (a, dy, True, False)
     elif not ta and tb:
-        da, db = matmul(dy, b), matmul(dy, a, transpose_a=True)
+        da, db = (dy, b, False, False), (dy, a, True, False)
     elif ta and not tb:
-        da, db = matmul(b, dy, transpose_b=True), matmul(a, dy)
+        da, db = (b, dy, False, True), (a, dy, False, False)
     else:
-        da, db = (matmul(b, dy, transpose_a=True, transpose_b=True),
-                  matmul(dy, a, transpose_a=True, transpose_b=True))
-    return sum_to_shape(da, a._shape), sum_to_shape(db, b._shape)
+        da, db = (b, dy, True, True), (dy, a, True, True)
+    return tuple(sum_to_shape(matmul(*args), t._shape) if need else None
+                 for args, t, need in zip((da, db), (a, b), needs))

@@ -85,14 +85,15 @@ def fused_matmul(a, b, transpose_a=False, transpose_b=False, bias=None, activati
                      alpha=1.0 if activation == "elu" else float(alpha),
                      bias_strides=strides or (0, 0, 0))
 
-    def grad(dy):
+    def grad(dy, needs=(True, True, True)):
         dz = _activation_grad(activation, alpha, y, dy,
                               lambda: fused_matmul(a, b, transpose_a, transpose_b, bias))
-        da, db = _grad(a, b, dz, transpose_a, transpose_b)
+        da, db = _grad(a, b, dz, transpose_a, transpose_b, needs[:2])
         if bias is None:
             return da, db
         from .reduction import sum_to_shape
-        return da, db, sum_to_shape(dz, bias._shape)
+        return da, db, sum_to_shape(dz, bias._shape) if needs[2] else None
+    grad.takes_needs = True  # Dense's first layer skips dx of the data batch: a whole matmul
     return engine.record(op, inputs, y, grad)
 
 

@@ -53,8 +53,10 @@ def _filter_grad(x, dy, f_shape, geo):
                       strides=geo.strides, dilations=geo.dilations, lhs_dilations=geo.lhs,
                       pads=geo.pads, groups=geo.groups)
 
-    def grad(ddw):
-        return _input_grad(dy, ddw, x._shape, geo), _conv(x, ddw, geo)
+    def grad(ddw, needs=(True, True)):
+        return (_input_grad(dy, ddw, x._shape, geo) if needs[0] else None,
+                _conv(x, ddw, geo) if needs[1] else None)
+    grad.takes_needs = True
     return engine.record("conv2d_filter_grad", [x, dy], dw, grad)
 
 
@@ -82,9 +84,11 @@ def _conv(x, f, geo):
                        strides=geo.strides, dilations=geo.dilations, lhs_dilations=geo.lhs,
                        pads=geo.pads, groups=g)
 
-    def grad(d_raw):
+    def grad(d_raw, needs=(True, True)):
         dy = reshape(d_raw if g == 1 else transpose(d_raw, [1, 0, 2]), (n, oh, ow, cout))
-        return _input_grad(dy, f, x._shape, geo), _filter_grad(x, dy, f._shape, geo)
+        return (_input_grad(dy, f, x._shape, geo) if needs[0] else None,
+                _filter_grad(x, dy, f._shape, geo) if needs[1] else None)
+    grad.takes_needs = True  # a model's first conv skips dx of its data batch: a whole conv
     raw = engine.record("conv2d", [x, f], raw, grad)
     if g == 1:
         return reshape(raw, (n, oh, ow, cout))
