@@ -7,43 +7,25 @@ Cross-entropies are written in their stable forms: from logits through softplus/
 import numpy as np
 
 from . import ops
+from ._loss_utils import align, as_tensor, snake_case
 from .tensor import Tensor
 
 EPSILON = 1e-7  # Keras's backend epsilon: keeps log() finite for probabilities of 0 and 1
 
 
-def _tensor(x, where, dtype="float32"):
-    if isinstance(x, Tensor):
-        return ops.cast(x, dtype) if x.dtype != dtype else x
-    return ops.convert(np.asarray(x, dtype=np.float32 if dtype == "float32" else np.int32),
-                       where)
-
-
-def _align(y_true, y_pred, where):
-    """Float tensors of one shape; targets [batch] meet predictions [batch, 1] (Keras rule)."""
-    y_pred = _tensor(y_pred, where)
-    y_true = _tensor(y_true, where)
-    if y_true.rank == y_pred.rank - 1 and y_pred.shape[-1] == 1:
-        y_true = ops.reshape(y_true, y_pred.shape)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"{where}: y_true of shape {y_true.shape} does not match y_pred of "
-                         f"shape {y_pred.shape}")
-    return y_true, y_pred
-
-
 def mean_squared_error(y_true, y_pred):
-    y_true, y_pred = _align(y_true, y_pred, "mean_squared_error")
+    y_true, y_pred = align(y_true, y_pred, "mean_squared_error")
     return ops.mean(ops.square(ops.sub(y_pred, y_true)), axis=-1)
 
 
 def mean_absolute_error(y_true, y_pred):
-    y_true, y_pred = _align(y_true, y_pred, "mean_absolute_error")
+    y_true, y_pred = align(y_true, y_pred, "mean_absolute_error")
     return ops.mean(ops.abs(ops.sub(y_pred, y_true)), axis=-1)
 
 
 def huber(y_true, y_pred, delta=1.0):
     """Quadratic for |error| <= delta, linear beyond (slope delta)."""
-    y_true, y_pred = _align(y_true, y_pred, "huber")
+    y_true, y_pred = align(y_true, y_pred, "huber")
     error = ops.abs(ops.sub(y_pred, y_true))
     quadratic = ops.mul(ops.square(error), 0.5)
     linear = ops.sub(ops.mul(error, float(delta)), 0.5 * delta * delta)
@@ -51,7 +33,7 @@ def huber(y_true, y_pred, delta=1.0):
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
-    y_true, y_pred = _align(y_true, y_pred, "binary_crossentropy")
+    y_true, y_pred = align(y_true, y_pred, "binary_crossentropy")
     if label_smoothing:
         y_true = ops.add(ops.mul(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
     if from_logits:
@@ -65,7 +47,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    y_true, y_pred = _align(y_true, y_pred, "categorical_crossentropy")
+    y_true, y_pred = align(y_true, y_pred, "categorical_crossentropy")
     if label_smoothing:
         classes = y_pred.shape[axis]
         y_true = ops.add(ops.mul(y_true, 1.0 - label_smoothing), label_smoothing / classes)
@@ -80,9 +62,9 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     """Integer class labels [batch] (or [batch, 1]) against [batch, classes] predictions."""
     where = "sparse_categorical_crossentropy"
-    y_pred = _tensor(y_pred, where)
+    y_pred = as_tensor(y_pred, where)
     check_sparse_labels(y_true, y_pred.shape, where)
-    labels = _tensor(y_true, where, "int32")
+    labels = as_tensor(y_true, where, "int32")
     if labels.rank == y_pred.rank and labels.shape[-1] == 1:
         labels = ops.reshape(labels, labels.shape[:-1])
     if labels.shape != y_pred.shape[:-1] or axis not in (-1, y_pred.rank - 1):
@@ -108,13 +90,13 @@ def check_sparse_labels(y_true, pred_shape, where):
 
 def hinge(y_true, y_pred):
     """mean(max(1 - y_true * y_pred, 0)); labels 0/1 are read as -1/+1."""
-    y_true, y_pred = _align(y_true, y_pred, "hinge")
+    y_true, y_pred = align(y_true, y_pred, "hinge")
     y_true = ops.where(ops.equal(y_true, 0.0), -1.0, y_true)
     return ops.mean(ops.relu(ops.sub(1.0, ops.mul(y_true, y_pred))), axis=-1)
 
 
 def kl_divergence(y_true, y_pred):
-    y_true, y_pred = _align(y_true, y_pred, "kl_divergence")
+    y_true, y_pred = align(y_true, y_pred, "kl_divergence")
     t = ops.clip_by_value(y_true, EPSILON, 1.0)
     p = ops.clip_by_value(y_pred, EPSILON, 1.0)
     return ops.sum(ops.mul(t, ops.log(ops.div(t, p))), axis=-1)
@@ -127,7 +109,7 @@ def _l2_normalize(x, axis):
 
 def cosine_similarity(y_true, y_pred, axis=-1):
     """-cos(angle) between y_true and y_pred: -1 when they point the same way."""
-    y_true, y_pred = _align(y_true, y_pred, "cosine_similarity")
+    y_true, y_pred = align(y_true, y_pred, "cosine_similarity")
     return ops.neg(ops.sum(ops.mul(_l2_normalize(y_true, axis), _l2_normalize(y_pred, axis)),
                            axis=axis))
 
@@ -149,7 +131,7 @@ REDUCTIONS = ("sum_over_batch_size", "sum", "none")
 def reduce_weighted(values, sample_weight, reduction, where="loss"):
     """Multiply per-sample values by sample_weight (broadcast from [batch]) and reduce."""
     if sample_weight is not None:
-        w = _tensor(sample_weight, where)
+        w = as_tensor(sample_weight, where)
         if w.rank and w.shape[0] != values.shape[0]:
             raise ValueError(f"{where}: sample_weight of shape {w.shape} does not match "
                              f"{values.shape[0]} samples")
@@ -175,7 +157,7 @@ class Loss:
         if reduction not in REDUCTIONS:
             raise ValueError(f"{type(self).__name__}: reduction must be one of "
                              f"{', '.join(REDUCTIONS)}, got {reduction!r}")
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reduction = reduction
 
     def call(self, y_true, y_pred):
@@ -191,11 +173,6 @@ class Loss:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
-
-
-def _snake(name):
-    out = "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
-    return out.replace("k_l_", "kl_")
 
 
 class LossFunctionWrapper(Loss):

@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from . import engine, losses, ops
+from ._loss_utils import align, as_tensor, snake_case
 from .tensor import Variable
 
 _EPS = 1e-7  # thresholds just outside [0, 1] so predictions of exactly 0 or 1 are counted
@@ -13,30 +14,26 @@ _EPS = 1e-7  # thresholds just outside [0, 1] so predictions of exactly 0 or 1 a
 
 # --------------------------------------------------------------------------- functions
 
-def _pair(y_true, y_pred, where):
-    return losses._align(y_true, y_pred, where)
-
-
 def accuracy(y_true, y_pred):
     """1.0 where y_pred equals y_true exactly, averaged over the last axis."""
-    y_true, y_pred = _pair(y_true, y_pred, "accuracy")
+    y_true, y_pred = align(y_true, y_pred, "accuracy")
     return ops.mean(ops.cast(ops.equal(y_true, y_pred), "float32"), axis=-1)
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    y_true, y_pred = _pair(y_true, y_pred, "binary_accuracy")
+    y_true, y_pred = align(y_true, y_pred, "binary_accuracy")
     predicted = ops.cast(ops.greater(y_pred, float(threshold)), "float32")
     return ops.mean(ops.cast(ops.equal(y_true, predicted), "float32"), axis=-1)
 
 
 def categorical_accuracy(y_true, y_pred):
-    y_true, y_pred = _pair(y_true, y_pred, "categorical_accuracy")
+    y_true, y_pred = align(y_true, y_pred, "categorical_accuracy")
     return ops.cast(ops.equal(ops.argmax(y_true, -1), ops.argmax(y_pred, -1)), "float32")
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    y_pred = losses._tensor(y_pred, "sparse_categorical_accuracy")
-    labels = losses._tensor(y_true, "sparse_categorical_accuracy", "int32")
+    y_pred = as_tensor(y_pred, "sparse_categorical_accuracy")
+    labels = as_tensor(y_true, "sparse_categorical_accuracy", "int32")
     if labels.rank == y_pred.rank and labels.shape[-1] == 1:
         labels = ops.reshape(labels, labels.shape[:-1])
     if labels.shape != y_pred.shape[:-1]:
@@ -58,7 +55,7 @@ def _divide_no_nan(a, b):
 
 class Metric:
     def __init__(self, name=None, dtype=None):
-        self.name = name or losses._snake(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.dtype = "float32" if dtype is None else dtype
         self._variables = []
 
@@ -108,7 +105,7 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None):
         with engine.no_record():
-            values = losses._tensor(values, self.name)
+            values = as_tensor(values, self.name)
             if isinstance(sample_weight, numbers.Real):  # one weight for all (e.g. batch size)
                 w = float(sample_weight)
                 self._add(self.total, ops.mul(ops.sum(values), w))
@@ -119,7 +116,7 @@ class Mean(Metric):
                 self._add(self.count, float(values.size))
                 return
             weighted = losses.reduce_weighted(values, sample_weight, "none", self.name)
-            w = losses._tensor(sample_weight, self.name)
+            w = as_tensor(sample_weight, self.name)
             per_value = values.size // max(w.size, 1)  # each weight covers this many values
             self._add(self.total, ops.sum(weighted))
             self._add(self.count, ops.mul(ops.sum(w), float(per_value)))
@@ -136,7 +133,7 @@ class Sum(Metric):
 
     def update_state(self, values, sample_weight=None):
         with engine.no_record():
-            values = losses._tensor(values, self.name)
+            values = as_tensor(values, self.name)
             self._add(self.total, ops.sum(losses.reduce_weighted(values, sample_weight, "none")))
 
     def result(self):
@@ -207,13 +204,13 @@ class _Confusion(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         where = type(self).__name__
         with engine.no_record():
-            y_true, y_pred = losses._align(y_true, y_pred, where)
+            y_true, y_pred = align(y_true, y_pred, where)
             labels = ops.reshape(y_true, [-1, 1])
             above = ops.cast(ops.greater(ops.reshape(y_pred, [-1, 1]), self._threshold_row),
                              "float32")
             weight = 1.0
             if sample_weight is not None:
-                w = losses._tensor(sample_weight, where)
+                w = as_tensor(sample_weight, where)
                 w = ops.broadcast_to(ops.reshape(w, [w.size] + [1] * (y_pred.rank - 1)),
                                      y_pred.shape)
                 weight = ops.reshape(w, [-1, 1])
@@ -277,7 +274,7 @@ class AUC(_Confusion):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.from_logits:
-            y_pred = ops.sigmoid(losses._tensor(y_pred, "AUC"))
+            y_pred = ops.sigmoid(as_tensor(y_pred, "AUC"))
         super().update_state(y_true, y_pred, sample_weight)
 
     def result(self):

@@ -45,6 +45,21 @@ def test_embedding_lookup_gradient_accumulates_duplicates():
     check_op(lambda p, i: gf.embedding_lookup(p, i), [normal((9, 3)), integers((4,), 0, 9)])
 
 
+@pytest.mark.parametrize("backend", ["gl", "cpu"])
+def test_embedding_lookup_reads_tensor_ids_back_once(backend, monkeypatch):
+    gf.set_backend(backend)
+    params = gf.tensor(np.arange(12, dtype=np.float32).reshape(6, 2))
+    ids = gf.tensor([[5, 0], [2, 2]], dtype="int32")
+    device = type(gf.engine.backend())
+    reads = []
+    real_read = device.read
+    monkeypatch.setattr(device, "read",
+                        lambda self, *a: reads.append(a) or real_read(self, *a))
+    y = gf.embedding_lookup(params, ids)
+    assert len(reads) == 1                   # the ids' check; gather must not re-read them
+    np.testing.assert_array_equal(y.numpy(), params.numpy()[[[5, 0], [2, 2]]])
+
+
 def test_embedding_lookup_errors():
     with pytest.raises(IndexError, match=r"embedding_lookup: id 7 is out of range \[0, 7\)"):
         gf.embedding_lookup(np.zeros((7, 2), np.float32), [0, 7])

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ..data import Dataset
+from ..layers.node import flatten
 from ..tensor import Tensor
 
 
@@ -29,13 +30,9 @@ def to_host(data):
 
 
 def leaves(structure):
-    if structure is None:
-        return []
-    if isinstance(structure, dict):
-        return [leaf for v in structure.values() for leaf in leaves(v)]
-    if isinstance(structure, (list, tuple)):
-        return [leaf for v in structure for leaf in leaves(v)]
-    return [structure]
+    """flatten(structure) without its Nones: here None means "not given" (no targets, no
+    weights, no loss for an output), so it is no leaf to count or resolve."""
+    return [leaf for leaf in flatten(structure) if leaf is not None]
 
 
 def take(structure, index):

@@ -37,9 +37,9 @@ class Trainer:
         here and not in the middle of fit. (run_eagerly/jit_compile: accepted for Keras
         compatibility; glflow always runs eagerly.)"""
         self.optimizer = optimizers.get(optimizer)
-        for item in _spec_items(loss):
+        for item in da.leaves(loss):
             losses.get(item)
-        for item in _spec_items(metrics) + _spec_items(weighted_metrics):
+        for item in da.leaves(metrics) + da.leaves(weighted_metrics):
             if item not in ("accuracy", "acc"):
                 metrics_mod.get(item)
         self._loss_container = LossContainer(loss, loss_weights)
@@ -389,17 +389,6 @@ def _validates(epoch, validation_freq):
 
 def _batch_size(flat_pred):
     return flat_pred[0].shape[0] if flat_pred and flat_pred[0].rank else 1
-
-
-def _spec_items(spec):
-    """The leaves of a loss/metric spec (str, callable, list, dict, nested lists)."""
-    if spec is None:
-        return []
-    if isinstance(spec, dict):
-        return [i for v in spec.values() for i in _spec_items(v)]
-    if isinstance(spec, (list, tuple)):
-        return [i for v in spec for i in _spec_items(v)]
-    return [spec]
 
 
 def _as_result(logs, return_dict):

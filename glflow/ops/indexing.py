@@ -107,6 +107,14 @@ def gather(x, indices, axis=0, batch_dims=0):
         raise ValueError(f"gather: the first {bd} (batch) dims of x {x.shape} and indices "
                          f"{list(host.shape)} differ")
     _check_range(op, host, x._shape[axis], f"axis {axis} of x with shape {x.shape}")
+    return gather_checked(x, index, host, axis, bd)
+
+
+def gather_checked(x, index, host, axis=0, batch_dims=0):
+    """gather on indices the caller has already read to the host (int64 `host`, with their
+    device tensor `index` or None) and range-checked, so it reads nothing back again."""
+    op = "gather"  # recorded and reported as gather, whichever op called it
+    bd = batch_dims
     dims = _Dims(_core.size_of(x._shape[:bd]), _core.size_of(x._shape[bd:axis]),
                  x._shape[axis], _core.size_of(host.shape[bd:]),
                  _core.size_of(x._shape[axis + 1:]))

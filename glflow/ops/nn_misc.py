@@ -37,7 +37,7 @@ def dropout(x, rate, noise_shape=None, seed=None):
 def embedding_lookup(params, ids):
     """Rows of params [V, D] at int32 ids of any shape -> ids.shape + [D]. Ids outside
     [0, V) raise IndexError; the gradient adds each row's dy into params (duplicates add)."""
-    from .indexing import gather
+    from .indexing import gather_checked
     op = "embedding_lookup"
     (params,) = _core.tensors(op, params)
     if params.rank != 2:
@@ -51,9 +51,10 @@ def embedding_lookup(params, ids):
         host = np.asarray(ids)
         if host.dtype.kind not in "iu":
             raise TypeError(f"{op}: ids must be integers (int32), got dtype {host.dtype}")
-        ids = host.astype(np.int32)
+        ids = None  # gather_checked uploads the host copy
     bad = (host < 0) | (host >= params._shape[0])
     if bad.any():
         raise IndexError(f"{op}: id {int(host[bad].reshape(-1)[0])} is out of range [0, "
                          f"{params._shape[0]}) for params of shape {params.shape}")
-    return gather(params, ids, axis=0)
+    # the ids are read and checked once here; plain gather would read them back again
+    return gather_checked(params, ids, host.astype(np.int64))

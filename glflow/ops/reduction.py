@@ -18,8 +18,7 @@ kernels.register("reduce_any", "reduce", differentiable=False)
 kernels.register("reduce_all", "reduce", differentiable=False)
 
 
-def _plan(op, x, axis):
-    axes = _core.normalize_axes(op, axis, x.rank)
+def _plan(x, axes):
     if axes and axes != tuple(range(axes[0], axes[-1] + 1)):
         from .shape import transpose
         kept = [d for d in range(x.rank) if d not in axes]
@@ -37,9 +36,10 @@ def reduced_shape(shape, axes, keepdims):
             tuple(n for d, n in enumerate(shape) if d not in axes))
 
 
-def reduced_view(op, x, axis):
-    """x with the reduced axes made contiguous, and (outer, length, inner) of that view."""
-    x, axes = _plan(op, x, axis)
+def reduced_view(x, axes):
+    """x with the reduced (normalised) axes made contiguous, and (outer, length, inner) of
+    that view."""
+    x, axes = _plan(x, axes)
     if not axes:
         return x, _core.size_of(x._shape), 1, 1
     lo, hi = axes[0], axes[-1]
@@ -48,33 +48,33 @@ def reduced_view(op, x, axis):
             _core.size_of(shape[hi + 1:]))
 
 
-def reduce(op, kernel, x, axis, keepdims, out_dtype, empty_value):
-    """Run a reduce kernel over `axis`. empty_value: the result over an empty axis (the
-    kernel's identity), or None when there is none (max/min), which raises like numpy."""
-    original_axes = _core.normalize_axes(op, axis, x.rank)
-    out_shape = reduced_shape(x._shape, original_axes, keepdims)
-    if not original_axes:
+def reduce(op, kernel, x, axes, keepdims, out_dtype, empty_value):
+    """Run a reduce kernel over `axes`, already normalised by the caller (normalize_axes).
+    empty_value: the result over an empty axis (the kernel's identity), or None when there is
+    none (max/min), which raises like numpy."""
+    out_shape = reduced_shape(x._shape, axes, keepdims)
+    if not axes:
         from .shape import cast
         return cast(x, out_dtype) if x.dtype != out_dtype else x._with_shape(out_shape)
-    length = _core.size_of([x._shape[a] for a in original_axes])
+    length = _core.size_of([x._shape[a] for a in axes])
     if length == 0 and empty_value is None:
-        raise ValueError(f"{op}: cannot reduce over an empty axis (axis {axis!r} of shape "
+        raise ValueError(f"{op}: cannot reduce over an empty axis (axes {list(axes)} of shape "
                          f"{list(x._shape)}): the result has no identity value")
     if length == 0 or x.size == 0:
         from .elementwise import fill
         return fill(out_shape, empty_value if empty_value is not None else 0, out_dtype)
-    x, outer, length, inner = reduced_view(op, x, axis)
+    x, outer, length, inner = reduced_view(x, axes)
     b = engine.backend()
     handle = b.reduce(kernel, _core.data_on(x, b), outer, length, inner, out_dtype)
     return engine.wrap(handle, out_shape, out_dtype, b)
 
 
-def launch_reduction(op, kernel, x, axis, keepdims, out_dtype):
+def launch_reduction(op, kernel, x, axes, keepdims, out_dtype):
     """Run a reduction with a shader of its own (argmax, logsumexp, ...) as a special kernel
-    with attrs outer, length, inner; the caller has handled empty axes and no axes."""
-    axes = _core.normalize_axes(op, axis, x.rank)
+    with attrs outer, length, inner; the caller has normalised `axes` and handled empty axes
+    and no axes."""
     out_shape = reduced_shape(x._shape, axes, keepdims)
-    view, outer, length, inner = reduced_view(op, x, axis)
+    view, outer, length, inner = reduced_view(x, axes)
     return _core.launch(op, kernel, [view], out_shape, out_dtype, outer=outer, length=length,
                         inner=inner)
 
@@ -87,8 +87,13 @@ def _numeric_dtype(x):
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - public name follows tfjs
     """Sum over `axis` (None: all axes). int32/bool sum to int32, floats to float32."""
     (x,) = _core.tensors("sum", x)
-    y = reduce("sum", "reduce_sum", x, axis, keepdims, _numeric_dtype(x), 0)
-    axes = _core.normalize_axes("sum", axis, x.rank)
+    return _sum(x, _core.normalize_axes("sum", axis, x.rank), keepdims)
+
+
+def _sum(x, axes, keepdims):
+    """sum over axes the caller has normalised (mean, max/min's gradient): no second pass
+    through normalize_axes."""
+    y = reduce("sum", "reduce_sum", x, axes, keepdims, _numeric_dtype(x), 0)
     return engine.record("sum", [x], y, lambda dy: (broadcast_back(dy, x._shape, axes),))
 
 
@@ -101,7 +106,7 @@ def mean(x, axis=None, keepdims=False):
     count = _core.size_of([x._shape[a] for a in axes])
     if count == 0:
         raise ValueError(f"mean: cannot average over an empty axis of shape {list(x._shape)}")
-    return mul(sum(cast(x, dtypes.FLOAT32), axis, keepdims), 1.0 / count)
+    return mul(_sum(cast(x, dtypes.FLOAT32), axes, keepdims), 1.0 / count)
 
 
 def prod(x, axis=None, keepdims=False):
@@ -110,8 +115,8 @@ def prod(x, axis=None, keepdims=False):
     The gradient is dy * (product of the other elements), from exclusive cumulative products
     on both sides, so it is exact where x has zeros (no division by x)."""
     (x,) = _core.tensors("prod", x)
-    y = reduce("prod", "reduce_prod", x, axis, keepdims, _numeric_dtype(x), 1)
     axes = _core.normalize_axes("prod", axis, x.rank)
+    y = reduce("prod", "reduce_prod", x, axes, keepdims, _numeric_dtype(x), 1)
     return engine.record("prod", [x], y, lambda dy: (_prod_grad(x, axes, dy),))
 
 
@@ -148,8 +153,8 @@ def min(x, axis=None, keepdims=False):  # noqa: A001 - public name follows tfjs
 
 def _extreme(op, kernel, x, axis, keepdims):
     (x,) = _core.tensors(op, x)
-    y = reduce(op, kernel, x, axis, keepdims, x.dtype, None)
     axes = _core.normalize_axes(op, axis, x.rank)
+    y = reduce(op, kernel, x, axes, keepdims, x.dtype, None)
 
     def grad(dy):
         if x.dtype != dtypes.FLOAT32:
@@ -157,7 +162,7 @@ def _extreme(op, kernel, x, axis, keepdims):
         from .elementwise import div, equal, mul
         from .shape import cast
         hits = cast(equal(x, broadcast_back(y, x._shape, axes)), dtypes.FLOAT32)
-        count = sum(hits, axes, keepdims=True)
+        count = _sum(hits, axes, keepdims=True)
         return (mul(broadcast_back(dy, x._shape, axes), div(hits, count)),)
     return engine.record(op, [x], y, grad)
 
@@ -165,14 +170,16 @@ def _extreme(op, kernel, x, axis, keepdims):
 def any(x, axis=None, keepdims=False):  # noqa: A001 - public name follows tfjs
     """True where some element over `axis` is nonzero (nan counts); False over an empty axis."""
     (x,) = _core.tensors("any", x)
-    y = reduce("any", "reduce_any", x, axis, keepdims, dtypes.BOOL, False)
+    y = reduce("any", "reduce_any", x, _core.normalize_axes("any", axis, x.rank), keepdims,
+               dtypes.BOOL, False)
     return engine.record("any", [x], y, None)
 
 
 def all(x, axis=None, keepdims=False):  # noqa: A001 - public name follows tfjs
     """True where every element over `axis` is nonzero (nan counts); True over an empty axis."""
     (x,) = _core.tensors("all", x)
-    y = reduce("all", "reduce_all", x, axis, keepdims, dtypes.BOOL, True)
+    y = reduce("all", "reduce_all", x, _core.normalize_axes("all", axis, x.rank), keepdims,
+               dtypes.BOOL, True)
     return engine.record("all", [x], y, None)
 
 

@@ -42,7 +42,7 @@ def _arg(op, x, axis, keepdims):
         from .elementwise import fill
         y = fill(out_shape, 0, dtypes.INT32)
     else:
-        y = launch_reduction(op, op, x, axis, keepdims, dtypes.INT32)
+        y = launch_reduction(op, op, x, axes, keepdims, dtypes.INT32)
     return engine.record(op, [x], y, None)
 
 

@@ -77,7 +77,7 @@ def logsumexp(x, axis=None, keepdims=False):
         length = _core.size_of([x._shape[a] for a in axes])
         y = fill(out_shape, float("-inf") if length == 0 else 0.0, dtypes.FLOAT32)
     else:
-        y = launch_reduction("logsumexp", "logsumexp", x, axis, keepdims, dtypes.FLOAT32)
+        y = launch_reduction("logsumexp", "logsumexp", x, axes, keepdims, dtypes.FLOAT32)
 
     def grad(dy):
         weights = exp(sub(x, broadcast_back(y, x._shape, axes)))

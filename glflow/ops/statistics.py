@@ -24,27 +24,30 @@ def _count(op, x, axes):
     return count
 
 
-def moments(x, axes=None, keepdims=False):
-    """(mean, variance) over `axes` (None: all axes), always float32. Two passes over the data
-    (mean, then the mean of squared deviations): no cancellation for data far from zero."""
+def _moments(op, x, axes, keepdims):
+    """(mean with keepdims=True, variance) over `axes`: the one formula behind moments and
+    variance. Two passes over the data (mean, then the mean of squared deviations): no
+    cancellation for data far from zero."""
     from .elementwise import square, sub
-    from .reduction import mean, reduced_shape
+    from .reduction import mean
+    x = _float(op, x)
+    reduced = _core.normalize_axes(op, axes, x.rank)
+    _count(op, x, reduced)
+    centre = mean(x, reduced, keepdims=True)
+    return centre, mean(square(sub(x, centre)), reduced, keepdims=keepdims)
+
+
+def moments(x, axes=None, keepdims=False):
+    """(mean, variance) over `axes` (None: all axes), always float32."""
     from .shape import reshape
-    x = _float("moments", x)
-    reduced = _core.normalize_axes("moments", axes, x.rank)
-    _count("moments", x, reduced)
-    centre = mean(x, axes, keepdims=True)
-    var = mean(square(sub(x, centre)), axes, keepdims=keepdims)
-    return (centre if keepdims else reshape(centre, reduced_shape(x._shape, reduced, False))), var
+    centre, var = _moments("moments", x, axes, keepdims)
+    # var already has the requested shape; the mean, kept for broadcasting, takes it too
+    return (centre if keepdims else reshape(centre, var._shape)), var
 
 
 def variance(x, axis=None, keepdims=False):
     """Population variance (divides by n, like numpy's default) over `axis`."""
-    from .elementwise import square, sub
-    from .reduction import mean
-    x = _float("variance", x)
-    _count("variance", x, _core.normalize_axes("variance", axis, x.rank))
-    return mean(square(sub(x, mean(x, axis, keepdims=True))), axis, keepdims=keepdims)
+    return _moments("variance", x, axis, keepdims)[1]
 
 
 _VECTOR_ORDS = ("euclidean", 1.0, 2.0, math.inf)
