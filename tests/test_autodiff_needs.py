@@ -116,17 +116,6 @@ def test_second_order_conv2d_skips_the_unwatched_input(backend):
     np.testing.assert_array_equal(d2w.numpy(), d2w_both.numpy())
 
 
-
-def test_second_order_through_the_filter_gradient():
-    """The filter gradient as an op, differentiated (its masked backward with both needs
-    set), against finite differences. It also keeps conv2d_filter_grad in the kernel coverage
-    check: the input-gradient second-order test in test_conv.py no longer runs it, as the
-    inner tape now skips the filter gradient it never asked for."""
-    def filter_grad(x, f):
-        return gf.grad(lambda w: gf.sum(gf.square(gf.conv2d(x, w, 2, "same"))))(f)
-    check_op(filter_grad, [normal((1, 5, 4, 2)), normal((2, 3, 2, 3))], rtol=1e-5, atol=2e-5,
-             grad_atol=1e-4, fd_rtol=1e-4)
-
 A = RNG.normal(size=(4, 3)).astype(np.float32)
 B = RNG.normal(size=(3, 2)).astype(np.float32)
 
