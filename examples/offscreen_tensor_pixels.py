@@ -88,6 +88,9 @@ def save_png(array, path):
 
 
 def main(out_dir):
+    # glflow's context first: on llvmpipe the first GL context of a process fixes the
+    # rasteriser thread count for all of them, and glflow asks for none (README, Limits).
+    print(f"glflow on {gf.backend_info()['renderer']}")
     pixels = render_triangle(SIZE)
     image = gf.tensor(pixels)                              # [128, 128, 3] in a glflow texture
     print(f"rendered {SIZE}x{SIZE}: tensor {image.shape}, mean {image.mean().item():.4f}")

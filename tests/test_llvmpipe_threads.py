@@ -51,3 +51,37 @@ def test_default_is_single_threaded_llvmpipe_and_leaves_the_environment_alone():
     assert threaded["env_after"] == "2"
     if default["os_threads"] is not None:  # Linux: it really took effect, 2 rasterisers more
         assert threaded["os_threads"] >= default["os_threads"] + 2
+
+
+EARLIER_CONTEXT = textwrap.dedent("""
+    import json, warnings
+    import moderngl
+    user_ctx = moderngl.create_context(standalone=True, backend="egl", require=330)
+    import glflow as gf
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        y = (gf.tensor([1.0, 2.0]) + 1.0).numpy()
+    info = gf.backend_info()
+    print(json.dumps({"renderer": info.get("renderer", ""),
+                      "llvmpipe_threads": info.get("llvmpipe_threads"),
+                      "warnings": [str(w.message) for w in caught], "values": y.tolist()}))
+""")
+
+
+def test_a_context_made_before_glflows_is_reported_and_warned_about():
+    """The first llvmpipe context of a process fixes the thread count for all of them: glflow
+    cannot undo it, so it counts the rasterisers it really got and says why that is risky."""
+    env = {k: v for k, v in os.environ.items() if k != "LP_NUM_THREADS"}
+    env["GLFLOW_BACKEND"] = "gl"
+    done = subprocess.run([sys.executable, "-c", EARLIER_CONTEXT], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["values"] == [2.0, 3.0]
+    if "llvmpipe" not in out["renderer"] or (os.cpu_count() or 1) < 2:
+        # a real GPU (or one CPU: llvmpipe starts no threads): nothing to warn about
+        assert not any("llvmpipe rasterises" in w for w in out["warnings"])
+        return
+    assert int(out["llvmpipe_threads"]) >= 2
+    assert any("llvmpipe rasterises on" in w and "LP_NUM_THREADS=0" in w
+               for w in out["warnings"])

@@ -24,6 +24,7 @@ eglMakeCurrent is costly it may be: measure there first.
 """
 import os
 import threading
+import warnings
 
 import moderngl
 
@@ -47,7 +48,8 @@ class GLUnavailable(RuntimeError):
 
 def _create_context():
     """glflow's standalone EGL context, created with LP_NUM_THREADS defaulted (see above).
-    Returns (context, the LP_NUM_THREADS value in force when it was made)."""
+    Returns (context, the rasteriser threads it got as a string: counted where Linux names
+    them, else the LP_NUM_THREADS in force)."""
     user_value = os.environ.get("LP_NUM_THREADS")
     if user_value is None:
         os.environ["LP_NUM_THREADS"] = LLVMPIPE_THREADS_DEFAULT
@@ -56,7 +58,34 @@ def _create_context():
     finally:
         if user_value is None:  # child processes and later libraries see what they saw before
             del os.environ["LP_NUM_THREADS"]
-    return ctx, LLVMPIPE_THREADS_DEFAULT if user_value is None else user_value
+    # llvmpipe's rasterisers belong to its screen, shared by every context of the process
+    threads = _llvmpipe_threads_running()
+    if threads is None:
+        return ctx, LLVMPIPE_THREADS_DEFAULT if user_value is None else user_value
+    if threads and user_value is None:
+        # A llvmpipe context made earlier in this process fixed the count for all of them.
+        warnings.warn(f"glflow: llvmpipe rasterises on {threads} threads because a GL context "
+                      "was made before glflow's; with threads, Mesa 22.3's llvmpipe can "
+                      "corrupt the heap. Run a glflow op before making other GL contexts, or "
+                      "set LP_NUM_THREADS=0.", RuntimeWarning, stacklevel=4)
+    return ctx, str(threads)
+
+
+def _llvmpipe_threads_running():
+    """How many llvmpipe rasteriser threads ("llvmpipe-N") this process has; None where
+    thread names cannot be read (no /proc)."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    count = 0
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                count += f.read().startswith("llvmpipe-")
+        except OSError:  # the thread ended meanwhile
+            pass
+    return count
 
 
 class GLContext:
@@ -73,8 +102,8 @@ class GLContext:
         self.renderer = info.get("GL_RENDERER", "?")
         self.vendor = info.get("GL_VENDOR", "?")
         self.version = info.get("GL_VERSION", "?")
-        # What llvmpipe was told (None on other drivers, which ignore the variable). A llvmpipe
-        # screen made earlier in the process (the user's own context) keeps its own threads.
+        # Rasteriser threads glflow's context got (None on other drivers, which ignore the
+        # variable).
         self.llvmpipe_threads = lp_threads if "llvmpipe" in self.renderer else None
         self.max_texture_size = int(info["GL_MAX_TEXTURE_SIZE"])
         self.max_draw_buffers = int(info["GL_MAX_DRAW_BUFFERS"])
