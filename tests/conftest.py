@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import pytest  # noqa: E402
 
 import glflow  # noqa: E402,F401
-from glflow import kernels  # noqa: E402
+from glflow.runtime import registry as kernels  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

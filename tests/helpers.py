@@ -13,7 +13,7 @@ It also records which kernels ran, so the registry test can prove every kernel w
 import numpy as np
 
 import glflow as gf
-from glflow import dtypes, engine
+from glflow.runtime import counters, dtypes, state
 
 COVERAGE = {"gl": set(), "cpu": set(), "grad": set(), "finite_difference": set()}
 
@@ -75,7 +75,7 @@ def _as_list(y):
 
 
 def _kernels_run(before):
-    return {k for k, n in engine.state.kernel_counts.items() if n > before.get(k, 0)}
+    return {k for k, n in counters.kernel_counts.items() if n > before.get(k, 0)}
 
 
 def run_on(backend, fn, arrays):
@@ -83,7 +83,7 @@ def run_on(backend, fn, arrays):
     previous = gf.get_backend()
     gf.set_backend(backend)
     try:
-        before = dict(engine.state.kernel_counts)
+        before = dict(counters.kernel_counts)
         ts = [gf.tensor(a) for a in arrays]
         ys = [y.numpy() for y in _as_list(fn(*ts))]
         return ys, _kernels_run(before)
@@ -105,7 +105,7 @@ def _gradients(backend, fn, arrays, wrt, weights):
     previous = gf.get_backend()
     gf.set_backend(backend)
     try:
-        before = dict(engine.state.kernel_counts)
+        before = dict(counters.kernel_counts)
         ts = [gf.tensor(a) for a in arrays]
         with gf.GradientTape() as tape:
             tape.watch(*[ts[i] for i in wrt])

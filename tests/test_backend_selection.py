@@ -45,10 +45,10 @@ def run_python(script, backend=None, break_gl=False, args=None):
 def test_import_creates_no_gl_context():
     out = run_python("""
         import glflow as gf
-        from glflow import engine
-        print(len(CREATED), engine.state.backend_name, sorted(engine.state.backends))
+        from glflow.runtime import counters, state
+        print(len(CREATED), state.current_name, sorted(state.made_backends()))
         gf.tensor([1.0]).numpy()
-        print(len(CREATED), engine.state.backend_name)
+        print(len(CREATED), state.current_name)
     """)
     assert out.split("\n")[:2] == ["0 None []", "1 gl"]
 

@@ -8,7 +8,7 @@ from this table.
 import numpy as np
 
 import glflow as gf
-from glflow import engine
+from glflow.runtime import state
 
 from . import harness
 
@@ -29,7 +29,7 @@ def _gl_scan(backend, data, shape, terms):
 
 def case(length, reps):
     from glflow.backends.gl.kernels import scan
-    backend = engine.backend()
+    backend = state.backend()
     shape = (ELEMENTS // length, length)
     a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     x = gf.tensor(a)

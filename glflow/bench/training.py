@@ -25,7 +25,7 @@ import statistics
 import numpy as np
 
 import glflow as gf
-from glflow import engine
+from glflow.runtime import counters
 
 from . import harness
 
@@ -73,10 +73,10 @@ def compiled(name):
 
 
 def kernels_per_step(step):
-    before = sum(engine.state.kernel_counts.values())
+    before = sum(counters.kernel_counts.values())
     step()
     gf.finish()
-    return sum(engine.state.kernel_counts.values()) - before
+    return sum(counters.kernel_counts.values()) - before
 
 
 def time_backend(backend, reps, warmup):

@@ -15,7 +15,9 @@ import threading
 
 import numpy as np
 
-from .. import engine, ops
+from .. import ops
+from ..autodiff import no_record
+from ..tensor import tidy
 from ..tensor import Tensor, Variable
 from . import initializers, regularizers, serialization
 from .node import KerasTensor, Node, flatten, is_symbolic, map_structure
@@ -236,7 +238,7 @@ class Layer:
             return tuple(1 if d is None else d for d in shape)
 
         probe = map_shapes(lambda s: ops.zeros(concrete(s)), input_shape)
-        with engine.tidy(), engine.no_record():
+        with tidy(), no_record():
             result = self.call(probe)
             shapes = [tuple(t.shape) for t in flatten(result)]
         batch = first_shape(input_shape)[0] if first_shape(input_shape) else None

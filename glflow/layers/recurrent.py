@@ -25,7 +25,7 @@ def matmul_add(a, b, bias, activation=None):
     matmul's own pass; anything else (a custom callable) runs as separate ops."""
     name = getattr(activation, "__name__", None) if activation is not None else "linear"
     known = activation is None or activations.ACTIVATIONS.get(name) is activation
-    if known and name in ops.linalg_fused.ACTIVATIONS:
+    if known and name in ops.linalg.ACTIVATIONS:
         return ops.fused_matmul(a, b, bias=bias, activation=name)
     y = ops.matmul(a, b)
     if bias is not None:

@@ -4,7 +4,9 @@
     class Net(Model): def call(...)   subclassed: any Python code in call()
     Sequential([...])                 a stack (glflow/models/sequential.py)
 """
-from .. import engine, ops
+from .. import ops
+from ..autodiff import no_record
+from ..tensor import tidy
 from ..layers.base import Layer
 from ..layers.shapes import flatten_shapes
 from .graph import Graph
@@ -100,7 +102,7 @@ class Model(Trainer, Layer):
         if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], int):
             input_shape = tuple(input_shape)
         probe = _zeros_like_shape(input_shape)
-        with engine.tidy(), engine.no_record():
+        with tidy(), no_record():
             self(probe)
         self.built = True
         self._build_input_shape = input_shape

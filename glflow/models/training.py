@@ -1,6 +1,6 @@
 """compile / fit / evaluate / predict and the *_on_batch methods (mixed into Model).
 
-One training step, all inside `engine.tidy` so every intermediate texture is released:
+One training step, all inside `tidy` so every intermediate texture is released:
 forward under a GradientTape -> weighted losses + regularisation -> gradients of the
 trainable weights -> optimizer.apply_gradients -> metric updates (no_record). The running
 results are read back from the GPU once per step, as one concatenated tensor.
@@ -9,7 +9,9 @@ import warnings
 
 import numpy as np
 
-from .. import engine, losses, ops, optimizers
+from .. import losses, ops, optimizers
+from ..autodiff import no_record
+from ..tensor import tidy
 from .. import metrics as metrics_mod
 from ..autodiff import GradientTape
 from ..callbacks import CallbackList, History, ProgbarLogger
@@ -89,7 +91,7 @@ class Trainer:
         return flat_pred, y_flat, y_t, sw_t, names, total, each
 
     def _track_losses(self, names, total, each, batch):
-        with engine.no_record():
+        with no_record():
             self._tracker("loss").update_state(total, sample_weight=float(batch))
             if len(names) > 1:
                 for name, value in zip(names, each):
@@ -104,12 +106,12 @@ class Trainer:
 
     def _update_metrics(self, names, y_flat, y_t, flat_pred, sw_t):
         self._metric_container.build(names, y_flat, flat_pred, self._loss_container.losses)
-        with engine.no_record():
+        with no_record():
             self._metric_container.update(y_t, flat_pred, sw_t)
 
     def train_step(self, x, y, sample_weight=None):
         """One optimisation step on one batch of host arrays; returns the running logs."""
-        with engine.tidy():
+        with tidy():
             with GradientTape() as tape:
                 flat_pred, y_flat, y_t, sw_t, names, total, each = self._forward_loss(
                     x, y, sample_weight, training=True)
@@ -126,7 +128,7 @@ class Trainer:
             return self._read_logs()
 
     def test_step(self, x, y, sample_weight=None):
-        with engine.tidy(), engine.no_record():
+        with tidy(), no_record():
             flat_pred, y_flat, y_t, sw_t, names, total, each = self._forward_loss(
                 x, y, sample_weight, training=False)
             self._track_losses(names, total, each, _batch_size(flat_pred))
@@ -134,7 +136,7 @@ class Trainer:
             return self._read_logs()
 
     def predict_step(self, x):
-        with engine.tidy(), engine.no_record():
+        with tidy(), no_record():
             out = self(to_tensors(x, self.name), training=False)
             return [t.numpy() for t in flatten(out)]
 
@@ -146,7 +148,7 @@ class Trainer:
 
     def _read_logs(self):
         """Every running result, read from the GPU in one transfer."""
-        with engine.tidy(), engine.no_record():
+        with tidy(), no_record():
             pairs = self._named_results()
             if not pairs:
                 return {}

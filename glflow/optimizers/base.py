@@ -13,7 +13,8 @@ composed ops instead (the benchmark compares both; the tests check they agree).
 """
 import numbers
 
-from .. import engine, ops
+from .. import ops
+from ..autodiff import no_record
 from ..tensor import Tensor, Variable
 from . import schedules
 
@@ -110,7 +111,7 @@ class Optimizer:
             return
         step = self.iterations + 1
         lr = self.learning_rate
-        with engine.no_record():
+        with no_record():
             grads = self._clip([g for g, _ in pairs])
             host = {k: float(x) for k, x in self.step_scalars(lr, step).items()}
             host["decay"] = 1.0 - lr * float(self.weight_decay) if self.weight_decay else 1.0
