@@ -76,7 +76,7 @@ def parser():
                       help="the same cases with fewer calls or sizes (a smoke run)")
     size.add_argument("--tiny", action="store_true",
                       help="tiny shapes, one timed call: checks the harness in seconds "
-                      "(figures mean nothing)")
+                      "(figures mean nothing; suites measured as a whole run as --quick)")
     p.add_argument("--out", help="folder for <suite>.json (default: a new folder under "
                    f"{output.default_root()})")
     p.add_argument("--only", help="comma-separated parts of case names: run only the cases "
