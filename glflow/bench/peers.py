@@ -55,6 +55,15 @@ def case_names(size):
             "cnn": f"cnn_mnist_b{s['cnn_batch']}", "chained_adds": CHAINED_ADDS}
 
 
+def _timed(fn, rule, *inputs):
+    """timeit, then dispose the case's inputs (also when a call failed)."""
+    try:
+        return timeit(fn, rule)
+    finally:
+        for t in inputs:
+            t.dispose()
+
+
 def overhead(n_ops, rule):
     x = gf.tensor([1.0, 2.0, 3.0, 4.0])
     c = gf.tensor([1e-3] * 4)
@@ -70,15 +79,6 @@ def overhead(n_ops, rule):
         y.dispose()
     result = _timed(chain, rule, x, c)
     return {"n_ops": n_ops, "us_per_op": result["median_ms"] * 1e3 / n_ops, **result}
-
-
-def _timed(fn, rule, *inputs):
-    """timeit, then dispose the case's inputs (also when a call failed)."""
-    try:
-        return timeit(fn, rule)
-    finally:
-        for t in inputs:
-            t.dispose()
 
 
 def add(n, rule):
