@@ -52,7 +52,8 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="smaller sizes, a few seconds")
     p.set_defaults(fn=cmd_demo)
     # Listed for `glflow --help`; the arguments are parsed by glflow.bench (see run_bench).
-    sub.add_parser("bench", help="benchmarks (GL vs numpy, glflow vs raw moderngl); "
+    sub.add_parser("bench", help="benchmarks: GL vs numpy, glflow vs raw moderngl and vs "
+                   "TF.js (--peer), plots (--plot), run comparisons (--compare); "
                    "`glflow bench --help` for options")
     p = sub.add_parser("run", help="run a Python script (e.g. an example) with glflow")
     p.add_argument("script")
