@@ -5,6 +5,8 @@ An expression is a tree of kernel calls over inputs, so a single op and a fused 
 (graph mode) are the same thing to this module:
     ("in", 0)                                       input 0
     ("call", "add", [("in", 0), ("in", 1)], (0,))   k_add(x0, x1) with float params slots
+A call may carry a fifth item, its dtype (graph mode's fusion notes it for the numpy twin);
+GL computes every dtype in float32, so the generated source ignores it.
 Argument lists may be tuples or lists; tuples make the tree hashable, so `plan` finds its cached
 source with one dict lookup (lists are frozen to tuples on each call: 1.2 us instead of 0.4).
 """
@@ -158,7 +160,7 @@ def freeze(expr):
     """The same expression tree with tuples only (hashable)."""
     if expr[0] == "in":
         return tuple(expr)
-    return ("call", expr[1], tuple(freeze(a) for a in expr[2]), tuple(expr[3]))
+    return ("call", expr[1], tuple(freeze(a) for a in expr[2]), tuple(expr[3])) + tuple(expr[4:])
 
 
 def plan(expr, accesses, out_rank):

@@ -83,6 +83,17 @@ class NumpyBackend:
     def empty_cache(self):
         pass
 
+    # ------------------------------------------------------------------ graph mode
+    def prepare(self, kernel, in_shapes, out_shape, dtype, attrs):
+        """A launch for compiled replay: plain `run` calls with the arguments fixed (numpy
+        has nothing to resolve ahead)."""
+        run = self.run
+
+        def launch(handles, out=None):
+            return run(kernel, list(zip(handles, in_shapes)), out_shape, dtype, attrs)
+        launch.into_buffer = False
+        return launch
+
     # ------------------------------------------------------------------ kernels
     def run(self, kernel, inputs, out_shape, dtype, attrs):
         """Run kernel `kernel` on [(array, shape)] inputs; returns the output array (a tuple
@@ -106,13 +117,17 @@ class NumpyBackend:
         return _output(result, dtype, out_shape)
 
     def evaluate(self, expr, arrays, params):
-        """An elementwise expression tree: ("in", i) or ("call", kernel, args, param slots)."""
+        """An elementwise expression tree: ("in", i) or ("call", kernel, args, param slots[,
+        dtype]); with a dtype each intermediate is converted as an unfused kernel's output."""
         if expr[0] == "in":
             return arrays[expr[1]]
         args = [self.evaluate(a, arrays, params) for a in expr[2]]
         args += [params[slot] for slot in expr[3]]
         counters.count_kernel(self.name, expr[1])
-        return kernel_function(expr[1])(*args)
+        result = kernel_function(expr[1])(*args)
+        if len(expr) > 4:  # graph mode's fusion notes each call's dtype: store it as unfused
+            result = _to_dtype(np.asarray(result), expr[4])
+        return result
 
 
 def _read_inputs(inputs, views):
