@@ -22,6 +22,7 @@ from .tensor import Tensor, Variable, dispose, keep, tidy
 
 # Graph mode: gf.function, gf.profile (glflow/graph/).
 from .graph import SymbolicValueError, TensorSpec, function, profile  # noqa: E402
+from .ops._host import init_scope  # noqa: E402
 
 # The Keras-style stack (layers, models, training) sits on top of the op library.
 from . import callbacks, data, layers, losses, metrics, models, optimizers, vis  # noqa: E402
@@ -48,7 +49,7 @@ def finish():
 __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_grad",
            "value_and_grads", "variable_grads", "custom_grad", "no_record", "tidy", "keep",
            "dispose", "memory", "empty_cache", "set_backend", "get_backend", "backend_info",
-           "finish", "set_debug_level", "function", "profile", "TensorSpec",
+           "finish", "set_debug_level", "function", "profile", "TensorSpec", "init_scope",
            "SymbolicValueError",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
            "callbacks", "data", "vis", "Model", "Sequential", "load_model"] + list(_ops_all)

@@ -12,6 +12,8 @@ fn(*numpy arrays) returns one array per out spec `(shape, dtype)`; `stateful` sa
 call may return other values (random draws: never folded or merged by graph passes), `effect`
 that it must run even when nothing reads its results (it changes Python state).
 """
+import contextlib
+
 import numpy as np
 
 from ..runtime import dtypes, state
@@ -21,6 +23,19 @@ from . import _core
 def tracing():
     """Whether gf.function is tracing on this thread (ops then build graph nodes)."""
     return state.thread.tracer is not None
+
+
+@contextlib.contextmanager
+def init_scope():
+    """Run the block eagerly even while gf.function traces (TensorFlow's tf.init_scope): a
+    layer's weights, a metric's or an optimizer's variables made there get their initial
+    values once, now, instead of becoming graph nodes."""
+    tracer = state.thread.tracer
+    state.thread.tracer = None
+    try:
+        yield
+    finally:
+        state.thread.tracer = tracer
 
 
 def host_call(name, fn, inputs, out_specs, stateful=False, effect=False):
