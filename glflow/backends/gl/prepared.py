@@ -25,6 +25,8 @@ from . import access, elementwise
 from .layout import bucket_rows
 
 _TRIANGLES = moderngl.TRIANGLES
+_markers = {}   # (source, uniforms) -> the launch key every equal PreparedDraw shares
+MARKER_CAPACITY = 4096
 
 
 def prepare(backend, kernel, in_shapes, out_shape, dtype, attrs):
@@ -69,17 +71,22 @@ class PreparedDraw:
         recorder = _UniformRecorder()
         elementwise.set_uniforms(recorder, accesses, out_shape, lay,
                                  [backend.layout(n) for n in in_sizes], params)
-        self.uniforms = tuple(recorder.values)
+        # Draws with equal uniforms share one key object, so a program drawn by several
+        # steps of a graph with the same sizes is not set again between them.
+        uniforms = tuple(recorder.values)
+        if len(_markers) >= MARKER_CAPACITY:
+            _markers.clear()
+        self.marker = _markers.setdefault((self.source, uniforms), ("prepared", uniforms))
+        self.uniforms = uniforms
         self.viewport = (0, 0, lay.width, lay.rows)
-        self.marker = ("prepared", id(self))
-        self.counted = tuple(extra_counts) + plan.kernels
+        self.counted = ("gl", "fused" if extra_counts else plan.kernels[0])
 
     def __call__(self, handles, out=None):
         b = self.backend
         if out is None:
             out = b._alloc(self.size)
-        if self.size == 0:
-            return out
+            if self.size == 0:
+                return out
         prog = b.programs.get(self.source, self.samplers)
         if prog.launch_key is not self.marker:
             for name, value in self.uniforms:
@@ -96,8 +103,7 @@ class PreparedDraw:
             h.texture.tex.mglo.use(unit)
             unit += 1
         prog.vao.mglo.render(_TRIANGLES, 3, 0, -1)
-        for kernel in self.counted:
-            counters.count_kernel("gl", kernel)
+        counters.count_kernel(*self.counted)  # one launch, "fused" for a fused tree
         return out
 
 

@@ -40,6 +40,16 @@ class _Tree:
         self.shape = root_shape
         self.leaves = []
         self.params = []
+        self.constants = {}
+
+    def constant(self, number):
+        """The param slot holding a scalar constant (one slot per distinct value)."""
+        key = repr(number)
+        slot = self.constants.get(key)
+        if slot is None:
+            slot = self.constants[key] = len(self.params)
+            self.params.append(number)
+        return slot
 
     def leaf(self, value, view):
         view = _widen(view, value, self.shape)
@@ -101,8 +111,7 @@ def _build(node, view_from_parent, tree, users, roots, taken, top=False):
             args.append(_build(producer, None, tree, users, roots, taken))
         elif view is None and constant_value(v) is not None:
             # a scalar constant becomes a uniform (fill's function), not a texture fetch
-            tree.params.append(constant_value(v))
-            args.append(("call", "fill", (), (len(tree.params) - 1,), v.dtype))
+            args.append(("call", "fill", (), (tree.constant(constant_value(v)),), v.dtype))
         else:
             args.append(tree.leaf(v, view))
     return _substitute(inner, args, offset)
