@@ -8,7 +8,6 @@ import numpy as np
 
 from . import ops
 from ._loss_utils import align, as_tensor, snake_case
-from .ops._host import host_call
 from .tensor import Tensor
 
 EPSILON = 1e-7  # Keras's backend epsilon: keeps log() finite for probabilities of 0 and 1
@@ -76,12 +75,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
 
 
 def check_sparse_labels(y_true, pred_shape, where):
-    """Host labels outside [0, classes) raise here (on device they would silently give 0).
-    Inside gf.function (symbolic labels) a HOST node checks each call's labels."""
+    """Host labels outside [0, classes) raise here (on device they would silently give 0)."""
     if isinstance(y_true, Tensor):
-        if y_true._symbolic:
-            host_call(where, lambda labels: check_sparse_labels(labels, pred_shape, where) or [],
-                      [y_true], [], effect=True)
         return
     labels = np.asarray(y_true)
     if labels.size and labels.dtype.kind == "f" and not np.all(labels == np.round(labels)):

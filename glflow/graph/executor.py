@@ -11,6 +11,7 @@ texture pool right after their last reader, wraps the outputs as tensors and com
 Variable writes at the end (a run that fails writes nothing and frees what it made).
 """
 import contextlib
+import threading
 import weakref
 
 from ..ops._host import check_results
@@ -49,12 +50,35 @@ class HostLaunch:
         b = self.backend
         arrays = [b.read(h, shape, dtype) for h, (shape, dtype) in zip(handles, self.in_specs)]
         results = check_results(self.node.name, self.node.fn(*arrays), self.out_specs)
+        self.results = results  # for kernels taking them as attrs (DynamicLaunch)
         limit = b.limit("exact_int")
         for r, (_, dtype) in zip(results, self.out_specs):
             if limit is not None and dtype == dtypes.INT32 and r.size and abs(r).max() > limit:
                 raise ValueError(f"{self.node.name}: int32 value {int(abs(r).max())} exceeds "
                                  f"+-{limit}, the largest the {b.name} backend stores exactly")
         return tuple(b.upload(r) for r in results)
+
+
+class DynamicLaunch:
+    """A kernel with attrs HOST nodes compute on every run (ir.HostRef): the attrs are
+    completed from the host values each call, then the kernel runs through backend.run."""
+    into_buffer = False
+
+    def __init__(self, backend, kernel, in_shapes, out_shape, dtype, attrs, sources):
+        self.backend = backend
+        self.kernel = kernel
+        self.in_shapes = [tuple(s) for s in in_shapes]
+        self.out_shape = out_shape
+        self.dtype = dtype
+        self.attrs = attrs
+        self.sources = sources    # [(attr name, HostLaunch, output index)]
+
+    def __call__(self, handles, out=None):
+        attrs = dict(self.attrs)
+        for name, launch, index in self.sources:
+            attrs[name] = float(launch.results[index].reshape(-1)[0])
+        return self.backend.run(self.kernel, list(zip(handles, self.in_shapes)),
+                                self.out_shape, self.dtype, attrs)
 
 
 class Program:
@@ -81,8 +105,13 @@ class Program:
                         if n.kind in (ir.CONST, ir.VARIABLE)]
         self.outputs = [(slot_of[v], v.shape, v.dtype) for v in graph.outputs]
         self.updates = [(var, slot_of[v]) for var, v in graph.updates]
+        self._host_launches = {}   # HOST node -> its launch (DynamicLaunch reads its results)
         self.steps = [self._step(node) for node in graph.nodes
                       if node.kind == ir.HOST or (node.kind == ir.CALL and not node.prim.alias)]
+        # A program whose kernels read host values keeps them on its HOST launches between
+        # steps: one run at a time (GL runs serialise on the context anyway).
+        self._lock = threading.Lock() if any(
+            isinstance(s.launch, DynamicLaunch) for s in self.steps) else None
         escaping = {s for s, _, _ in self.outputs} | {s for _, s in self.updates}
         self.planned, self._buffer_classes = self._plan(sizes, escaping, plan_memory)
         self._schedule_frees(escaping)
@@ -95,7 +124,8 @@ class Program:
         ins = [self.slot_of[v] for v in node.inputs]
         outs = [self.slot_of[v] for v in node.outputs]
         if node.kind == ir.HOST:
-            step = Step(node, HostLaunch(node, b), ins, outs, True)
+            launch = self._host_launches[node] = HostLaunch(node, b)
+            step = Step(node, launch, ins, outs, True)
             step.label = (node.name, [list(v.shape) for v in node.inputs])
             return step
         several = node.prim.n_outputs != 1
@@ -103,7 +133,13 @@ class Program:
         in_shapes = [v.shape for v in node.inputs]
         prepare = getattr(b, "prepare", None)
         attrs = node.kernel_attrs()
-        if prepare is not None:
+        refs = ir.host_refs(node)
+        if refs:
+            sources = [(name, self._host_launches[ref.value.node], ref.value.index)
+                       for name, ref in refs]
+            launch = DynamicLaunch(b, node.prim.kernel, in_shapes, out_shape,
+                                   node.output.dtype, attrs, sources)
+        elif prepare is not None:
             launch = prepare(node.prim.kernel, in_shapes, out_shape, node.output.dtype, attrs)
         else:
             launch = _generic(b, node.prim.kernel, in_shapes, out_shape, node.output.dtype,
@@ -185,7 +221,7 @@ class Program:
                 slots[slot] = data
         recorder = profile.active()
         section = getattr(b, "gl", None) or contextlib.nullcontext()
-        with section:
+        with section, (self._lock or contextlib.nullcontext()):
             try:
                 if recorder is None:
                     self._loop(slots)

@@ -17,6 +17,10 @@ output of one node: a shape and a dtype. Node kinds:
               another run may give other values (never folded or merged); `effect`: it must
               run even when nothing reads its outputs
 
+A CALL's attr may be a `HostRef` to a one-element HOST output: the kernel gets that value as
+a float attr (a uniform) on every run, read on the host where the HOST node computed it
+(a traced optimizer's learning rate into its fused update kernel).
+
 Shapes are concrete in a traced graph: kernels choose programs and uniforms from sizes, and ops
 compute attrs (matmul's m, k, n) from them, so a function is traced once per input shape; an
 INPUT's spec says which shapes a caller may feed (TensorSpec([None, 784])).
@@ -38,6 +42,22 @@ HOST = "host"
 KINDS = (INPUT, CONST, VARIABLE, CALL, HOST)
 
 _ids = itertools.count(1)
+
+
+class HostRef:
+    """An attr whose value a HOST node computes on every run (see the module docstring)."""
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return f"HostRef({self.value!r})"
+
+
+def host_refs(node):
+    """(attr name, HostRef) pairs of a node's attrs."""
+    return [(k, v) for k, v in node.attrs.items() if isinstance(v, HostRef)]
 
 
 class TensorSpec:
@@ -199,6 +219,9 @@ class Graph:
         for node in self.nodes:
             if old in node.inputs:
                 node.inputs = [new if v is old else v for v in node.inputs]
+            for _, ref in host_refs(node):
+                if ref.value is old:
+                    ref.value = new
         self.outputs = [new if v is old else v for v in self.outputs]
         self.updates = [(var, new if v is old else v) for var, v in self.updates]
 
@@ -226,7 +249,7 @@ class Graph:
         """Every input of every node is made by an earlier node (raises AssertionError)."""
         made = set()
         for node in self.nodes:
-            for v in node.inputs:
+            for v in node.inputs + [ref.value for _, ref in host_refs(node)]:
                 if v not in made:
                     raise AssertionError(f"graph {self.name}: {node.describe()} reads {v!r} "
                                          "before any node makes it")
@@ -241,9 +264,13 @@ class Graph:
         new = Graph(self.name)
         remap = {}
         for node in self.nodes:
+            attrs = node.attrs
+            if host_refs(node):
+                attrs = {k: HostRef(remap[v.value]) if isinstance(v, HostRef) else v
+                         for k, v in attrs.items()}
             clone = Node(node.kind, [remap[v] for v in node.inputs],
                          [(v.shape, v.dtype) for v in node.outputs], prim=node.prim,
-                         attrs=node.attrs, tensor=node.tensor, fn=node.fn, name=node.name,
+                         attrs=attrs, tensor=node.tensor, fn=node.fn, name=node.name,
                          stateful=node.stateful, effect=node.effect)
             for old, v in zip(node.outputs, clone.outputs):
                 remap[old] = v

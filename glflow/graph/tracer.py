@@ -19,6 +19,7 @@ same calls):
         tr.returns([y])
     graph = tr.graph                                   # glflow/graph/ir.py
 """
+from ..ops._host import HostScalar
 from ..ops._primitive import Call, record
 from ..runtime import state
 from ..tensor import Tensor
@@ -101,10 +102,14 @@ class Tracer:
         values = [self.value_of(t) for t in inputs]
         several = prim.n_outputs != 1
         specs = [(tuple(s), dtype) for s in out_shape] if several else [(tuple(out_shape), dtype)]
+        recorded = attrs
+        if attrs and any(isinstance(v, HostScalar) for v in attrs.values()):
+            attrs = {k: ir.HostRef(self.value_of(v.tensor)) if isinstance(v, HostScalar) else v
+                     for k, v in attrs.items()}
         node = self.graph.add(ir.Node(ir.CALL, values, specs, prim=prim, attrs=attrs))
         outputs = [self._symbolic(v) for v in node.outputs]
         if _thread.tapes and not _thread.paused:
-            record(Call(prim, inputs, attrs, outputs))
+            record(Call(prim, inputs, recorded, outputs))
         return outputs if several else outputs[0]
 
     def host(self, name, fn, inputs, out_specs, stateful=False, effect=False):

@@ -90,7 +90,10 @@ class Trainer:
         if y is None:
             raise ValueError(f"{self.name}: targets y are required to compute the loss")
         y_flat = match_structure(y, names, "targets y")
-        self._loss_container.check_targets(y_flat, flat_pred)
+        # Host labels are checked here; a compiled step gets tensors and checks the host
+        # arrays against these shapes before it runs (_run_compiled).
+        self._pred_shapes = [p.shape for p in flat_pred]
+        self._loss_container.check_targets(y_flat, self._pred_shapes)
         sw_flat = (match_structure(sample_weight, names, "sample_weight")
                    if isinstance(sample_weight, (list, dict)) else [sample_weight] * len(names))
         y_t = [to_tensors(v, "targets y") for v in y_flat]
@@ -123,16 +126,14 @@ class Trainer:
     def train_step(self, x, y, sample_weight=None):
         """One optimisation step on one batch of host arrays; returns the running logs."""
         if not self.run_eagerly:
-            return _logs(*self._compiled("train", self._train_results)(
-                *self._step_tensors(x, y, sample_weight)))
+            return self._run_compiled("train", self._train_results, x, y, sample_weight)
         with tidy():
             self._train(x, y, sample_weight)
             return self._read_logs()
 
     def test_step(self, x, y, sample_weight=None):
         if not self.run_eagerly:
-            return _logs(*self._compiled("test", self._test_results)(
-                *self._step_tensors(x, y, sample_weight)))
+            return self._run_compiled("test", self._test_results, x, y, sample_weight)
         with tidy(), no_record():
             self._test(x, y, sample_weight)
             return self._read_logs()
@@ -185,6 +186,16 @@ class Trainer:
         if fn is None:
             fn = self._step_functions[kind] = function(body, name=f"{self.name}_{kind}_step")
         return fn
+
+    def _run_compiled(self, kind, body, x, y, sample_weight):
+        fn = self._compiled(kind, body)
+        args = self._step_tensors(x, y, sample_weight)
+        fn.get_concrete_function(*args)  # traced now for a new batch signature
+        if y is not None:  # the host labels, checked before the graph runs
+            names = self._loss_container.names
+            self._loss_container.check_targets(match_structure(y, names, "targets y"),
+                                               self._pred_shapes)
+        return _logs(*fn(*args))
 
     def _step_tensors(self, x, y, sample_weight):
         """A batch's host arrays as tensors: a compiled step takes tensors (by shape)."""

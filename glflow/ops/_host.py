@@ -49,6 +49,23 @@ def host_call(name, fn, inputs, out_specs, stateful=False, effect=False):
     return [_core.from_numpy(r, name, d) for r, (_, d) in zip(results, out_specs)]
 
 
+class HostScalar:
+    """A float computed on the host on every call of a compiled function: one output of a
+    HOST node (a one-element symbolic tensor), accepted where a kernel takes a float attr
+    (a uniform). A traced optimizer passes its per-step learning rate to the fused update
+    kernels this way; the compiled graph puts each call's value into the kernel's attrs."""
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor):
+        if tensor.size != 1:
+            raise ValueError(f"HostScalar: a one-element tensor is needed, got shape "
+                             f"{tensor.shape}")
+        self.tensor = tensor
+
+    def __repr__(self):
+        return f"HostScalar({self.tensor!r})"
+
+
 def check_results(name, results, out_specs):
     """fn's results as arrays of the promised shapes and dtypes, else a clear error."""
     if isinstance(results, np.ndarray) or not isinstance(results, (list, tuple)):

@@ -34,8 +34,7 @@ class Adam(Optimizer):
         return {"lr_t": lr * math.sqrt(1.0 - self.beta_2 ** step) / (1.0 - self.beta_1 ** step)}
 
     def update_variable(self, grad, var, slots, s):
-        # AMSGrad's running maximum has no fused kernel; traced steps have no host scalars
-        if not self.fused or self.amsgrad or s.dynamic:
+        if not self.fused or self.amsgrad:  # AMSGrad's running maximum has no fused kernel
             return super().update_variable(grad, var, slots, s)
         new_var, m, v = ops.adam_update(var, slots["m"], slots["v"], grad, s.value("lr_t"),
                                         self.beta_1, self.beta_2, self.epsilon,

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import ops
 from ..autodiff import no_record
-from ..ops._host import host_call, init_scope, tracing
+from ..ops._host import HostScalar, host_call, init_scope, tracing
 from ..tensor import Tensor, Variable
 from . import schedules
 
@@ -141,7 +141,8 @@ class Optimizer:
             return [np.float32(host[n]) for n in names]
         tensors = host_call(f"{self.name}/step", advance, [], [((), "float32")] * len(names),
                             stateful=True, effect=True)
-        return StepScalars(None, dict(zip(names, tensors)))
+        return StepScalars({n: HostScalar(t) for n, t in zip(names, tensors)},
+                           dict(zip(names, tensors)), dynamic=True)
 
     def minimize(self, loss_fn, var_list):
         """One step on loss_fn() (a scalar) with respect to var_list; returns the loss."""
@@ -202,13 +203,13 @@ class StepScalars:
     """One step's host-computed scalars by name (lr, lr_t, decay = 1 - lr * weight_decay).
     `s[name]` is a scalar tensor, uploaded on first use (composed updates multiply by it);
     `s.value(name)` is the Python float (fused kernels take it as a uniform, no upload).
-    In a traced function the values exist only as tensors a HOST node makes on every call
-    (`dynamic`): optimizers then run their composed updates, which graph fusion joins."""
+    In a traced function a HOST node computes them on every call (`dynamic`): `s[name]` is
+    its symbolic output and `s.value(name)` a HostScalar the fused kernels take as well."""
 
-    def __init__(self, values, tensors=None):
+    def __init__(self, values, tensors=None, dynamic=False):
         self._values = values
         self._tensors = tensors or {}
-        self.dynamic = values is None
+        self.dynamic = dynamic
 
     def __getitem__(self, name):
         t = self._tensors.get(name)

@@ -18,8 +18,7 @@ class SGD(Optimizer):
         return ("momentum",) if self.momentum else ()
 
     def update_variable(self, grad, var, slots, s):
-        # plain SGD is already two passes; traced steps have no host scalars for the kernel
-        if not self.fused or not self.momentum or s.dynamic:
+        if not self.fused or not self.momentum:  # plain SGD is already two passes
             return super().update_variable(grad, var, slots, s)
         new_var, velocity = ops.sgd_momentum_update(var, slots["momentum"], grad, s.value("lr"),
                                                     self.momentum, self.nesterov,

@@ -18,10 +18,12 @@ def data(*shape):
 
 
 def check(name, fn, arrays, pass_name, kernels_after, rtol=0.0):
-    """Trace fn, run one pass, compare kernel names and results with eager."""
+    """Trace fn, run one pass (then dce, which drops what it left unread), compare kernel
+    names and results with eager."""
     with backend(name):
         graph = trace(fn, *arrays)
         changes = one_pass(pass_name, graph)
+        one_pass("dce", graph)
         assert kernels(graph) == kernels_after
         assert_same(run(graph, *arrays), eager(fn, *arrays), rtol=rtol, atol=rtol)
         return graph, changes
@@ -53,9 +55,8 @@ def test_simplify_keeps_a_broadcasting_identity():
 def test_simplify_reassociates_scalar_constants(name):
     def f(x):
         return (x * 2.0) * 3.0 + 1.0 + 2.0
-    graph, changes = check(name, f, [data(5)], "simplify", ["mul", "mul", "add", "add"])
-    one_pass("dce", graph)
-    assert kernels(graph) == ["mul", "add"]
+    graph, changes = check(name, f, [data(5)], "simplify", ["mul", "add"])
+    assert changes == 2
     muls = [n for n in graph.nodes if n.name == "mul"]
     assert constant_value(muls[0].inputs[1]) == 6.0
     adds = [n for n in graph.nodes if n.name == "add"]
@@ -113,7 +114,7 @@ def test_fold_leaves_large_results_and_random_draws():
     with backend("cpu"):
         graph = trace(f, data(3))
         assert one_pass("fold", graph) == 0
-        assert kernels(graph) == ["add", "fill"]
+        assert kernels(graph) == ["fill", "add"]
         assert any(n.kind == ir.HOST and n.stateful for n in graph.nodes)
 
 
@@ -147,8 +148,10 @@ def test_dce_drops_unread_nodes(name):
     def f(x):
         gf.exp(x) * 2.0          # computed, never used
         return gf.abs(x)
-    graph, changes = check(name, f, [data(4)], "dce", ["abs"])
-    assert changes == 3  # exp, mul and the constant 2
+    with backend(name):
+        graph = trace(f, data(4))
+        assert one_pass("dce", graph) == 3  # exp, mul and the constant 2
+    check(name, f, [data(4)], "dce", ["abs"])
 
 
 def test_dce_keeps_effects_and_variable_writes():
@@ -217,7 +220,7 @@ def test_fusion_of_a_chain_keeps_values_read_elsewhere(name):
     x, b = data(3, 4), data(4)
     with backend(name):
         graph = trace(f, x, b)
-        assert len(graph.kernel_nodes()) == 10
+        assert len(graph.kernel_nodes()) == 8
         assert one_pass("fuse_elementwise", graph) == 3
         assert kernels(graph) == ["fused", "fused", "fused"]
         rtol = 0.0 if name == "cpu" else 2e-6   # see test_graph_fusion_properties.py

@@ -13,6 +13,7 @@ def run(graph, backend=None):
         if node.kind == ir.INPUT or node.effect or any(v in live for v in node.outputs):
             kept.append(node)
             live.update(node.inputs)
+            live.update(ref.value for _, ref in ir.host_refs(node))
     removed = len(graph.nodes) - len(kept)
     kept.reverse()
     graph.nodes = kept

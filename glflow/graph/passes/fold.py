@@ -14,6 +14,8 @@ FOLD_LIMIT = 1 << 16
 
 
 def foldable(node):
+    if ir.host_refs(node):  # an attr computed on every run
+        return False
     if node.kind == ir.CALL:
         if not node.prim.alias and any(v.size > FOLD_LIMIT for v in node.outputs):
             return False

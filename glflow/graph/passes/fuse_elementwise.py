@@ -27,7 +27,7 @@ MAX_INPUTS = 12
 
 def fusable(node):
     """An elementwise CALL with one output (a `fused` node is one too)."""
-    if node.kind != ir.CALL or node.prim.alias or node.prim.n_outputs != 1:
+    if node.kind != ir.CALL or node.prim.alias or node.prim.n_outputs != 1 or ir.host_refs(node):
         return False
     kernel = node.prim.kernel
     return kernel == "fused" or registry.get(kernel).pattern == registry.ELEMENTWISE
@@ -41,6 +41,7 @@ class _Tree:
         self.leaves = []
         self.params = []
         self.constants = {}
+        self.reserved = 0
 
     def constant(self, number):
         """The param slot holding a scalar constant (one slot per distinct value)."""
@@ -70,6 +71,7 @@ def run(graph, backend=None):
         if node in absorbed or not fusable(node):
             continue
         tree = _Tree(node.output.shape)
+        tree.reserved = _texture_inputs(node)
         taken = []
         expr = _build(node, None, tree, users, roots, taken, top=True)
         if not taken:
@@ -118,8 +120,19 @@ def _build(node, view_from_parent, tree, users, roots, taken, top=False):
 
 
 def _room(tree, producer):
-    """Whether inlining the producer keeps the kernel within MAX_INPUTS leaves."""
-    return len(tree.leaves) + len(producer.inputs) <= MAX_INPUTS
+    """Whether inlining the producer keeps the kernel within MAX_INPUTS leaves. `reserved`
+    counts the leaves the tree may still get (an upper bound: constants become uniforms and
+    repeated leaves are read once): inlining trades the producer's edge for its inputs."""
+    wanted = tree.reserved - 1 + _texture_inputs(producer)
+    if wanted > MAX_INPUTS:
+        return False
+    tree.reserved = wanted
+    return True
+
+
+def _texture_inputs(node):
+    """Inputs a fused kernel would read from textures (scalar constants become uniforms)."""
+    return sum(1 for v in node.inputs if constant_value(v) is None)
 
 
 def _substitute(expr, args, offset):
