@@ -9,7 +9,7 @@
     memory_plan.py     buffers shared by liveness
     executor.py        Program: a graph compiled for one backend, run as a loop of steps
     profile.py         gf.profile
-    summary.py, dot.py what a graph is, as text and as a picture
+    summary.py, dot.py what a graph is, as text and as a picture (expression.py: fused trees)
 
 docs/architecture.md ("Graph mode") describes how the parts fit.
 """

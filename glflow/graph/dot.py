@@ -11,6 +11,8 @@ import subprocess
 import tempfile
 import warnings
 
+from .expression import expression_text
+
 try:
     import graphviz
 except ImportError:  # optional: the `graph` extra
@@ -21,7 +23,9 @@ COLOURS = {"input": "lightblue", "const": "lightgrey", "variable": "khaki", "hos
 
 
 def _quote(text):
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT string: backslashes and quotes escaped, newlines as DOT's line breaks."""
+    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + escaped + '"'
 
 
 def to_dot(graph):
@@ -33,8 +37,7 @@ def to_dot(graph):
     for node in graph.nodes:
         label = node.name
         if node.kind == "call" and node.prim.kernel == "fused":
-            from_expr = _expression(node.attrs["expr"])
-            label = f"fused\\n{from_expr}"
+            label = "fused\n" + expression_text(node.attrs["expr"], node.attrs.get("params", ()))
         colour = COLOURS.get(node.name, COLOURS.get(node.kind, "white"))
         lines.append(f"  n{node.id} [label={_quote(label)}, fillcolor={colour}];")
         for v in node.outputs:
@@ -55,12 +58,6 @@ def to_dot(graph):
             lines.append(f"  n{made_by[v].id} -> upd{i};")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _expression(expr):
-    if expr[0] == "in":
-        return f"x{expr[1]}"
-    return f"{expr[1]}({', '.join(_expression(a) for a in expr[2])})"
 
 
 def render_png(dot_text):

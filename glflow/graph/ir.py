@@ -33,6 +33,7 @@ from math import prod
 
 from ..runtime import dtypes
 from . import dot
+from .expression import expression_text
 
 INPUT = "input"
 CONST = "const"
@@ -169,7 +170,7 @@ class Node:
         ins = ", ".join(repr(v) for v in self.inputs)
         extra = ""
         if self.kind == CALL and self.prim.kernel == "fused":
-            extra = " " + expression_text(self.attrs["expr"])
+            extra = " " + expression_text(self.attrs["expr"], self.attrs.get("params", ()))
         elif self.kind == CALL and self.prim.name == "fused_matmul":
             extra = (f" [bias={len(self.inputs) == 3}, activation="
                      f"{self.attrs['activation']}]")
@@ -178,14 +179,6 @@ class Node:
         elif self.kind == HOST:
             extra = " (stateful)" if self.stateful else ""
         return f"{outs} = {self.name}({ins}){extra}"
-
-
-def expression_text(expr):
-    """An elementwise expression tree as text: add(mul(x0, x1), x2)."""
-    if expr[0] == "in":
-        return f"x{expr[1]}"
-    args = [expression_text(a) for a in expr[2]] + [f"p{s}" for s in expr[3]]
-    return f"{expr[1]}({', '.join(args)})"
 
 
 class Graph:

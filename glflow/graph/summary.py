@@ -2,6 +2,7 @@
 before and after), the graph as traced and as optimised, and the kernels it launches with the
 GLSL generated for fused ones (on the GL backend)."""
 from . import ir
+from .expression import expression_text
 
 
 def summary_text(concrete):
@@ -22,7 +23,7 @@ def summary_text(concrete):
         what = node.name if node.kind == ir.CALL else f"host {node.name}"
         detail = ""
         if node.kind == ir.CALL and node.prim.kernel == "fused":
-            detail = "  " + ir.expression_text(node.attrs["expr"])
+            detail = "  " + expression_text(node.attrs["expr"], node.attrs.get("params", ()))
         elif node.kind == ir.CALL and node.prim.name == "fused_matmul":
             detail = (f"  bias={len(node.inputs) == 3} activation="
                       f"{node.attrs['activation']}")
