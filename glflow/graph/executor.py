@@ -349,7 +349,6 @@ def evaluate(graph, value, op, backend):
     return Program(sub, backend, plan_memory=False).run([])[0]
 
 
-
 def evaluate_node(node, backend):
     """Run one node whose inputs are all CONST nodes; returns its outputs as tensors."""
     sub = ir.Graph(f"fold/{node.name}")

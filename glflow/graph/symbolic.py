@@ -127,4 +127,3 @@ def _asking_op():
             break
         frame = frame.f_back
     return op
-

@@ -51,6 +51,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
     _core.check_size("random_uniform", shape)  # before drawing: numpy would allocate it first
     if not maxval > minval:
         raise ValueError(f"random_uniform: maxval ({maxval}) must be greater than minval ({minval})")
+
     def draw():
         values = _rng(seed).uniform(minval, maxval, size=shape)
         return np.floor(values) if str(dtype) == "int32" else values
@@ -72,6 +73,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
     _core.check_size("truncated_normal", shape)  # before drawing: numpy would allocate it first
     if stddev < 0:
         raise ValueError(f"truncated_normal: stddev must be >= 0, got {stddev}")
+
     def draw():
         rng = _rng(seed)
         values = rng.standard_normal(size=shape)

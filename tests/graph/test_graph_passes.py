@@ -200,6 +200,7 @@ def test_epilogue_leaves_shared_products_and_other_alphas():
     def shared(x, w, b):
         z = x @ w
         return gf.relu(z + b), z          # z is returned too
+
     def odd_elu(x, w):
         return gf.elu(x @ w, 0.5)         # the GL epilogue runs elu with alpha 1
     with backend("cpu"):

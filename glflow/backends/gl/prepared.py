@@ -145,4 +145,3 @@ class Buffers:
 
     def release(self, buffer):
         self.backend.pool.release(buffer)
-
