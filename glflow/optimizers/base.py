@@ -14,7 +14,7 @@ composed ops instead (the benchmark compares both; the tests check they agree).
 import numbers
 
 from .. import ops
-from ..autodiff import no_record
+from ..autodiff import GradientTape, no_record
 from ..tensor import Tensor, Variable
 from . import schedules
 
@@ -195,7 +195,6 @@ class StepScalars:
 
 
 def _tape():
-    from ..autodiff import GradientTape
     return GradientTape()
 
 
