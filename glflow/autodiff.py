@@ -42,6 +42,11 @@ class GradientTape:
                 engine.state.tapes.remove(self)
         return False
 
+    def watched_variables(self):
+        """The trainable Variables the recorded ops read, in first-use order (as TF's);
+        call it before a non-persistent tape's gradient(), which clears the record."""
+        return _variables_used(self)
+
     def _depends(self, t):
         if t.id in self._tracked:
             return True
