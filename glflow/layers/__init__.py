@@ -62,4 +62,8 @@ __all__ = ["Layer", "InputSpec", "Input", "InputLayer", "Dense", "Activation", "
            "BatchNormalization", "LayerNormalization", "ZeroPadding2D", "UpSampling2D",
            "Cropping1D", "Cropping2D", "RepeatVector",
            "Embedding", "SimpleRNN", "GRU", "LSTM", "Bidirectional", "TimeDistributed",
-           "Attention", "MultiHeadAttention"] + ALIASES
+           "Attention", "MultiHeadAttention",
+           "Convolution1D", "Convolution2D", "Convolution3D", "Convolution2DTranspose",
+           "SeparableConvolution2D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D",
+           "AvgPool2D", "AvgPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
+           "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D"]
