@@ -10,6 +10,7 @@ from ..tensor import tidy
 from ..layers.base import Layer
 from ..layers.shapes import flatten_shapes
 from .graph import Graph
+from .json_config import model_to_json
 from .training import Trainer
 
 
@@ -129,6 +130,10 @@ class Model(Trainer, Layer):
         if not config.get("trainable", True):  # True must not override frozen sublayers
             model.trainable = False
         return model
+
+    def to_json(self, **json_kwargs):
+        """The architecture as JSON (Keras layout); gf.models.model_from_json rebuilds it."""
+        return model_to_json(self, **json_kwargs)
 
     def summary(self, line_length=None, print_fn=None):
         from .summary import summary
