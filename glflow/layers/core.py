@@ -1,7 +1,8 @@
 """Core layers: Input/InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Permute, Lambda."""
 import numpy as np
 
-from .. import dtypes, ops
+from .. import ops
+from ..runtime import dtypes
 from . import activations, initializers, regularizers
 from .base import Layer
 from .node import KerasTensor, Node
