@@ -7,6 +7,8 @@
 
 Importing glflow touches no GL: the context is created on the first op that needs it.
 """
+__version__ = "0.1.0"  # first, so that subpackages (glflow.io) can name the version
+
 from . import autodiff, engine, ops
 from .autodiff import (GradientTape, custom_grad, grad, grads, value_and_grad, value_and_grads,
                        variable_grads)
@@ -17,10 +19,8 @@ from .ops import __all__ as _ops_all
 from .tensor import Tensor, Variable, _install_operators
 
 # The Keras-style stack (layers, models, training) sits on top of the op library.
-from . import callbacks, data, layers, losses, metrics, models, optimizers, vis  # noqa: E402
+from . import callbacks, data, io, layers, losses, metrics, models, optimizers, vis  # noqa: E402
 from .models import Model, Sequential, load_model  # noqa: E402
-
-__version__ = "0.1.0"
 
 _install_operators()
 
@@ -44,4 +44,4 @@ __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_gra
            "value_and_grads", "variable_grads", "custom_grad", "tidy", "keep", "dispose",
            "memory", "empty_cache", "set_backend", "get_backend", "backend_info", "finish",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
-           "callbacks", "data", "vis", "Model", "Sequential", "load_model"] + list(_ops_all)
+           "callbacks", "data", "io", "vis", "Model", "Sequential", "load_model"] + list(_ops_all)

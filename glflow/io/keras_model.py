@@ -1,0 +1,355 @@
+"""A Keras model config (Sequential or functional) -> a glflow Model with the file's weights.
+
+Loading runs in two phases so that a file glflow cannot load allocates nothing:
+`plan(config)` checks and translates every layer and the graph (pure Python, no tensors);
+`build(plan)` then creates the glflow model, and `assign_weights` gives it the file's values,
+disposing of the new model's weights again if any value does not fit.
+
+Functional graphs come in two encodings of a call ("node"): Keras 2 and TF.js write
+`[[layer, node_index, tensor_index, kwargs], ...]`, Keras 3 writes
+`{"args": [structure of {"class_name": "__keras_tensor__", ...}], "kwargs": {...}}`. Both
+name producers as (layer, node index among that layer's calls, output index).
+"""
+from ..layers import Bidirectional, InputLayer, TimeDistributed
+from ..layers.node import flatten, map_structure
+from ..models import Model, Sequential
+from . import keras_config as kc
+from .keras_config import UnsupportedError
+
+MODEL_CLASSES = ("Sequential", "Functional", "Model")
+
+
+class Plan:
+    """A checked model: layer specs in file order plus how they connect."""
+
+    def __init__(self, kind, name, specs, input_shape=None, nodes=None, inputs=None,
+                 outputs=None):
+        self.kind = kind                # "sequential" or "functional"
+        self.name = name
+        self.specs = specs              # [LayerSpec], the file's layer order
+        self.input_shape = input_shape  # sequential: the batch shape, if the file knows it
+        self.nodes = nodes or {}        # functional: layer name -> [(args, kwargs)]
+        self.inputs = inputs            # functional: structures of (layer, node, tensor)
+        self.outputs = outputs
+        self.made = {}                  # layer name -> the glflow layer (no weights yet)
+
+    @property
+    def weighted_specs(self):
+        return [s for s in self.specs if s.keras_class != "InputLayer"]
+
+
+# --------------------------------------------------------------------------- plan
+
+def plan(config, where, dialect):
+    """Check and translate a model config {'class_name', 'config'}; no tensors are made."""
+    ctx = kc.Context(where, dialect)
+    if not isinstance(config, dict) or config.get("class_name") not in MODEL_CLASSES:
+        found = config.get("class_name") if isinstance(config, dict) else type(config).__name__
+        raise UnsupportedError(f"{where}: the model is a {found}; glflow loads Sequential and "
+                               "functional models (a subclassed model's code is not in the "
+                               "file)")
+    body = config.get("config")
+    if isinstance(body, list):  # Keras 2.0-2.2 wrote a Sequential's layers as a bare list
+        body = {"layers": body}
+    if not isinstance(body, dict) or not isinstance(body.get("layers"), list):
+        raise UnsupportedError(f"{where}: the model config has no layer list")
+    for entry in body["layers"]:
+        if isinstance(entry, dict) and entry.get("class_name") in MODEL_CLASSES:
+            raise UnsupportedError(f"{where}: layer {_entry_name(entry)!r} is a nested "
+                                   f"{entry['class_name']} model; glflow loads flat models only")
+    if config["class_name"] == "Sequential":
+        result = _plan_sequential(ctx, config, body)
+    else:
+        result = _plan_functional(ctx, body)
+    check_masks(ctx, result)
+    # constructing a glflow layer checks its arguments and allocates nothing
+    for spec in result.specs:
+        try:
+            result.made[spec.name] = spec.make()
+        except (ValueError, TypeError) as exc:
+            raise ctx.at(spec.name, spec.keras_class).error(str(exc)) from None
+    return result
+
+
+def _entry_name(entry):
+    return (entry.get("config") or {}).get("name") or entry.get("name")
+
+
+def _plan_sequential(ctx, config, body):
+    specs, shape = [], None
+    for i, entry in enumerate(body["layers"]):
+        if isinstance(entry, dict) and entry.get("class_name") == "InputLayer":
+            if i:
+                raise UnsupportedError(f"{ctx.where}: an InputLayer may only come first")
+            spec = kc.translate_input(ctx, entry)
+            shape = spec.kwargs["batch_shape"]
+        else:
+            spec = kc.translate_layer(ctx, entry)
+            if i == 0:  # Keras 2 and TF.js put the input shape on the first layer
+                shape = kc.input_shape(ctx.at(spec.name, spec.keras_class), entry["config"])
+        specs.append(spec)
+    if shape is None:
+        built = body.get("build_input_shape") or (config.get("build_config") or {}).get(
+            "input_shape")
+        shape = tuple(built) if isinstance(built, list) else None
+    if shape is None:
+        raise UnsupportedError(f"{ctx.where}: the Sequential model has no input shape (it "
+                               "was saved before being built)")
+    if specs and specs[0].keras_class == "InputLayer":
+        specs[0].kwargs["batch_shape"] = shape
+    return Plan("sequential", body.get("name"), specs, input_shape=shape)
+
+
+def _plan_functional(ctx, body):
+    specs, nodes = [], {}
+    for entry in body["layers"]:
+        if not isinstance(entry, dict):
+            raise UnsupportedError(f"{ctx.where}: a layer entry is malformed: {entry!r}")
+        if entry.get("class_name") == "InputLayer":
+            spec = kc.translate_input(ctx, entry)
+        else:
+            spec = kc.translate_layer(ctx, entry)
+        if spec.name in nodes:
+            raise UnsupportedError(f"{ctx.where}: two layers are named {spec.name!r}")
+        specs.append(spec)
+        lctx = ctx.at(spec.name, spec.keras_class)
+        nodes[spec.name] = [_node(lctx, n) for n in entry.get("inbound_nodes") or []]
+    inputs = _refs(ctx, body.get("input_layers"), "input_layers")
+    outputs = _refs(ctx, body.get("output_layers"), "output_layers")
+    names = {s.name for s in specs}
+    for ref in flatten(inputs) + flatten(outputs):
+        if ref.key[0] not in names:
+            raise UnsupportedError(f"{ctx.where}: the model's inputs/outputs name an unknown "
+                                   f"layer {ref.key[0]!r}")
+    return Plan("functional", body.get("name"), specs, nodes=nodes, inputs=inputs,
+                outputs=outputs)
+
+
+class Ref:
+    """(layer name, node index, tensor index) of a tensor in the graph; not a tuple, so that
+    structure helpers (flatten, map_structure) treat it as one leaf."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+    def __eq__(self, other):
+        return isinstance(other, Ref) and other.key == self.key
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __lt__(self, other):
+        return self.key < other.key
+
+    def __repr__(self):
+        return repr(list(self.key))
+
+
+def _ref(ctx, value):
+    if (isinstance(value, (list, tuple)) and len(value) >= 3 and isinstance(value[0], str)
+            and isinstance(value[1], int) and isinstance(value[2], int)):
+        return Ref((value[0], value[1], value[2]))
+    raise UnsupportedError(f"{ctx.where}: bad tensor reference {value!r}")
+
+
+def _refs(ctx, value, what):
+    """input_layers/output_layers: one reference or a list of them."""
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return _ref(ctx, value)  # Keras 3 writes a single input or output unwrapped
+    if not isinstance(value, list) or not value:
+        raise UnsupportedError(f"{ctx.where}: the model config has no {what}")
+    return [_ref(ctx, v) for v in value]
+
+
+def _keras3_structure(ctx, value):
+    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+        return _ref(ctx, value["config"]["keras_history"])
+    if isinstance(value, (list, tuple)):
+        return [_keras3_structure(ctx, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _keras3_structure(ctx, v) for k, v in value.items()}
+    return value
+
+
+def _node(ctx, node):
+    """One inbound node -> (input structure of Refs, call kwargs)."""
+    if isinstance(node, dict):  # Keras 3
+        args = node.get("args") or []
+        if len(args) != 1:
+            raise ctx.error(f"a call with {len(args)} positional arguments is not supported")
+        inputs = _keras3_structure(ctx, args[0])
+        kwargs = _keras3_structure(ctx, node.get("kwargs") or {})
+    elif isinstance(node, list) and node:  # Keras 2 / TF.js
+        refs = [_ref(ctx, item) for item in node]
+        kwargs = node[0][3] if len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
+        kwargs = {k: _keras2_kwarg(ctx, v) for k, v in kwargs.items()}
+        inputs = refs[0] if len(refs) == 1 else refs
+    else:
+        raise ctx.error(f"malformed inbound node {node!r}")
+    return inputs, _call_kwargs(ctx, kwargs)
+
+
+def _keras2_kwarg(ctx, value):
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        return [_ref(ctx, v) for v in value]
+    return value
+
+
+def _call_kwargs(ctx, kwargs):
+    out = {}
+    for key, value in kwargs.items():
+        if key == "training" or (key == "mask" and value is None):
+            continue  # glflow passes the training flag itself; no explicit mask
+        if key == "initial_state" and all(isinstance(v, Ref) for v in flatten(value)):
+            out[key] = value
+            continue
+        raise ctx.error(f"a call with {key}={value!r} is not supported")
+    return out
+
+
+def check_masks(ctx, result):
+    """glflow passes a mask only from Embedding(mask_zero=True) straight into a recurrent
+    layer that returns its last step; Keras carries masks further. Refuse the rest."""
+    masking = {s.name for s in result.specs
+               if s.keras_class == "Embedding" and s.kwargs.get("mask_zero")}
+    if not masking:
+        return
+    if result.kind == "sequential":
+        consumers = [(a.name, b) for a, b in zip(result.specs, result.specs[1:])]
+    else:
+        by_name = {s.name: s for s in result.specs}
+        consumers = [(ref.key[0], by_name[name]) for name, calls in result.nodes.items()
+                     for inputs, _ in calls for ref in flatten(inputs)]
+    for producer, spec in consumers:
+        if producer not in masking:
+            continue
+        inner = spec.children.get("layer", spec)
+        if inner.keras_class not in kc.RECURRENT or inner.kwargs.get("return_sequences"):
+            raise ctx.at(spec.name, spec.keras_class).error(
+                f"reads the mask of Embedding {producer!r} (mask_zero=True); glflow passes "
+                "masks only into a recurrent layer with return_sequences=False")
+
+
+# --------------------------------------------------------------------------- build
+
+def build(result, where):
+    """The glflow model of a plan (this allocates the weights). If a layer refuses its
+    inputs, the weights made so far are freed before the error leaves."""
+    made = result.made
+    try:
+        return _connect(result, made)
+    except (ValueError, TypeError) as exc:
+        for layer in made.values():
+            for var in layer.weights:
+                var.dispose()
+        raise UnsupportedError(f"{where}: the model cannot be built in glflow: {exc}") \
+            from None
+
+
+def _connect(result, made):
+    if result.kind == "sequential":
+        stack = [made[s.name] for s in result.specs]
+        if not isinstance(stack[0], InputLayer):
+            stack.insert(0, InputLayer(batch_shape=result.input_shape))
+        return Sequential(stack, name=result.name)
+    tensors = {}
+    for spec in result.specs:
+        if spec.keras_class == "InputLayer":
+            tensors[Ref((spec.name, 0, 0))] = made[spec.name].output
+    pending = [(spec.name, k, call) for spec in result.specs
+               for k, call in enumerate(result.nodes.get(spec.name, []))]
+    while pending:
+        ready = [p for p in pending if _inputs_known(p[2], tensors)]
+        if not ready:
+            missing = sorted({ref for _, _, call in pending for ref in flatten(call)
+                              if isinstance(ref, Ref) and ref not in tensors})
+            raise UnsupportedError(f"the graph refers to tensors no layer produces: "
+                                   f"{missing[:5]}")
+        name, k, (inputs, kwargs) = ready[0]
+        pending.remove(ready[0])
+        out = made[name](_resolve(inputs, tensors), **_resolve(kwargs, tensors))
+        for i, t in enumerate(out if isinstance(out, list) else [out]):
+            tensors[Ref((name, k, i))] = t
+    return Model(_resolve(result.inputs, tensors), _resolve(result.outputs, tensors),
+                 name=result.name)
+
+
+def _inputs_known(call, tensors):
+    return all(ref in tensors for ref in flatten(call) if isinstance(ref, Ref))
+
+
+def _resolve(structure, tensors):
+    if isinstance(structure, Ref):
+        return tensors[structure]
+    return map_structure(lambda v: tensors[v] if isinstance(v, Ref) else v, structure)
+
+
+# --------------------------------------------------------------------------- weights
+
+def keras_order(layer):
+    """A glflow layer's weights in the order Keras stores them: per layer in creation order,
+    a wrapper's inner layer(s) after it (forward before backward)."""
+    if isinstance(layer, Bidirectional):
+        return keras_order(layer.forward_layer) + keras_order(layer.backward_layer)
+    if isinstance(layer, TimeDistributed):
+        return keras_order(layer.layer)
+    return list(layer.weights)
+
+
+def layers_by_name(model):
+    found = {layer.name: layer for layer in model.layers}
+    if isinstance(model, Sequential) and model._input_layer is not None:
+        found[model._input_layer.name] = model._input_layer
+    return found
+
+
+def assign_weights(model, result, stored, where):
+    """Give every layer its stored arrays (`stored`: layer name -> [(name, array)]), all
+    checked before the first assignment; on any mismatch the model's weights are freed and
+    a ValueError names the layer and the weight."""
+    try:
+        pairs = []
+        by_name = layers_by_name(model)
+        for spec in result.weighted_specs:
+            variables = keras_order(by_name[spec.name])
+            arrays = stored.get(spec.name, [])
+            if len(arrays) != len(variables):
+                raise UnsupportedError(
+                    f"{where}: layer {spec.name!r} ({spec.keras_class}) has {len(arrays)} "
+                    f"weights in the file, glflow's layer has {len(variables)} "
+                    f"({', '.join(v.name for v in variables) or 'none'})")
+            for (stored_name, array), var in zip(arrays, variables):
+                if tuple(array.shape) != tuple(var.shape):
+                    raise UnsupportedError(
+                        f"{where}: layer {spec.name!r} ({spec.keras_class}): weight "
+                        f"{stored_name or var.name!r} has shape {list(array.shape)} in the "
+                        f"file, glflow's {var.name!r} has {list(var.shape)}")
+                pairs.append((var, array))
+        for var, array in pairs:
+            var.assign(array)
+    except BaseException:
+        dispose_model(model)
+        raise
+
+
+def dispose_model(model):
+    """Free a half-loaded model's textures now (a traceback may keep the object alive)."""
+    for var in model.weights:
+        var.dispose()
+
+
+def load(config, stored_reader, where, dialect):
+    """plan -> read the weights (no tensors yet) -> build -> assign. `stored_reader(plan)`
+    returns layer name -> [(weight name or None, float32 array)]."""
+    result = plan(config, where, dialect)
+    stored = stored_reader(result)
+    names = {spec.name for spec in result.weighted_specs}
+    unknown = sorted(set(k for k, v in stored.items() if v) - names)
+    if unknown:
+        raise UnsupportedError(f"{where}: the file holds weights for layers the model does "
+                               f"not have: {', '.join(map(repr, unknown[:5]))}")
+    model = build(result, where)
+    assign_weights(model, result, stored, where)
+    return model
