@@ -90,6 +90,10 @@ def _metrics(spec):
     out = []
     for item in spec:
         if isinstance(item, dict) and item.get("class_name") == "MeanMetricWrapper":
-            item = (item.get("config") or {}).get("fn") or (item.get("config") or {}).get("name")
-        out.append(metrics.get(_strip(item) if isinstance(item, dict) else item))
+            # Keras 2 keeps the name the user gave ("accuracy"); its "fn" is a guess made
+            # before the model ever ran (categorical_accuracy for sparse labels)
+            config = item.get("config") or {}
+            item = config.get("name") or config.get("fn")
+        # names stay names: compile() picks the accuracy that fits the loss for "accuracy"
+        out.append(metrics.get(_strip(item)) if isinstance(item, dict) else item)
     return out

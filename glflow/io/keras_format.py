@@ -23,7 +23,8 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 
 
 def sniff(path, head):
-    return head.startswith(ZIP_SIGNATURE)
+    """A zip archive, or a file named .keras (so a damaged one gets this reader's errors)."""
+    return head.startswith(ZIP_SIGNATURE) or path.lower().endswith(".keras")
 
 
 def load(path, custom_objects=None, compile=True):

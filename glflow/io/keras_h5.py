@@ -26,7 +26,8 @@ def require_h5py(where):
 
 
 def sniff(path, head):
-    return head.startswith(HDF5_SIGNATURE)
+    """An HDF5 file, or a file named .h5/.hdf5 (so a damaged one gets this reader's errors)."""
+    return head.startswith(HDF5_SIGNATURE) or path.lower().endswith((".h5", ".hdf5"))
 
 
 def dialect_of(version):
@@ -66,6 +67,8 @@ def load(path, custom_objects=None, compile=True):
             dialect = dialect_of(text(f.attrs.get("keras_version", "2")))
             training = f.attrs.get("training_config")
             model = keras_model.load(config, lambda plan: _weights(where, f), where, dialect)
+    except FileNotFoundError:
+        raise
     except OSError as exc:  # h5py: not HDF5, truncated, unreadable
         raise ValueError(f"{where} is not a readable HDF5 file ({exc})") from None
     if compile and training is not None:

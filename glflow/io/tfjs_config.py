@@ -4,8 +4,8 @@ the weight list, named as TF.js names the variables it creates from that topolog
 TF.js turns snake_case keys and values into its camelCase (`channels_last` -> channelsLast)
 and ignores options it does not know, so an option whose meaning TF.js lacks is refused here
 (a grouped convolution would otherwise load as an ungrouped one): Subtract and Lambda layers,
-groups > 1, GRU reset_after=True, bilinear UpSampling2D (TF.js samples without half-pixel
-centres), keepdims pooling, leaky_relu and exponential activations, custom layers.
+groups > 1, causal Conv1D, GRU reset_after=True, bilinear UpSampling2D (TF.js samples without
+half-pixel centres), keepdims pooling, leaky_relu and exponential activations, custom layers.
 """
 from .. import layers
 from ..models import Model, Sequential
@@ -144,6 +144,8 @@ def _adapt(layer, config, where):
         raise _Refuse("reset_after=True (TF.js' GRU has only reset_after=False)")
     if config.get("interpolation") == "bilinear":
         raise _Refuse("interpolation='bilinear' (TF.js resizes without half-pixel centres)")
+    if config.get("padding") == "causal":
+        raise _Refuse("padding='causal' (TF.js 4 does not run causal convolutions)")
     if config.get("backward_layer") is not None:
         raise _Refuse("an explicit backward_layer")
     if isinstance(layer, layers.Bidirectional) and config.get("merge_mode") is None:
