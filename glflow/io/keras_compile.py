@@ -15,7 +15,8 @@ _OPTIMIZER_DEFAULTS = {"use_ema": (False,), "ema_momentum": None, "ema_overwrite
                        (None,), "jit_compile": None, "is_legacy_optimizer": (False,),
                        "decay": (0, 0.0), "weight_decay": (None, 0, 0.0)}
 # TF.js spells Adam's and RMSprop's arguments its own way
-_OPTIMIZER_ALIASES = {"beta1": "beta_1", "beta2": "beta_2", "lr": "learning_rate"}
+_OPTIMIZER_ALIASES = {"beta1": "beta_1", "beta2": "beta_2", "lr": "learning_rate",
+                      "learningRate": "learning_rate"}
 
 
 class _Skip(Exception):

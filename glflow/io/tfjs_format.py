@@ -99,7 +99,7 @@ def _manifest(where, manifest):
             elif dtype not in _DTYPES:
                 raise ValueError(f"{where}: weight {name!r} has dtype {dtype!r}; glflow reads "
                                  f"{', '.join(_DTYPES)} and quantized uint8/uint16/float16")
-            specs.append((name, tuple(shape), dtype, quantization))
+            specs.append((name, tuple(shape), dtype, quantization, w.get("group")))
         groups.append((paths, specs))
     return groups
 
@@ -129,20 +129,22 @@ def _weights(where, folder, groups):
                              f"{sum(sizes)}")
         offset = 0
         for spec, size in zip(specs, sizes):
-            array = _decode(spec, bytes(blob[offset:offset + size]))
+            chunk = bytes(blob[offset:offset + size])
             offset += size
+            if spec[4] == "optimizer":
+                continue  # TF.js' optimizer state (includeOptimizer): not carried over
             layer = spec[0].split("/")[0]
-            stored.setdefault(layer, []).append((spec[0], array))
+            stored.setdefault(layer, []).append((spec[0], _decode(spec, chunk)))
     return stored
 
 
 def _stored_dtype(spec):
-    _, _, dtype, quantization = spec
+    _, _, dtype, quantization, _ = spec
     return _QUANTIZED[quantization["dtype"]] if quantization else _DTYPES[dtype]
 
 
 def _decode(spec, raw):
-    name, shape, _, quantization = spec
+    _, shape, _, quantization, _ = spec
     values = np.frombuffer(raw, dtype=_stored_dtype(spec)).reshape(shape)
     if quantization and quantization["dtype"] != "float16":
         scale = float(quantization.get("scale", 1.0))

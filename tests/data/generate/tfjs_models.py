@@ -81,6 +81,8 @@ def write_quantized(source, target, shard_bytes=128):
         size = int(np.prod(spec["shape"]))
         values = np.frombuffer(blob[offset:offset + 4 * size], "<f4")
         offset += 4 * size
+        if spec.get("group") == "optimizer":
+            continue  # the converter keeps no optimizer state
         kind = plan[i % len(plan)]
         spec = dict(spec)
         if kind is None:
@@ -97,6 +99,7 @@ def write_quantized(source, target, shard_bytes=128):
         with open(os.path.join(target, name), "wb") as f:
             f.write(data[i * shard_bytes:(i + 1) * shard_bytes])
     doc["weightsManifest"] = [{"paths": paths, "weights": specs}]
+    doc.pop("trainingConfig", None)
     doc["convertedBy"] = "glflow tests/data/generate/tfjs_models.py (converter layout)"
     with open(os.path.join(target, "model.json"), "w") as f:
         json.dump(doc, f)

@@ -10,7 +10,7 @@ const tf = require('@tensorflow/tfjs');
 const L = tf.layers;
 
 function mlp() {
-  return tf.sequential({name: 'mlp', layers: [
+  const model = tf.sequential({name: 'mlp', layers: [
     L.dense({units: 8, activation: 'relu', inputShape: [6], kernelRegularizer: 'l1l2'}),
     L.batchNormalization(),
     L.dropout({rate: 0.25}),
@@ -19,6 +19,9 @@ function mlp() {
     L.layerNormalization(),
     L.dense({units: 3, activation: 'softmax'}),
   ]});
+  model.compile({optimizer: tf.train.adam(0.005), loss: 'sparseCategoricalCrossentropy',
+                 metrics: ['accuracy']});
+  return model;
 }
 
 function cnn2d() {
@@ -110,6 +113,8 @@ function randomize(model, seed) {
 
 async function saveToFolder(model, folder) {
   fs.mkdirSync(folder, {recursive: true});
+  // a compiled model is saved with its training config and optimizer state, as TF.js can
+  const options = {includeOptimizer: model.optimizer != null};
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     const modelJson = {
       modelTopology: artifacts.modelTopology,
@@ -118,10 +123,11 @@ async function saveToFolder(model, folder) {
       convertedBy: artifacts.convertedBy,
       weightsManifest: [{paths: ['./weights.bin'], weights: artifacts.weightSpecs}],
     };
+    if (artifacts.trainingConfig != null) modelJson.trainingConfig = artifacts.trainingConfig;
     fs.writeFileSync(path.join(folder, 'model.json'), JSON.stringify(modelJson));
     fs.writeFileSync(path.join(folder, 'weights.bin'), Buffer.from(artifacts.weightData));
     return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-  }));
+  }), options);
 }
 
 async function main(out) {
@@ -129,6 +135,11 @@ async function main(out) {
   for (const [name, build] of Object.entries(MODELS)) {
     const model = build();
     randomize(model, 1000 * seed++);
+    if (model.optimizer != null) {  // one epoch, so the optimizer has state to save
+      const x = tf.randomNormal([16, 6], 0, 1, 'float32', 7);
+      const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0], 'float32');
+      await model.fit(x, y, {epochs: 1, batchSize: 8, verbose: 0});
+    }
     await saveToFolder(model, path.join(out, name));
     console.log('tfjs', name, tf.version.tfjs);
   }
