@@ -154,9 +154,8 @@ def check_dtype(ctx, value, allowed=("float32",)):
 
 
 def _must_be(ctx, option, value, *wanted):
-    if value not in wanted and not (isinstance(value, list) and
-                                    any(value == list(w) for w in wanted
-                                        if isinstance(w, tuple))):
+    """Refuse `value` unless it is one of `wanted` (JSON lists compare as tuples)."""
+    if (tuple(value) if isinstance(value, list) else value) not in wanted:
         raise ctx.refuse(option, value)
 
 
@@ -330,9 +329,10 @@ def _special_cases(ctx, keras_class, config, kwargs):
     elif keras_class in ("Bidirectional", "TimeDistributed") and "layer" not in \
             config:
         raise ctx.error("the wrapped layer is missing from the config")
-    for key in ("pool_size", "strides") if keras_class.endswith("Pooling1D") else ():
-        if isinstance(kwargs.get(key), list) and len(kwargs[key]) == 1:
-            kwargs[key] = kwargs[key][0]
+    if keras_class in ("MaxPooling1D", "AveragePooling1D"):
+        for key in ("pool_size", "strides"):  # Keras writes [2] where glflow takes 2
+            if isinstance(kwargs.get(key), list) and len(kwargs[key]) == 1:
+                kwargs[key] = kwargs[key][0]
 
 
 def input_shape(ctx, config):
