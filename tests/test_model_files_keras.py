@@ -15,7 +15,8 @@ from model_file_checks import (DATA, TOLERANCE, assert_predicts, layer_config, l
 import glflow as gf
 from glflow import layers
 
-MODELS = ["mlp", "activations", "cnn2d", "conv1d", "recurrent", "masked", "merge"]
+MODELS = ["mlp", "activations", "cnn2d", "conv1d", "recurrent", "masked", "masked_functional",
+          "merge"]
 FILES = ([DATA / "keras3" / f"{name}.keras" for name in MODELS]
          + [DATA / "keras3" / f"{name}.h5" for name in ("recurrent", "merge")]
          + [DATA / "keras2" / f"{name}.h5" for name in MODELS])
@@ -142,6 +143,15 @@ def test_a_mask_glflow_cannot_carry_is_refused(tmp_path):
     path = rewrite_keras(DATA / "keras3" / "masked.keras", tmp_path / "m.keras", sequences)
     expect_refusal(lambda: gf.models.load_model(path), "mask_zero=True",
                    "return_sequences=False")
+
+
+def test_explicit_mask_must_be_the_embeddings_padding_mask(tmp_path):
+    def unmasked(config):
+        layer_config(config, "Embedding")["mask_zero"] = False  # the `ids != 0` node stays
+    path = rewrite_keras(DATA / "keras3" / "masked_functional.keras", tmp_path / "m.keras",
+                         unmasked)
+    expect_refusal(lambda: gf.models.load_model(path), "(LSTM)",
+                   "a mask glflow cannot reproduce")
 
 
 def test_weights_that_do_not_fit_free_the_half_built_model(tmp_path):

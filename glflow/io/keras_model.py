@@ -101,10 +101,13 @@ def _plan_sequential(ctx, config, body):
 
 
 def _plan_functional(ctx, body):
-    specs, nodes = [], {}
+    specs, nodes, padding_masks = [], {}, {}
     for entry in body["layers"]:
         if not isinstance(entry, dict):
             raise UnsupportedError(f"{ctx.where}: a layer entry is malformed: {entry!r}")
+        if entry.get("class_name") == "NotEqual":
+            padding_masks.update(_padding_mask(ctx, entry))
+            continue
         if entry.get("class_name") == "InputLayer":
             spec = kc.translate_input(ctx, entry)
         else:
@@ -114,6 +117,7 @@ def _plan_functional(ctx, body):
         specs.append(spec)
         lctx = ctx.at(spec.name, spec.keras_class)
         nodes[spec.name] = [_node(lctx, n) for n in entry.get("inbound_nodes") or []]
+    _drop_implicit_masks(ctx, specs, nodes, padding_masks)
     inputs = _refs(ctx, body.get("input_layers"), "input_layers")
     outputs = _refs(ctx, body.get("output_layers"), "output_layers")
     names = {s.name for s in specs}
@@ -123,6 +127,43 @@ def _plan_functional(ctx, body):
                                    f"layer {ref.key[0]!r}")
     return Plan("functional", body.get("name"), specs, nodes=nodes, inputs=inputs,
                 outputs=outputs)
+
+
+def _padding_mask(ctx, entry):
+    """Keras 3 writes the mask of Embedding(mask_zero=True) in a functional model as an
+    operation `ids != 0` passed to the next layer's `mask`: {its output: the ids}."""
+    name = (entry.get("config") or {}).get("name") or entry.get("name")
+    found = {}
+    for k, node in enumerate(entry.get("inbound_nodes") or []):
+        args = node.get("args") if isinstance(node, dict) else None
+        if not (isinstance(args, list) and len(args) == 2 and args[1] == 0
+                and not node.get("kwargs")):
+            raise ctx.at(name, "NotEqual").error(
+                "glflow has no NotEqual layer; only the padding mask `ids != 0` of "
+                "Embedding(mask_zero=True) loads")
+        found[Ref((name, k, 0))] = _keras3_structure(ctx, args[0])
+    return found
+
+
+def _drop_implicit_masks(ctx, specs, nodes, padding_masks):
+    """An explicit mask is accepted when it is exactly the one glflow's Embedding attaches to
+    the layer's input (the padding mask of the very ids that Embedding read)."""
+    by_name = {s.name: s for s in specs}
+    for name, calls in nodes.items():
+        for inputs, kwargs in calls:
+            mask = kwargs.pop("mask", None)
+            if mask is None:
+                continue
+            producer = by_name.get(inputs.key[0]) if isinstance(inputs, Ref) else None
+            implicit = (
+                mask in padding_masks and producer is not None
+                and producer.keras_class == "Embedding" and producer.kwargs.get("mask_zero")
+                and inputs.key[1] < len(nodes[producer.name])
+                and nodes[producer.name][inputs.key[1]][0] == padding_masks[mask])
+            if not implicit:
+                raise ctx.at(name, by_name[name].keras_class).error(
+                    "is called with a mask glflow cannot reproduce (glflow masks only with "
+                    "the padding mask of the Embedding(mask_zero=True) feeding the layer)")
 
 
 class Ref:
@@ -202,6 +243,9 @@ def _call_kwargs(ctx, kwargs):
     for key, value in kwargs.items():
         if key == "training" or (key == "mask" and value is None):
             continue  # glflow passes the training flag itself; no explicit mask
+        if key == "mask" and isinstance(value, Ref):
+            out[key] = value  # checked by _drop_implicit_masks
+            continue
         if key == "initial_state" and all(isinstance(v, Ref) for v in flatten(value)):
             out[key] = value
             continue

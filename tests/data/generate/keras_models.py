@@ -51,6 +51,9 @@ def activations(keras):
     x = inp = keras.Input((5,), name="features")
     for name in ACTIVATIONS:
         x = layers.Dense(5, activation=name, name=f"dense_{name}")(x)
+    x = layers.Dense(4, name="spread")(x)
+    x = layers.ReLU(max_value=6.0)(layers.Dense(4)(layers.ReLU()(x)))    # glflow: relu, relu6
+    x = layers.Softmax()(x)
     return keras.Model(inp, x, name="activations"), [(4, 5)]
 
 
@@ -114,6 +117,17 @@ def masked(keras):
     return model, [(4, 6, "padded_ids")]
 
 
+def masked_functional(keras):
+    """Keras 3 writes the Embedding's padding mask as an `ids != 0` operation node passed to
+    each consumer's `mask`; glflow's Embedding carries the same mask itself."""
+    layers = keras.layers
+    ids = keras.Input((6,), dtype="int32", name="ids")
+    x = layers.Embedding(10, 3, mask_zero=True)(ids)
+    out = layers.Concatenate()([layers.LSTM(4)(x), layers.Bidirectional(layers.GRU(2))(x)])
+    return keras.Model(ids, layers.Dense(2)(out), name="masked_functional"), \
+        [(4, 6, "padded_ids")]
+
+
 def merge(keras):
     layers = keras.layers
     a = keras.Input((6,), name="a")
@@ -145,7 +159,8 @@ def unknown_layer(keras):
 
 
 MODELS = {"mlp": mlp, "activations": activations, "cnn2d": cnn2d, "conv1d": conv1d,
-          "recurrent": recurrent, "masked": masked, "merge": merge,
+          "recurrent": recurrent, "masked": masked, "masked_functional": masked_functional,
+          "merge": merge,
           "unknown_layer": unknown_layer}
 
 
