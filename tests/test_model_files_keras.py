@@ -102,6 +102,18 @@ def test_unknown_layer_is_named_before_anything_is_allocated():
                        "Rescaling", "glflow has no Rescaling layer")
 
 
+def test_lambda_layer_is_refused_with_the_reason(tmp_path):
+    def to_lambda(config):
+        for entry in config["config"]["layers"]:
+            if entry["class_name"] == "Activation":
+                entry["class_name"] = "Lambda"
+                entry["config"]["function"] = {"class_name": "__lambda__", "config": {
+                    "code": "4wEAAAAAAAAA", "defaults": None, "closure": None}}
+    path = rewrite_keras(DATA / "keras3" / "mlp.keras", tmp_path / "l.keras", to_lambda)
+    expect_refusal(lambda: gf.models.load_model(path), "'activation' (Lambda)",
+                   "Python function cannot be loaded")
+
+
 @pytest.mark.parametrize("edit, fragments", [
     (lambda c: layer_config(c, "dense").update(kernel_constraint={
         "class_name": "MaxNorm", "config": {"max_value": 2}}),

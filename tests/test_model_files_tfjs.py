@@ -61,6 +61,21 @@ def test_quantized_model_really_is_quantized_and_sharded():
         np.testing.assert_allclose(a, b, atol=0.02 * np.ptp(a) + 1e-6)
 
 
+def test_int32_weights_are_read(tmp_path):
+    """TF.js stores integer-valued tensors as int32; they load as float32 values."""
+    folder = copy_tree(DATA / "tfjs" / "mlp", tmp_path / "m")
+    doc = json.loads((folder / "model.json").read_text())
+    first = doc["weightsManifest"][0]["weights"][0]
+    count = int(np.prod(first["shape"]))
+    blob = (folder / "weights.bin").read_bytes()
+    ints = np.arange(count, dtype="<i4") - count // 2
+    first["dtype"] = "int32"  # same 4 bytes per value, so the rest of the shard stays put
+    (folder / "weights.bin").write_bytes(ints.tobytes() + blob[4 * count:])
+    (folder / "model.json").write_text(json.dumps(doc))
+    model = gf.models.load_model(folder)
+    np.testing.assert_array_equal(model.layers[0].kernel.numpy().ravel(), ints)
+
+
 @pytest.mark.parametrize("name", EXPORTS)
 def test_glflow_export_predicts_what_tfjs_predicted_from_it(name, tmp_path, monkeypatch):
     folder = DATA / "tfjs_export" / name

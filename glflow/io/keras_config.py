@@ -283,6 +283,9 @@ def translate_layer(ctx, entry):
     name = config.get("name") or entry.get("name")
     ctx = ctx.at(name, keras_class)
     rule = RULES.get(keras_class)
+    if keras_class == "Lambda":
+        raise ctx.error("a Lambda layer's Python function cannot be loaded from a file; "
+                        "rebuild the model in glflow and load its weights")
     if rule is None:
         known = ", ".join(sorted(RULES))
         raise ctx.error(f"glflow has no {keras_class} layer (it loads {known})")

@@ -200,7 +200,8 @@ def _refs(ctx, value, what):
     if isinstance(value, list) and value and isinstance(value[0], str):
         return _ref(ctx, value)  # Keras 3 writes a single input or output unwrapped
     if not isinstance(value, list) or not value:
-        raise UnsupportedError(f"{ctx.where}: the model config has no {what}")
+        raise UnsupportedError(f"{ctx.where}: the model's {what} {str(value)[:80]} are not a "
+                               "list of layer references (dict inputs/outputs do not load)")
     return [_ref(ctx, v) for v in value]
 
 
