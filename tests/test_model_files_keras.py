@@ -14,6 +14,7 @@ from model_file_checks import (DATA, TOLERANCE, assert_predicts, layer_config, l
 
 import glflow as gf
 from glflow import layers
+from glflow.io.keras_compile import restore_compile
 
 MODELS = ["mlp", "activations", "cnn2d", "conv1d", "recurrent", "masked", "masked_functional",
           "merge"]
@@ -232,3 +233,55 @@ def test_keras_layers_that_are_glflow_activations(tmp_path):
     assert isinstance(clip, layers.Activation)
     x = np.array([[-3.0, 0.5, 7.0]], np.float32)
     np.testing.assert_allclose(clip(x).numpy(), np.clip(x, 0, 6), **TOLERANCE)
+
+
+# compile_config entries as Keras 3.15 writes them (copied from its .keras files)
+def _keras3(module, class_name, **config):
+    return {"module": module, "class_name": class_name, "config": config,
+            "registered_name": None}
+
+
+SGD = _keras3("keras.optimizers", "SGD", name="sgd", learning_rate=0.1, weight_decay=None,
+              clipnorm=None, global_clipnorm=None, clipvalue=None, use_ema=False,
+              ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+              gradient_accumulation_steps=None, momentum=0.9, nesterov=True)
+
+
+@pytest.mark.parametrize("loss, metrics, loss_class, metric_names", [
+    (_keras3("keras.losses", "SparseCategoricalCrossentropy",
+             name="sparse_categorical_crossentropy", reduction="sum_over_batch_size",
+             from_logits=True, ignore_class=None),
+     [_keras3("keras.metrics", "SparseCategoricalAccuracy",
+              name="sparse_categorical_accuracy", dtype="float32")],
+     "SparseCategoricalCrossentropy", ["sparse_categorical_accuracy"]),
+    (_keras3("keras.losses", "BinaryCrossentropy", name="binary_crossentropy",
+             reduction="sum_over_batch_size", from_logits=False, label_smoothing=0.1, axis=-1),
+     ["accuracy", _keras3("keras.metrics", "AUC", name="auc", dtype="float32",
+                          num_thresholds=200, curve="ROC", summation_method="interpolation",
+                          multi_label=False, num_labels=None, label_weights=None,
+                          from_logits=False)],
+     "BinaryCrossentropy", ["accuracy", "auc"]),
+    ("mse", ["mae"], None, ["mae"]),
+], ids=["sparse", "binary-auc", "names"])
+def test_keras3_compile_configs(loss, metrics, loss_class, metric_names):
+    units = 2 if loss_class == "SparseCategoricalCrossentropy" else 1
+    model = gf.Sequential([layers.Input((3,)), layers.Dense(units, activation="sigmoid")])
+    config = {"optimizer": SGD, "loss": loss, "metrics": metrics, "loss_weights": None}
+    restore_compile(model, config, "load_model: 'x.keras'")
+    assert model.compiled and type(model.optimizer).__name__ == "SGD"
+    assert model.optimizer.get_config()["nesterov"] is True
+    compiled_loss = model._compile_config["loss"]
+    assert (compiled_loss == loss if loss_class is None
+            else type(compiled_loss).__name__ == loss_class)
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32)
+    result = model.evaluate(x, y if units == 2 else y[:, None], verbose=0, return_dict=True)
+    assert set(result) == {"loss", *metric_names}
+
+
+def test_compile_settings_glflow_lacks_warn_and_leave_the_model_uncompiled():
+    model = gf.Sequential([layers.Input((3,)), layers.Dense(1)])
+    lion = _keras3("keras.optimizers", "Lion", learning_rate=0.001)
+    with pytest.warns(UserWarning, match="glflow has no Lion optimizer"):
+        restore_compile(model, {"optimizer": lion, "loss": "mse"}, "load_model: 'x.keras'")
+    assert not model.compiled

@@ -64,11 +64,18 @@ def _optimizer(spec):
     return cls(**kwargs)
 
 
+# Keras loss/metric options glflow's classes lack, harmless at these values.
+_HARMLESS = {"reduction": ("sum_over_batch_size", "auto", None), "dtype": ("float32", None),
+             "ignore_class": (None,), "axis": (-1,), "summation_method": ("interpolation",),
+             "multi_label": (False,), "num_labels": (None,), "label_weights": (None,)}
+
+
 def _strip(spec):
-    """A Keras 3 {module, class_name, config, registered_name} dict as glflow's form."""
-    return {"class_name": spec.get("class_name"), "config": {
-        k: v for k, v in (spec.get("config") or {}).items() if k not in ("dtype", "reduction")
-        or v not in (None, "float32", "sum_over_batch_size", "auto")}}
+    """A Keras {module, class_name, config, registered_name} dict in glflow's form, without
+    the options that change nothing (others reach glflow's class, which refuses them)."""
+    config = {k: v for k, v in (spec.get("config") or {}).items()
+              if not (k in _HARMLESS and v in _HARMLESS[k])}
+    return {"class_name": spec.get("class_name"), "config": config}
 
 
 def _loss(spec):
@@ -78,7 +85,7 @@ def _loss(spec):
         return {k: _loss(v) for k, v in spec.items()}
     if isinstance(spec, list):
         return [_loss(v) for v in spec]
-    return losses.get(_strip(spec) if isinstance(spec, dict) else spec)
+    return losses.get(_strip(spec)) if isinstance(spec, dict) else spec  # names: compile()
 
 
 def _metrics(spec):

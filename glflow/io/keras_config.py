@@ -142,11 +142,9 @@ def regularizer(ctx, option, value):
 
 def check_dtype(ctx, value, allowed=("float32",)):
     name = value
-    if isinstance(value, dict):  # a Keras 3 dtype policy
+    if isinstance(value, dict):  # a dtype policy: Keras 3 DTypePolicy, tf.keras Policy
         name = (value.get("config") or {}).get("name")
-        if not str(value.get("class_name", "")).endswith("DTypePolicy"):
-            name = None
-    if name is None and value is None:
+    if value is None:  # TF.js leaves it out
         return
     if name not in allowed:
         raise ctx.refuse("dtype", name if name is not None else value,
