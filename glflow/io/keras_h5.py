@@ -7,6 +7,7 @@ group lists its arrays, in the layer's weight order, in `weight_names`
 `save_weights` has no `model_config`: glflow needs the model too.
 """
 import json
+import warnings
 
 import numpy as np
 
@@ -72,7 +73,11 @@ def load(path, custom_objects=None, compile=True):
     except OSError as exc:  # h5py: not HDF5, truncated, unreadable
         raise ValueError(f"{where} is not a readable HDF5 file ({exc})") from None
     if compile and training is not None:
-        restore_compile(model, json.loads(text(training)), where)
+        try:
+            restore_compile(model, json.loads(text(training)), where)
+        except json.JSONDecodeError:
+            warnings.warn(f"{where}: the model is loaded uncompiled: its training_config is "
+                          "not valid JSON", stacklevel=3)
     return model
 
 
