@@ -4,8 +4,9 @@
     keras_h5       legacy Keras .h5 files (model_config attribute + model_weights group)
     tfjs_format    TensorFlow.js layers models (model.json + binary weight shards), both ways
 
-keras_config (layer options) and keras_model (graph, weights) are the translation the three
-share: TF.js' topology is Keras 2's JSON. Reading Keras files needs h5py (`glflow[io]`).
+keras_config (layer options), keras_graph (the model's graph) and keras_model (building,
+weights) are the translation the three share: TF.js' topology is Keras 2's JSON; tfjs_config
+translates the other way for the TF.js export. Reading Keras files needs h5py (`glflow[io]`).
 """
 from ..models import saving
 from . import keras_format, keras_h5, tfjs_format
