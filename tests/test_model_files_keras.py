@@ -3,6 +3,7 @@ Keras 2 line) load into glflow models that predict what Keras predicted, train, 
 what glflow cannot represent with an error naming the file, the layer and the option, leaving
 no tensor behind. The files and Keras' own outputs come from tests/data/generate/keras_models.py
 (tolerance: see model_file_checks.py)."""
+import gc
 import json
 import zipfile
 
@@ -197,6 +198,30 @@ def test_truncated_and_foreign_files(tmp_path):
         archive.writestr("cat.txt", "meow")
     expect_refusal(lambda: gf.models.load_model(other_zip), "not a .keras model",
                    "no config.json")
+
+
+@pytest.mark.parametrize("source", [DATA / "keras3" / "recurrent.keras",
+                                    DATA / "keras2" / "merge.h5"], ids=["keras", "h5"])
+def test_damaged_files_give_value_errors(source, tmp_path):
+    """Cut short or with flipped bytes anywhere: a ValueError naming the file, or (bytes that
+    only change weight values; HDF5 has no checksum) a model. Never another exception."""
+    rng = np.random.default_rng(0)
+    data = source.read_bytes()
+    gc.collect()
+    before = live()
+    for trial in range(16):
+        damaged = bytearray(data[:int(rng.integers(1, len(data)))] if trial < 8 else data)
+        if trial >= 8:
+            for at in rng.integers(0, len(data), 8):
+                damaged[at] ^= 0xFF
+        path = tmp_path / f"{trial}{source.suffix}"
+        path.write_bytes(bytes(damaged))
+        try:
+            gf.models.load_model(path, compile=False)
+        except ValueError as error:
+            assert str(path) in str(error)
+    gc.collect()
+    assert live() == before
 
 
 def test_weights_only_h5_is_refused(tmp_path):

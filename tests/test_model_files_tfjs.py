@@ -240,6 +240,16 @@ def test_bad_model_json(tmp_path):
     expect_refusal(folder / "model.json", "dtype 'string'")
 
     doc = json.loads(text)
+    doc["modelTopology"]["config"]["layers"][0]["config"] = 7
+    (folder / "model.json").write_text(json.dumps(doc))
+    expect_refusal(folder / "model.json", "layer Dense has no config dict")
+
+    doc = json.loads(text)
+    doc["modelTopology"]["config"]["layers"][0]["config"]["kernel_initializer"]["config"] = 7
+    (folder / "model.json").write_text(json.dumps(doc))
+    expect_refusal(folder / "model.json", "the model config is malformed (TypeError")
+
+    doc = json.loads(text)
     doc["modelTopology"]["config"]["layers"][0]["class_name"] = "Cropping2D"
     (folder / "model.json").write_text(json.dumps(doc))
     expect_refusal(folder / "model.json", "(Cropping2D)", "glflow has no Cropping2D layer")

@@ -17,7 +17,7 @@ from ..layers.base import snake_case
 from . import keras_model
 from .keras_compile import restore_compile
 from .keras_config import RECURRENT
-from .keras_h5 import dialect_of, read_array, require_h5py
+from .keras_h5 import damaged_file_errors, dialect_of, read_array, require_h5py
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 
@@ -44,13 +44,10 @@ def load(path, custom_objects=None, compile=True):
     except (zipfile.BadZipFile, EOFError) as exc:
         raise ValueError(f"{where} is not a complete .keras file ({exc})") from None
     dialect = dialect_of(metadata.get("keras_version", "3"))
-    try:
+    with damaged_file_errors(where, "model.weights.h5"):
         with h5py.File(io.BytesIO(weights), "r") as store:
             model = keras_model.load(config, lambda plan: _weights(where, store, plan), where,
                                      dialect)
-    except OSError as exc:
-        raise ValueError(f"{where}: model.weights.h5 is not a readable HDF5 file ({exc})") \
-            from None
     if compile and isinstance(config.get("compile_config"), dict):
         restore_compile(model, config["compile_config"], where)
     return model

@@ -52,10 +52,16 @@ def plan(config, where, dialect):
         if isinstance(entry, dict) and entry.get("class_name") in MODEL_CLASSES:
             raise UnsupportedError(f"{where}: layer {_entry_name(entry)!r} is a nested "
                                    f"{entry['class_name']} model; glflow loads flat models only")
-    if config["class_name"] == "Sequential":
-        result = _plan_sequential(ctx, config, body)
-    else:
-        result = _plan_functional(ctx, body)
+    try:
+        if config["class_name"] == "Sequential":
+            result = _plan_sequential(ctx, config, body)
+        else:
+            result = _plan_functional(ctx, body)
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+        # an entry of an unexpected shape (a number where a dict belongs, a missing key):
+        # the checks above name what they know; this names the rest
+        raise UnsupportedError(f"{where}: the model config is malformed "
+                               f"({type(exc).__name__}: {exc})") from None
     check_masks(ctx, result)
     # constructing a glflow layer checks its arguments and allocates nothing
     for spec in result.specs:
@@ -202,7 +208,7 @@ def _refs(ctx, value, what):
 
 def _keras3_structure(ctx, value):
     if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
-        return _ref(ctx, value["config"]["keras_history"])
+        return _ref(ctx, (value.get("config") or {}).get("keras_history"))
     if isinstance(value, (list, tuple)):
         return [_keras3_structure(ctx, v) for v in value]
     if isinstance(value, dict):

@@ -6,6 +6,7 @@ group lists its arrays, in the layer's weight order, in `weight_names`
 (`dense/kernel:0`, `bidirectional/forward_lstm/lstm_cell/kernel:0`, ...). A file written by
 `save_weights` has no `model_config`: glflow needs the model too.
 """
+import contextlib
 import json
 import warnings
 
@@ -52,10 +53,24 @@ def read_array(where, dataset, label):
     return array.astype(np.float32)
 
 
+@contextlib.contextmanager
+def damaged_file_errors(where, what):
+    """h5py reports a damaged file as OSError, KeyError or RuntimeError from whichever access
+    meets the damage: all become one ValueError naming the file (a missing file stays a
+    FileNotFoundError)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except (OSError, KeyError, RuntimeError) as exc:
+        raise ValueError(f"{where}: {what} is not a readable HDF5 file or is damaged "
+                         f"({type(exc).__name__}: {exc})") from None
+
+
 def load(path, custom_objects=None, compile=True):
     where = f"load_model: {path!r}"
     h5py = require_h5py(where)
-    try:
+    with damaged_file_errors(where, "the file"):
         with h5py.File(path, "r") as f:
             config = f.attrs.get("model_config")
             if config is None:
@@ -68,10 +83,6 @@ def load(path, custom_objects=None, compile=True):
             dialect = dialect_of(text(f.attrs.get("keras_version", "2")))
             training = f.attrs.get("training_config")
             model = keras_model.load(config, lambda plan: _weights(where, f), where, dialect)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:  # h5py: not HDF5, truncated, unreadable
-        raise ValueError(f"{where} is not a readable HDF5 file ({exc})") from None
     if compile and training is not None:
         try:
             restore_compile(model, json.loads(text(training)), where)

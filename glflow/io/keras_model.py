@@ -20,7 +20,7 @@ def build(result, where):
     made = result.made
     try:
         return _connect(result, made)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
         for layer in made.values():
             for var in layer.weights:
                 var.dispose()

@@ -90,10 +90,15 @@ def _manifest(where, manifest):
                     isinstance(d, int) and d >= 0 for d in shape):
                 raise ValueError(f"{where}: malformed weight entry {str(w)[:120]}")
             dtype = w.get("dtype", "float32")
+            dtype = dtype if isinstance(dtype, str) else repr(dtype)
             quantization = w.get("quantization")
             if quantization is not None:
+                affine = isinstance(quantization, dict) and quantization.get("dtype") in (
+                    "uint8", "uint16")
                 if not isinstance(quantization, dict) or \
-                        quantization.get("dtype") not in _QUANTIZED:
+                        quantization.get("dtype") not in _QUANTIZED or (affine and not all(
+                            isinstance(quantization.get(k), (int, float))
+                            for k in ("scale", "min"))):
                     raise ValueError(f"{where}: weight {name!r} has unsupported quantization "
                                      f"{quantization!r}")
             elif dtype not in _DTYPES:
@@ -147,8 +152,7 @@ def _decode(spec, raw):
     _, shape, _, quantization, _ = spec
     values = np.frombuffer(raw, dtype=_stored_dtype(spec)).reshape(shape)
     if quantization and quantization["dtype"] != "float16":
-        scale = float(quantization.get("scale", 1.0))
-        minimum = float(quantization.get("min", 0.0))
+        scale, minimum = float(quantization["scale"]), float(quantization["min"])
         return (values.astype(np.float32) * np.float32(scale) + np.float32(minimum))
     return values.astype(np.float32)
 
