@@ -189,6 +189,24 @@ def test_writes_are_atomic_with_usual_permissions(tmp_path):
         assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask
 
 
+def test_a_failed_write_leaves_the_previous_export(tmp_path, monkeypatch):
+    old = gf.models.load_model(DATA / "tfjs" / "mlp" / "model.json")
+    old.save(tmp_path / "model.json")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    new = gf.models.load_model(DATA / "tfjs_export" / "cnn" / "model.json")
+    calls = []
+
+    def disk_full():
+        calls.append(1)
+        if len(calls) == 2:  # the second file of the export
+            raise OSError(28, "No space left on device")
+        return 0o644
+    monkeypatch.setattr(tfjs_format, "_file_mode", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        new.save(tmp_path / "model.json")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
 # --------------------------------------------------------------------------- bad files
 
 def expect_refusal(path, *fragments):

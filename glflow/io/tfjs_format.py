@@ -9,9 +9,9 @@ in order. Weights are float32, int32 or bool (one byte); the TF.js converter may
 them quantized: uint8/uint16 with `value = q * scale + min`, or float16. A weight belongs to
 the layer its name starts with (`layer/...`).
 
-Writing follows the TF.js converter: one group, shards of at most 4 MiB, each file written
-under a unique temporary name in the target folder and renamed into place, model.json last,
-so a reader never sees a model.json whose shards are not all there.
+Writing follows the TF.js converter: one group, shards of at most 4 MiB. Every file is first
+written under a unique temporary name in the target folder, then all are renamed into place,
+model.json last, so a reader never sees a model.json whose shards are not all there.
 """
 import json
 import os
@@ -24,8 +24,6 @@ from . import keras_model, tfjs_config
 from .keras_compile import restore_compile
 
 SHARD_BYTES = 4 * 1024 * 1024   # the TF.js converter's default shard size
-_UMASK = os.umask(0o022)        # read once (umask can only be read by setting it) ...
-os.umask(_UMASK)                # ... and put back: written files get the usual permissions
 _DTYPES = {"float32": np.dtype("<f4"), "int32": np.dtype("<i4"), "bool": np.dtype("u1")}
 _QUANTIZED = {"uint8": np.dtype("u1"), "uint16": np.dtype("<u2"), "float16": np.dtype("<f2")}
 
@@ -174,21 +172,45 @@ def save(model, path, include_optimizer=True):
                for name, array in weights]}]}
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    for i, shard in enumerate(paths):
-        _write_atomic(os.path.join(folder, shard), blob[i * SHARD_BYTES:(i + 1) * SHARD_BYTES])
-    _write_atomic(path, json.dumps(doc, indent=None, separators=(",", ":")).encode("utf-8"))
+    files = [(os.path.join(folder, shard), blob[i * SHARD_BYTES:(i + 1) * SHARD_BYTES])
+             for i, shard in enumerate(paths)]
+    files.append((os.path.abspath(path),
+                  json.dumps(doc, separators=(",", ":")).encode("utf-8")))
+    _write_all(files)
 
 
-def _write_atomic(path, data):
-    """Write under a unique temporary name in the target folder, then rename into place."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
-                               prefix=".tmp-", suffix="-" + os.path.basename(path))
+def _write_all(files):
+    """Every (path, bytes) first to a unique temporary file in its folder, then each renamed
+    into place in order (model.json last): a failed write (disk full) leaves the previous
+    export untouched and no temporary file behind."""
+    written = []
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes owner-only files; a web server reads these
-        os.replace(tmp, path)
+        for path, data in files:
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-",
+                                       suffix="-" + os.path.basename(path))
+            written.append(tmp)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, _file_mode())  # mkstemp makes owner-only files; servers read these
+        for tmp, (path, _) in zip(written, files):
+            os.replace(tmp, path)
     except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        for tmp in written:
+            if os.path.exists(tmp):
+                os.remove(tmp)
         raise
+
+
+def _file_mode():
+    """The mode open() would give a new file: 0o666 less the umask, read from /proc where
+    possible (os.umask can only read it by setting it, which races with other threads)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
