@@ -151,6 +151,18 @@ def test_recurrent_dropout_and_stateful_are_refused(tmp_path):
     expect_refusal(lambda: gf.models.load_model(path), "'gru' (GRU)", "stateful=True")
 
 
+def test_a_call_with_training_true_is_refused(tmp_path):
+    """Keras' Monte Carlo dropout idiom (dropout at inference) has no glflow equivalent."""
+    def always_training(config):
+        for entry in config["config"]["layers"]:
+            if entry["class_name"] == "LSTM":
+                entry["inbound_nodes"][0]["kwargs"]["training"] = True
+                break
+    path = rewrite_keras(DATA / "keras3" / "recurrent.keras", tmp_path / "mc.keras",
+                         always_training)
+    expect_refusal(lambda: gf.models.load_model(path), "'lstm' (LSTM)", "training=True")
+
+
 def test_a_mask_glflow_cannot_carry_is_refused(tmp_path):
     def sequences(config):
         layer_config(config, "LSTM").update(return_sequences=True)

@@ -96,8 +96,6 @@ def _plan_sequential(ctx, config, body):
     if shape is None:
         raise UnsupportedError(f"{ctx.where}: the Sequential model has no input shape (it "
                                "was saved before being built)")
-    if specs and specs[0].keras_class == "InputLayer":
-        specs[0].kwargs["batch_shape"] = shape
     return Plan("sequential", body.get("name"), specs, input_shape=shape)
 
 
@@ -133,7 +131,7 @@ def _plan_functional(ctx, body):
 def _padding_mask(ctx, entry):
     """Keras 3 writes the mask of Embedding(mask_zero=True) in a functional model as an
     operation `ids != 0` passed to the next layer's `mask`: {its output: the ids}."""
-    name = (entry.get("config") or {}).get("name") or entry.get("name")
+    name = _entry_name(entry)
     found = {}
     for k, node in enumerate(entry.get("inbound_nodes") or []):
         args = node.get("args") if isinstance(node, dict) else None
@@ -243,7 +241,7 @@ def _keras2_kwarg(ctx, value):
 def _call_kwargs(ctx, kwargs):
     out = {}
     for key, value in kwargs.items():
-        if key == "training" or (key == "mask" and value is None):
+        if (key == "training" and value in (False, None)) or (key == "mask" and value is None):
             continue  # glflow passes the training flag itself; no explicit mask
         if key == "mask" and isinstance(value, Ref):
             out[key] = value  # checked by _drop_implicit_masks
