@@ -21,12 +21,11 @@ from .runtime.state import get_backend, set_backend
 from .tensor import Tensor, Variable, dispose, keep, tidy
 
 # The Keras-style stack (layers, models, training) sits on top of the op library.
-from . import (callbacks, data, layers, losses, metrics, models, optimizers, train,  # noqa: E402
-               utils, vis)
+from . import (callbacks, data, io, layers, losses, metrics, models, optimizers,  # noqa: E402
+               train, utils, vis)
 from .layers import Input  # noqa: E402
 from .models import Model, Sequential, load_model  # noqa: E402
-
-__version__ = "0.1.0"
+from .runtime.version import VERSION as __version__  # noqa: E402,F401
 
 
 def backend_info():
@@ -49,5 +48,5 @@ __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_gra
            "dispose", "memory", "empty_cache", "set_backend", "get_backend", "backend_info",
            "finish", "set_debug_level",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
-           "callbacks", "data", "vis", "train", "utils", "Input", "Model", "Sequential",
+           "callbacks", "data", "io", "vis", "train", "utils", "Input", "Model", "Sequential",
            "load_model"] + list(_ops_all)
