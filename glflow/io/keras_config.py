@@ -187,11 +187,11 @@ _NO_CONSTRAINTS = {k: (None,) for k in ("kernel_constraint", "bias_constraint",
 _NO_LORA = {"lora_rank": (None,), "quantization_config": (None,)}
 _RNN = ("units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
         "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-        "return_sequences", "return_state", "go_backwards")
-_RNN_FIXED = dict(_NO_CONSTRAINTS, dropout=(0, 0.0), recurrent_dropout=(0, 0.0),
-                  stateful=(False,), time_major=(False,))
+        "return_sequences", "return_state", "go_backwards", "dropout", "recurrent_dropout",
+        "seed")
+_RNN_FIXED = dict(_NO_CONSTRAINTS, stateful=(False,), time_major=(False,))
 # zero_output_for_mask is checked with the model's masks (keras_model.check_masks)
-_RNN_IGNORE = ("unroll", "implementation", "seed", "use_cudnn", "zero_output_for_mask")
+_RNN_IGNORE = ("unroll", "implementation", "use_cudnn", "zero_output_for_mask")
 _POOL = ("pool_size", "strides", "padding", "data_format")
 _NORM = ("axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
          "beta_regularizer", "gamma_regularizer")

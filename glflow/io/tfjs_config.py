@@ -154,6 +154,13 @@ def _adapt(layer, config, where):
         raise _Refuse(f"axis={config['axis']} (TF.js normalises over one axis)")
     if isinstance(layer, layers.Embedding) and config.get("input_length") is None:
         config.pop("input_length", None)
+    if "recurrent_dropout" in config:
+        # A recurrent layer's dropout (TF.js takes dropout and recurrentDropout with the same
+        # meaning); its seed is glflow's: TF.js' recurrent layers have none.
+        config.pop("seed", None)
+        for key in ("dropout", "recurrent_dropout"):
+            if config.get(key) == 0.0:
+                config.pop(key)
 
 
 def _initializer(key, value):
