@@ -3,7 +3,9 @@
 // Row (n, oh, ow) of group g holds the patch x[n, oh*s + kh*d - pad, ..., g*Cg + ci] for
 // column (kh, kw, ci); positions in the padding, or between the rows of an input dilated by
 // u_lhs (conv2d_transpose and the input gradient), read as 0.
-// Target: width ceil(K / 4), height groups * u_rows_padded, K = KH * KW * Cg.
+// Target: width ceil(K / 4), height groups * u_rows_padded, K = KH * KW * Cg; a tile of a
+// larger conv (glflow/backends/gl/matmul.py) packs groups u_block.x.., rows u_block.y.. and
+// columns u_block.z .. u_k_end - 1 of that matrix.
 // ALIGNED: Cg % 4 == 0, so the 4 columns of a texel are 4 channels of one input texel.
 // FLOAT_DIV: every quotient here has dividend + divisor < 2^20 (checked on the host), so it
 // is computed in float, exact with margin under GLSL's 2.5 ulp division. llvmpipe has no SIMD
@@ -17,8 +19,10 @@ uniform ivec2 u_stride;
 uniform ivec2 u_dilation;
 uniform ivec2 u_lhs;       // input dilation: x[i] sits at position i * u_lhs
 uniform ivec2 u_pad;       // top, left (may be negative); bottom/right follow from u_out
-uniform int u_rows;        // N * OH * OW
+uniform int u_rows;        // rows of this block (N * OH * OW untiled)
 uniform int u_rows_padded;
+uniform ivec3 u_block;     // first group, row and column of this block
+uniform int u_k_end;       // end of this block's columns
 out vec4 o_result;
 
 #if defined(FLOAT_DIV)
@@ -43,12 +47,14 @@ void main() {
     int row = frag.y - group * u_rows_padded;
     vec4 v = vec4(0.0);
     if (row < u_rows) {
+        group += u_block.x;
+        row += u_block.y;
         int rest = quotient(row, u_out.y);
         int ow = row - rest * u_out.y;
         int n = quotient(rest, u_out.x);
         ivec2 origin = ivec2(rest - n * u_out.x, ow) * u_stride - u_pad;
         int channel0 = group * u_filter.z;
-        int k0 = frag.x << 2;
+        int k0 = u_block.z + (frag.x << 2);
 #if defined(ALIGNED)
         int kk = quotient(k0, u_filter.z);
         int ci = k0 - kk * u_filter.z;
@@ -58,10 +64,9 @@ void main() {
             v = texelFetch(u_x, texel_coord((at + channel0 + ci) >> 2, u_x_shift), 0);
         }
 #else
-        int k_size = u_filter.x * u_filter.y * u_filter.z;
         for (int c = 0; c < 4; ++c) {
             int k = k0 + c;
-            if (k < k_size) {
+            if (k < u_k_end) {
                 int kk = quotient(k, u_filter.z);
                 int ci = k - kk * u_filter.z;
                 int kh = quotient(kk, u_filter.y);

@@ -9,6 +9,8 @@
 // WINDOW: stride, dilation and input dilation 1 along w, so tap kw + 1 of pixel j reads what
 // tap kw of pixel j + 1 read: the ROWS x texels slide by one per tap (one fetch, not ROWS).
 // FLOAT_DIV: quotients in float (exact here, see shaders/conv2d.frag; checked on the host).
+// A conv whose ids exceed one grid draws them in chunks of whole image rows (group, n, oh):
+// ids u_id0 .. u_fragments - 1 this draw (glflow/backends/gl/conv_direct.py).
 uniform sampler2D u_x;
 uniform sampler2D u_f;
 uniform int u_x_shift;
@@ -19,7 +21,8 @@ uniform ivec3 u_filter;    // KH, KW, Cg (input channels per group)
 uniform int u_cout;        // all output channels (the filters' last dimension)
 uniform int u_cog4;        // output-channel texels per group
 uniform int u_ow_blocks;   // ceil(OW / ROWS)
-uniform int u_fragments;   // ids in use: groups * N * OH * u_ow_blocks * u_cog4
+uniform int u_id0;         // first id of this draw
+uniform int u_fragments;   // end of this draw's ids (all: groups * N * OH * u_ow_blocks * u_cog4)
 uniform int u_grid_w;
 uniform ivec2 u_origin;    // where id 0 sits in the targets (spread over llvmpipe's tiles)
 uniform ivec2 u_stride;
@@ -68,7 +71,7 @@ mat4 filter_rows(int t, int row4) {
 
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy) - u_origin;
-    int id = p.y * u_grid_w + p.x;
+    int id = u_id0 + p.y * u_grid_w + p.x;
 //@ACCUMULATORS
     if (id < u_fragments) {
         int block = quotient(id, u_cog4);

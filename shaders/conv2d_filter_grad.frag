@@ -7,7 +7,8 @@
 // the dW grid alone (a few hundred fragments at 3x3x32x32) would keep one llvmpipe thread busy;
 // shaders/conv2d_filter_grad_sum.frag adds the chunks up (glflow/backends/gl/conv_filter_grad.py).
 // Fragment id = ((chunk * groups + group) * u_row_blocks + row_block) * u_co_blocks + co_block,
-// laid out u_grid_w ids a row from u_origin.
+// laid out u_grid_w ids a row from u_origin. A dW too large for one grid is drawn in pieces of
+// u_row_blocks row blocks from u_row_block0 on (glflow/backends/gl/conv_filter_grad.py).
 // X_ALIGNED: Cg % 4 == 0, so a block's 4 rows are 4 channels of one tap and one x texel.
 // DY_ALIGNED: Cout / groups % 4 == 0, so a block's channels are whole dy texels.
 // Otherwise x (per row) and dy (per channel) are read an element at a time.
@@ -23,7 +24,8 @@ uniform ivec3 u_filter;    // KH, KW, Cg (input channels per group)
 uniform int u_cout;        // dy's channels (all groups)
 uniform int u_cog;         // output channels per group
 uniform int u_groups;
-uniform int u_row_blocks;  // ceil(KH * KW * Cg / 4)
+uniform int u_row_blocks;  // row blocks of this piece (all: ceil(KH * KW * Cg / 4))
+uniform int u_row_block0;  // first row block of this piece
 uniform int u_co_blocks;   // ceil(Cog / (4 * CO_TEXELS))
 uniform int u_chunk_rows;  // image rows (n, oh) per chunk
 uniform int u_fragments;
@@ -183,7 +185,7 @@ void main() {
         int rest = id / u_co_blocks;
         int co_block = id - rest * u_co_blocks;
         int image = rest / u_row_blocks;              // chunk * groups + group
-        int row_block = rest - image * u_row_blocks;
+        int row_block = rest - image * u_row_blocks + u_row_block0;
         int chunk = image / u_groups;
         int group = image - chunk * u_groups;
         int row0 = chunk * u_chunk_rows;

@@ -5,6 +5,8 @@
 // Chunk c's copy of a fragment is u_chunk_ids ids further on; that stride, in grid rows and
 // columns, is u_chunk_step, so the loop over chunks has no division.
 // ALIGNED: Cout / groups % 4 == 0, so a dW texel is one texel of one target.
+// TILED: the targets hold one piece of dW's row blocks (from u_row_block0 on): this draw
+// writes its texels u_texels.x .. u_texels.y - 1 and leaves the others alone.
 // Sampler arrays cannot be indexed dynamically in GLSL ES 3.00, hence the chain of ifs.
 uniform int u_out_shift;
 uniform int u_out_texels;
@@ -12,11 +14,15 @@ uniform int u_out_size;
 uniform int u_cout;
 uniform int u_cog;
 uniform int u_row_blocks;
+uniform int u_row_block0;
 uniform int u_co_blocks;
 uniform int u_chunks;
 uniform int u_grid_w;
 uniform ivec2 u_chunk_step;  // (columns, rows) between a fragment's copies in consecutive chunks
 uniform ivec2 u_origin;
+#if defined(TILED)
+uniform ivec2 u_texels;
+#endif
 out vec4 o_result;
 //@SAMPLERS
 
@@ -45,14 +51,18 @@ ivec3 locate(int e) {
     int co = channel - group * u_cog;
     int co_block = co / (4 * CO_TEXELS);
     int in_block = co - co_block * 4 * CO_TEXELS;
-    int row_block = row >> 2;
+    int row_block = (row >> 2) - u_row_block0;
     int id = (group * u_row_blocks + row_block) * u_co_blocks + co_block;
     return ivec3((row & 3) * CO_TEXELS + (in_block >> 2), id, in_block & 3);
 }
 
 void main() {
     ivec2 frag = ivec2(gl_FragCoord.xy);
-    int t = min((frag.y << u_out_shift) + frag.x, u_out_texels - 1);
+    int t = (frag.y << u_out_shift) + frag.x;
+#if defined(TILED)
+    if (t < u_texels.x || t >= u_texels.y) discard;
+#endif
+    t = min(t, u_out_texels - 1);
 #if defined(ALIGNED)
     ivec3 at = locate(4 * t);
     o_result = chunk_sum(at.x, at.y);

@@ -2,8 +2,10 @@
 // tensor (so transposes cost nothing extra), written as a matrix-layout texture of width
 // ceil(cols / 4) and height batches * u_rows_padded, zero past the real rows and columns.
 // The matmul inner loop then addresses operands by plain (column texel, row) coordinates.
+// A tile of a larger matmul (glflow/backends/gl/matmul.py) reads its block from u_offset on.
 uniform sampler2D u_x;
 uniform int u_x_shift;
+uniform int u_offset;
 uniform int u_rows;
 uniform int u_cols;
 uniform int u_rows_padded;
@@ -19,7 +21,7 @@ void main() {
     int col = frag.x << 2;
     vec4 v = vec4(0.0);
     if (row < u_rows) {
-        int base = batch * u_batch_stride + row * u_row_stride + col * u_col_stride;
+        int base = u_offset + batch * u_batch_stride + row * u_row_stride + col * u_col_stride;
 #if defined(ALIGNED)
         v = texelFetch(u_x, texel_coord(base >> 2, u_x_shift), 0);
 #else

@@ -1,12 +1,19 @@
 // matmul result unpacking: gathers the ROWS block targets back into the flat row-major
 // [batches, M, N] output tensor. Sampler arrays cannot be indexed dynamically in GLSL ES 3.00,
 // hence the chain of ifs in block_row().
+// TILED: the targets hold one tile of a larger product (glflow/backends/gl/matmul.py), batches
+// u_tile_start.x.., rows .y.., columns .z..; texels outside it are another tile's and are left
+// alone (the host keeps every texel inside one tile).
 uniform int u_out_shift;
 uniform int u_out_size;
 uniform int u_m;
 uniform int u_n;
 uniform int u_m_blocks;
 uniform ivec2 u_origin;  // where the product pass put block (0, 0) in the block targets
+#if defined(TILED)
+uniform ivec3 u_tile_start;
+uniform ivec3 u_tile_size;
+#endif
 out vec4 o_result;
 //@SAMPLERS
 
@@ -20,26 +27,37 @@ vec4 block_texel(int r, ivec2 at) {
 //@SELECT
 }
 
+// (batch, row, column) of element e, relative to the tile when TILED
+ivec3 position(int e) {
+    int j = e % u_n;
+    int rest = e / u_n;
+    ivec3 p = ivec3(rest / u_m, rest % u_m, j);
+#if defined(TILED)
+    p -= u_tile_start;
+#endif
+    return p;
+}
+
+// The texel of block targets holding position p (its component: p.z & 3)
+vec4 product_texel(ivec3 p) {
+    return block_texel(p.y % ROWS, u_origin + ivec2(p.z >> 2, p.x * u_m_blocks + p.y / ROWS));
+}
+
 void main() {
     ivec2 frag = ivec2(gl_FragCoord.xy);
     int t = (frag.y << u_out_shift) + frag.x;
     int e0 = t << 2;
+    ivec3 p0 = position(e0);
+#if defined(TILED)
+    if (any(lessThan(p0, ivec3(0))) || any(greaterThanEqual(p0, u_tile_size))) discard;
+#endif
 #if defined(ALIGNED)
-    int j = e0 % u_n;
-    int rest = e0 / u_n;
-    int i = rest % u_m;
-    int batch = rest / u_m;
-    o_result = epilogue(block_texel(i % ROWS, u_origin + ivec2(j >> 2, batch * u_m_blocks + i / ROWS)),
-                        e0);
+    o_result = epilogue(product_texel(p0), e0);
 #else
     vec4 v;
     for (int c = 0; c < 4; ++c) {
-        int e = min(e0 + c, u_out_size - 1);
-        int j = e % u_n;
-        int rest = e / u_n;
-        int i = rest % u_m;
-        int batch = rest / u_m;
-        v[c] = block_texel(i % ROWS, u_origin + ivec2(j >> 2, batch * u_m_blocks + i / ROWS))[j & 3];
+        ivec3 p = position(min(e0 + c, u_out_size - 1));
+        v[c] = product_texel(p)[p.z & 3];
     }
     o_result = epilogue(v, e0);
 #endif

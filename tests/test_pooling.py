@@ -111,7 +111,8 @@ def test_nn_shaders_compile_as_glsl_es_300_and_330_core():
     sources = [source("conv2d.frag", d) for d in ([], ["ALIGNED"], ["FLOAT_DIV"],
                                                   ["ALIGNED", "FLOAT_DIV"])]
     sources += [pool_source(k, a) for k in ("max_pool", "avg_pool", "max_pool_argmax",
-                                            "max_pool_grad", "avg_pool_grad")
+                                            "max_pool_grad", "avg_pool_grad",
+                                            "max_pool_gather")
                 for a in (False, True)]
     for text in sources:
         for version in (VERSION_ES, VERSION_CORE):

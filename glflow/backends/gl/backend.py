@@ -49,6 +49,11 @@ class GLBackend:
         with self.gl as ctx:
             self.ctx = ctx
             self.max_size = self.gl.max_texture_size
+            # The side, in texels, of any texture a kernel makes for itself (packed operands,
+            # MRT targets, id grids); larger work is split into tiles (gl/tiling.py). Tests
+            # lower it to run the split paths at small sizes; tensors' own textures keep
+            # max_size.
+            self.tile_limit = self.max_size
             self.pool = TexturePool(ctx, self.max_size)
             self.programs = ProgramCache(ctx)
             self.block_rows = 8 if self.gl.max_draw_buffers >= 8 else 4

@@ -38,6 +38,8 @@ def _epilogue(activation, alpha, bias, strides, n):
     if bias is None:
         return Epilogue(source, [], [], uniforms)
     uniforms.update({"u_bias_shift": bias.layout.shift, "u_bias_strides": tuple(strides)})
+    if variant == "BIAS":
+        uniforms["u_bias_last"] = bias.layout.size - 1
     return Epilogue(source, ["u_bias"], [bias.texture.tex], uniforms)
 
 

@@ -64,12 +64,15 @@ def concat_source(count, aligned):
 
 
 def concat(backend, *inputs, out_shape, axis):
-    """Join `inputs` along `axis` in one pass (the op keeps len(inputs) within the GL
-    sampler limit, see max_concat_inputs)."""
+    """Join `inputs` along `axis` in one pass; more inputs than one pass may sample (the GL
+    sampler limit, max_concat_inputs) are first joined in groups."""
+    outer = _size(out_shape[:axis])
+    limit = max_concat_inputs(backend)
+    if len(inputs) > limit and outer:
+        return _concat_groups(backend, inputs, out_shape, axis, outer, limit)
     out = backend.alloc(_size(out_shape))
     if out.layout.size == 0:
         return out
-    outer = _size(out_shape[:axis])
     lengths = [x.layout.size // outer for x in inputs]
     aligned = all(n % 4 == 0 for n in lengths)
     prog = backend.programs.get(concat_source(len(inputs), aligned),
@@ -82,6 +85,24 @@ def concat(backend, *inputs, out_shape, axis):
         start += n
     set_all(prog, values)
     backend.draw(prog, out, list(inputs))
+    return out
+
+
+def _concat_groups(backend, inputs, out_shape, axis, outer, limit):
+    """Each group of `limit` inputs joined into one [outer, its row length] intermediate
+    (concat along an axis joins the rows of [outer, size / outer] views), then those."""
+    parts, made = [], []
+    for start in range(0, len(inputs), limit):
+        group = inputs[start:start + limit]
+        if len(group) == 1:
+            parts.append(group[0])
+            continue
+        row = sum(x.layout.size // outer for x in group)
+        made.append(concat(backend, *group, out_shape=(outer, row), axis=1))
+        parts.append(made[-1])
+    out = concat(backend, *parts, out_shape=out_shape, axis=axis)
+    for part in made:  # GL keeps command order: the pool may hand them out again at once
+        backend.free(part)
     return out
 
 

@@ -4,7 +4,10 @@
 - otherwise im2col written straight into matmul's packed A layout (shaders/conv2d.frag), then
   matmul's MRT product and unpack passes (glflow/backends/gl/matmul.py). The filters are B as
   they are: [KH, KW, Cg, Cout] is the [K, Cout] matrix row-major, one batch per group. The
-  packed texture is the only copy of the patches.
+  packed texture is the only copy of the patches, one tile of it at a time when the patch
+  matrix exceeds a texture (matmul tiles rows, columns and the inner dimension).
+Both split work that exceeds the device's textures themselves (glflow/backends/gl/tiling.py),
+so every shape that fits in memory runs.
 """
 from math import prod
 
@@ -28,24 +31,24 @@ def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strid
                                         out_hw, strides, dilations, lhs_dilations, pads,
                                         groups, size):
             return out
-        backend.free(out)  # the block grid does not fit a texture: im2col + matmul
+        backend.free(out)  # an image row exceeds the direct kernel's grid: im2col + matmul
+    # the largest quotient operands of shaders/conv2d.frag: group rows (y), patch columns,
+    # rows, and positions in the dilated input (divided by lhs)
+    reach = conv_direct.input_reach(out_hw, strides, (kh, kw), dilations, pads, lhs_dilations)
 
-    def pack_patches(rows_padded):
+    def pack_patches(blk, rows_padded):
+        """Block `blk` of the patch matrix (groups b0.., rows i0.., columns k0..)."""
         defines = ["ALIGNED"] if cg % 4 == 0 else []
-        # the largest quotient operands: group rows (y), patch columns, rows, and positions
-        # in the dilated input (divided by lhs)
-        reach = conv_direct.input_reach(out_hw, strides, (kh, kw), dilations, pads,
-                                        lhs_dilations)
-        largest = max(groups * rows_padded, k, m, reach)
-        if 2 * largest < conv_direct.FLOAT_DIV_LIMIT:
+        if 2 * max(blk.bt * rows_padded, k, m, reach) < conv_direct.FLOAT_DIV_LIMIT:
             defines.append("FLOAT_DIV")
         prog = program(backend, "conv2d.frag", defines, ["u_x"])
         set_all(prog, {"u_x_shift": x.layout.shift, "u_in": (n, h, w, c),
                        "u_out": tuple(out_hw), "u_filter": (kh, kw, cg),
                        "u_stride": tuple(strides), "u_dilation": tuple(dilations),
-                       "u_lhs": tuple(lhs_dilations), "u_pad": tuple(pads), "u_rows": m,
-                       "u_rows_padded": rows_padded})
-        width, height = -(-k // 4), groups * rows_padded
+                       "u_lhs": tuple(lhs_dilations), "u_pad": tuple(pads), "u_rows": blk.mt,
+                       "u_rows_padded": rows_padded, "u_block": (blk.b0, blk.i0, blk.k0),
+                       "u_k_end": blk.k0 + blk.kt})
+        width, height = -(-blk.kt // 4), blk.bt * rows_padded
         packed = backend.pool.acquire(width, height)
         backend._draw(prog, packed, width, height, [x.texture.tex])
         return packed
@@ -55,30 +58,16 @@ def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strid
                       pack_a=pack_patches)
 
 
-def conv2d_limit(backend, out_shape, in_shape, filter_shape, out_hw, groups, **_):
-    """Why conv2d cannot run here (see the kernels package docstring), or None."""
-    if conv_direct.fits(backend, in_shape, filter_shape, out_hw, groups):
-        return None
-    _, m, cog = out_shape
-    kh, kw, cg, _ = filter_shape
-    if not (m and cog and kh * kw * cg):
-        return None  # nothing to pack: the product is empty or all zeros
-    return matmul.check_fits(backend.max_size, groups, m, kh * kw * cg, cog,
-                             backend.block_rows)
-
-
-def conv2d_filter_grad_limit(backend, out_shape, in_shape, filter_shape, out_hw, groups, **_):
-    if conv_filter_grad.fits(backend, in_shape, filter_shape, out_hw, groups):
-        return None
-    return (f"the filter gradient of x {list(in_shape)} and filters {list(filter_shape)} "
-            f"needs a grid larger than the GL texture size {backend.max_size}")
-
-
 def conv2d_filter_grad(backend, x, dy, out_shape, in_shape, filter_shape, out_hw, strides,
                        dilations, lhs_dilations, pads, groups):
     """dW [KH, KW, Cin/groups, Cout] of conv2d from x NHWC and dy [N, OH, OW, Cout], as a
     reduction over output pixels (glflow/backends/gl/conv_filter_grad.py)."""
     size = prod(out_shape)
+    if size and x.layout.size and dy.layout.size and not conv_filter_grad.fits(
+            backend, in_shape, filter_shape, out_hw, groups):
+        raise ValueError(f"conv2d_filter_grad: {filter_shape[3]} output channels in "
+                         f"{groups} groups need more fragments per row block than a "
+                         f"{backend.tile_limit}^2 grid holds")
     out = backend._alloc(size)
     if size == 0:
         return out
@@ -87,12 +76,9 @@ def conv2d_filter_grad(backend, x, dy, out_shape, in_shape, filter_shape, out_hw
         prog.set("u_value", 0.0)
         backend.draw(prog, out, [])
         return out
-    if not conv_filter_grad.run(backend, x, dy, out, in_shape, filter_shape, out_hw, strides,
-                                dilations, lhs_dilations, pads, groups):
-        backend.free(out)  # conv2d_filter_grad_limit refuses this before any GL work
-        raise RuntimeError("conv2d_filter_grad: grid does not fit (a bug in its _limit)")
+    conv_filter_grad.run(backend, x, dy, out, in_shape, filter_shape, out_hw, strides,
+                         dilations, lhs_dilations, pads, groups)
     return out
 
 
 KERNELS = {"conv2d": conv2d, "conv2d_filter_grad": conv2d_filter_grad}
-LIMITS = {"conv2d": conv2d_limit, "conv2d_filter_grad": conv2d_filter_grad_limit}

@@ -1,8 +1,10 @@
-"""Pooling kernels on GL: max_pool, avg_pool, max_pool_argmax and the gradients
-max_pool_grad / avg_pool_grad. One fragment writes one output texel (4 channels of one pixel
-when C % 4 == 0); the shared geometry and main() are in shaders/templates/pool.glsl."""
+"""Pooling kernels on GL: max_pool, avg_pool, max_pool_argmax, the gradients max_pool_grad /
+avg_pool_grad and max_pool_gather (the adjoint of max_pool_grad). One fragment writes one
+output texel (4 channels of one pixel when C % 4 == 0) of a tensor's own texture, so no shape
+needs tiling; the shared geometry and main() are in shaders/templates/pool.glsl."""
 from math import prod
 
+from ....runtime import dtypes
 from ..programs import load
 
 
@@ -42,6 +44,12 @@ def max_pool(backend, x, out_shape, in_shape, out_hw, window, strides, pads):
 
 
 def max_pool_argmax(backend, x, out_shape, in_shape, out_hw, window, strides, pads):
+    """Each window's argmax as a position in the window, held exactly by a float texture
+    while the window has at most 2^24 positions."""
+    if window[0] * window[1] > dtypes.GL_EXACT_INT_LIMIT:
+        raise ValueError(f"max_pool: the gradient of a {list(window)} pool window (more than "
+                         f"{dtypes.GL_EXACT_INT_LIMIT} positions) cannot index its maximum "
+                         f"in a float32 texture; use global_max_pool or the cpu backend")
     return _run(backend, "max_pool_argmax", [x], ["x"], prod(out_shape), in_shape, out_hw,
                 window, strides, pads)
 
@@ -61,4 +69,11 @@ def max_pool_grad(backend, argmax, dy, out_shape, in_shape, out_hw, window, stri
                 in_shape, out_hw, window, strides, pads)
 
 
-KERNELS = {"max_pool": max_pool, "max_pool_argmax": max_pool_argmax, "avg_pool": avg_pool, "avg_pool_grad": avg_pool_grad, "max_pool_grad": max_pool_grad}
+def max_pool_gather(backend, argmax, d, out_shape, in_shape, out_hw, window, strides, pads):
+    return _run(backend, "max_pool_gather", [argmax, d], ["argmax", "d"], prod(out_shape),
+                in_shape, out_hw, window, strides, pads)
+
+
+KERNELS = {"max_pool": max_pool, "max_pool_argmax": max_pool_argmax, "avg_pool": avg_pool,
+           "avg_pool_grad": avg_pool_grad, "max_pool_grad": max_pool_grad,
+           "max_pool_gather": max_pool_gather}
