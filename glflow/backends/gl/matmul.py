@@ -107,10 +107,12 @@ def plan(limit, rows, batches, m, k, n):
     when n % 4 == 0. Where that cannot hold (n % 4 != 0 with columns split, or batches of odd
     row counts split apart), the tiles fill a [batches, m, n rounded up to 4] result, copied
     into the output at the end (`width` says which)."""
+    m_pad, k_pad = -(-m // rows) * rows, -(-k // 4) * 4
+    if batches * max(m_pad, k_pad) <= limit and n <= 4 * limit:  # one tile, found at once
+        return Plan([(0, batches, 0, m)], [(0, n)], [(0, k)], n)
     k_chunks = spans(k, limit - limit % 4, 4)
-    k_pad = -(-k_chunks[0][1] // 4) * 4
+    k_pad = -(-k_chunks[0][1] // 4) * 4  # B's rows a batch in the largest chunk
     col_tiles = spans(n, 4 * limit, 4)
-    m_pad = -(-m // rows) * rows
     if m_pad <= limit:
         bt = max(1, min(batches, limit // m_pad, limit // k_pad))
         quantum = 4 // gcd(m * n, 4)  # batches a tile holds so that the next starts on a texel

@@ -4,9 +4,10 @@ A kernel is a function `name(backend, *inputs, out_shape, **attrs) -> GLData`, l
 module's `KERNELS` table; GLBackend.run calls it inside a GL section. The numpy twin is the
 function of the same name in glflow/backends/numpy/.
 
-A kernel whose launch can still exceed what the device holds lists in its module's `LIMITS`
-table a function `(backend, out_shape, **attrs) -> reason or None`: pure arithmetic on shapes,
-asked before any GL work so the user gets a clear error and nothing is allocated.
+No kernel refuses a shape that fits in memory: one whose work exceeds the textures it may
+make (`backend.tile_limit` texels a side) splits it into tiles, chunks or partial sums itself
+(glflow/backends/gl/tiling.py). A module may still list in its `LIMITS` table a function
+`(backend, out_shape, **attrs) -> reason or None`, asked before any GL work; none does.
 """
 from . import (fused, indexing, movement, nn_conv, nn_pool, optimizer_updates, reduce_pairs,
                scan, search, softmax)
