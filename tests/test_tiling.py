@@ -74,12 +74,13 @@ def _plan(limit, batches, m, k, n):
 # (tile limit, a shape, b shape, transposes): each splits a different way
 MATMUL_TILES = [
     (16, (37, 29), (29, 23), False, False),        # row tiles (ragged) x inner chunks
-    (24, (3, 37, 29), (3, 29, 23), False, False),  # per-batch row tiles, padded result
+    (24, (3, 37, 29), (3, 29, 23), False, False),  # per-batch row tiles sharing texels
     (16, (6, 3, 5), (6, 5, 90), False, False),     # 2 batches a tile, column tiles, padded
     (40, (9, 7, 13), (13, 12), False, False),      # broadcast b, batch tiles (m * n % 4 = 0)
     (16, (29, 37), (23, 29), True, True),          # transposed operands, everything split
     (16, (1, 130), (130, 1), False, False),        # a dot product of 9 partial sums
-    (24, (5, 7, 70), (70, 13), False, False),      # inner chunks with batch tiles, padded
+    (8, (5, 3, 9), (5, 9, 1), False, False),       # batched matvec: tiles of 3 elements
+    (24, (5, 7, 70), (70, 13), False, False),      # inner chunks with batch tiles
 ]
 
 
@@ -95,7 +96,8 @@ def test_matmul_tiles(limit, a, b, ta, tb):
 
 def test_matmul_tile_plans_cover_every_split():
     """Between them the cases above take every path: ragged row tiles, several batches a
-    tile, column tiles, several inner chunks, and results padded to whole texels or not."""
+    tile, column tiles, several inner chunks, tiles that share their first or last output
+    texel with a neighbour, and a result padded to whole texels."""
     plans = []
     for limit, a, b, ta, tb in MATMUL_TILES:
         batches = int(np.prod(np.broadcast_shapes(a[:-2], b[:-2])))
@@ -107,7 +109,9 @@ def test_matmul_tile_plans_cover_every_split():
     assert any(len(p.col_tiles) > 1 for p, _ in plans)
     assert any(len(p.k_chunks) > 2 for p, _ in plans)
     assert any(p.width != n for p, n in plans)                           # padded
-    assert any(p.width == n and len(p.row_tiles) > 1 for p, n in plans)  # straight into y
+    assert any(p.width == n and any((b0 * m + i0) * n % 4 for b0, _, i0, _ in p.row_tiles)
+               for (p, n), (_, a, _, ta, _) in zip(plans, MATMUL_TILES)
+               for m in [a[-1] if ta else a[-2]])                           # shared texels
 
 
 @pytest.mark.parametrize("bias_shape,activation", [
@@ -318,3 +322,23 @@ def test_only_memory_is_refused_with_bytes_and_budget_before_any_gl_work(monkeyp
     assert touched == []
     monkeypatch.undo()
     assert column.numpy().sum() == side and f.numpy().sum() == side
+
+
+def test_a_padded_intermediate_over_the_budget_is_refused_before_any_gl_work(monkeypatch):
+    """Column tiles of a result whose rows end inside texels compute it padded to whole
+    texels: a padded copy larger than one tensor may hold is a memory refusal too."""
+    a, b = gf.ones([6, 3, 5]), gf.ones([6, 5, 90])
+    backend = gl_backend()
+    assert _plan(16, 6, 3, 5, 90).width == 92
+    monkeypatch.setattr(backend, "max_elements", lambda: 6 * 3 * 90)  # y fits, padded not
+    acquired = []
+    real_acquire = backend.pool.acquire
+    monkeypatch.setattr(backend.pool, "acquire",
+                        lambda *args: acquired.append(args) or real_acquire(*args))
+    with capped_tiles(16):
+        with pytest.raises(ValueError, match=rf"matmul: the \[6, 3, 90\] result, .* needs "
+                                             rf"{4 * 6 * 3 * 92} bytes; the budget for one "
+                                             rf"tensor is {4 * 6 * 3 * 90} bytes"):
+            gf.matmul(a, b)
+    assert acquired == []
+    np.testing.assert_array_equal(a.numpy(), 1.0)

@@ -102,11 +102,11 @@ def plan(limit, rows, batches, m, k, n):
     kt / 4 wide and bt * mt (padded to ROWS) tall, B packed nt / 4 wide and bt * kt (padded to
     4) tall, the targets nt / 4 wide and bt * mt / ROWS tall.
 
-    A tile writes its texels of the output straight in, so no output texel may hold elements
-    of two tiles: tile starts keep (b0 * m + i0) * n a multiple of 4, and columns split only
-    when n % 4 == 0. Where that cannot hold (n % 4 != 0 with columns split, or batches of odd
-    row counts split apart), the tiles fill a [batches, m, n rounded up to 4] result, copied
-    into the output at the end (`width` says which)."""
+    A tile writes its part of the output straight in. With one column tile that part is one
+    range of the flat output, whose first and last texels it may share with its neighbours
+    (see _unpack). Column tiles split only at multiples of 4; when n % 4 != 0 as well, a row
+    would end inside a texel of another tile, so the tiles fill a [batches, m, n rounded up
+    to 4] result, copied into the output at the end (`width` says which)."""
     m_pad, k_pad = -(-m // rows) * rows, -(-k // 4) * 4
     if batches * max(m_pad, k_pad) <= limit and n <= 4 * limit:  # one tile, found at once
         return Plan([(0, batches, 0, m)], [(0, n)], [(0, k)], n)
@@ -115,16 +115,12 @@ def plan(limit, rows, batches, m, k, n):
     col_tiles = spans(n, 4 * limit, 4)
     if m_pad <= limit:
         bt = max(1, min(batches, limit // m_pad, limit // k_pad))
-        quantum = 4 // gcd(m * n, 4)  # batches a tile holds so that the next starts on a texel
-        if bt < batches and bt >= quantum:
-            bt -= bt % quantum
         row_tiles = [(b0, min(bt, batches - b0), 0, m) for b0 in range(0, batches, bt)]
     else:
         row_tiles = [(b, 1, i0, mt) for b in range(batches)
                      for i0, mt in spans(m, limit - limit % rows, rows)]
-    aligned = ((len(col_tiles) == 1 or n % 4 == 0)
-               and all((b0 * m + i0) * n % 4 == 0 for b0, _, i0, _ in row_tiles))
-    return Plan(row_tiles, col_tiles, k_chunks, n if aligned else -(-n // 4) * 4)
+    padded = len(col_tiles) > 1 and n % 4
+    return Plan(row_tiles, col_tiles, k_chunks, -(-n // 4) * 4 if padded else n)
 
 
 def _pack(backend, data, view, offset, batches, rows, cols, rows_padded):
@@ -203,11 +199,15 @@ def _product(backend, pa, pb, blk, previous):
 
 
 def _unpack(backend, out, targets, at, m, width, blk, epilogue, tiled):
-    """Targets -> the flat [batches, m, width] output; only this block's texels when tiled."""
+    """Targets -> the flat [batches, m, width] output; only this block's part when tiled.
+    A part that starts or ends inside a texel (width % 4 != 0, one column tile) shares that
+    texel with the next or previous tile: it is drawn on its own, its other elements masked
+    off (a color mask), so each tile writes exactly its elements."""
     rows = backend.block_rows
+    aligned = width % 4 == 0
     extra_samplers = epilogue.samplers if epilogue is not None else []
     extra_textures = epilogue.textures if epilogue is not None else []
-    prog = backend.programs.get(_unpack_source(rows, width % 4 == 0, epilogue, tiled),
+    prog = backend.programs.get(_unpack_source(rows, aligned, epilogue, tiled),
                                 [f"u_block{r}" for r in range(rows)] + extra_samplers)
     for name, value in (("u_out_shift", out.layout.shift), ("u_out_size", out.layout.size),
                         ("u_m", m), ("u_n", width), ("u_m_blocks", -(-blk.mt // rows)),
@@ -216,16 +216,35 @@ def _unpack(backend, out, targets, at, m, width, blk, epilogue, tiled):
     if epilogue is not None:
         for name, value in epilogue.uniforms.items():
             prog.set(name, value)
-    y, height = 0, out.layout.rows
-    if tiled:
-        prog.set("u_tile_start", (blk.b0, blk.i0, blk.j0))
-        prog.set("u_tile_size", (blk.bt, blk.mt, blk.nt))
+    textures = [t.tex for t in targets] + extra_textures
+    if not tiled:
+        backend._draw(prog, out.texture, out.layout.width, out.layout.rows, textures)
+        return
+    prog.set("u_tile_start", (blk.b0, blk.i0, blk.j0))
+    prog.set("u_tile_size", (blk.bt, blk.mt, blk.nt))
+    shift = out.layout.shift
+    if aligned:  # whole texels: a tile's are those whose first element it holds
         first = ((blk.b0 * m + blk.i0) * width + blk.j0) // 4
         last = (((blk.b0 + blk.bt - 1) * m + blk.i0 + blk.mt - 1) * width
                 + blk.j0 + blk.nt - 1) // 4
-        y, height = texel_rows(first, last, out.layout.shift)
-    backend._draw(prog, out.texture, out.layout.width, height,
-                  [t.tex for t in targets] + extra_textures, 0, y)
+        y, height = texel_rows(first, last, shift)
+        backend._draw(prog, out.texture, out.layout.width, height, textures, 0, y)
+        return
+    start = (blk.b0 * m + blk.i0) * width  # one column tile: elements start .. end - 1
+    end = start + blk.bt * blk.mt * width
+    prog.set("u_elements", (start, end))
+    owned = (-(-start // 4), -(-end // 4) if end == out.layout.size else end // 4)
+    if owned[0] < owned[1]:
+        prog.set("u_texels", owned)
+        y, height = texel_rows(owned[0], owned[1] - 1, shift)
+        backend._draw(prog, out.texture, out.layout.width, height, textures, 0, y)
+    for t in sorted({start // 4, (end - 1) // 4} - set(range(*owned))):
+        prog.set("u_texels", (t, t + 1))
+        mask = tuple(start <= 4 * t + c < end for c in range(4))
+        fbo = out.texture.fbo(backend.ctx)
+        fbo.color_mask = mask
+        backend._draw(prog, out.texture, 1, 1, textures, t & ((1 << shift) - 1), t >> shift)
+        fbo.color_mask = (True, True, True, True)
 
 
 def run(backend, a, a_view, b, b_view, batches, m, k, n, epilogue=None, pack_a=None):
@@ -245,6 +264,11 @@ def run(backend, a, a_view, b, b_view, batches, m, k, n, epilogue=None, pack_a=N
         backend._draw(prog, out.texture, out.layout.width, out.layout.rows, [])
         return out
     tiles = plan(backend.tile_limit, rows, batches, m, k, n)
+    if batches * m * tiles.width > backend.max_elements():  # before any GL work
+        raise ValueError(f"matmul: the [{batches}, {m}, {n}] result, computed in column tiles "
+                         f"padded to whole texels, needs {4 * batches * m * tiles.width} "
+                         f"bytes; the budget for one tensor is {4 * backend.max_elements()} "
+                         f"bytes")
     out = backend._alloc(batches * m * tiles.width)
     tiled = not tiles.single()
     one_chunk = len(tiles.k_chunks) == 1

@@ -7,9 +7,10 @@ tiles (sequential draws into sub-ranges of its output) or partial sums; a tensor
 (glflow/backends/gl/layout.py) never changes, so one tensor is never split.
 
 A tile writes its part of the flat output straight into the output texture, drawing the
-texture rows that hold that part and discarding the texels outside it. That is exact only when
-no output texel holds elements of two tiles: each kernel picks tile bounds that keep texels
-whole (or computes a padded output and copies it out).
+texture rows that hold that part and discarding the texels outside it. A texel (4 elements)
+holding elements of two tiles needs more: tile bounds that keep texels whole (the direct conv,
+the filter gradient), or that texel drawn alone with the other tile's components masked off
+(matmul), or a result padded to whole texels and copied out.
 """
 
 # llvmpipe shades the framebuffer in 64 x 64 pixel tiles, one thread per tile. A grid that fits
