@@ -10,12 +10,13 @@ exceeds the device's textures themselves (glflow/backends/gl/tiling.py), so
   backend, and a VGG-style block runs at 224 x 224 at batches 1 and 4;
 - the one refusal left is memory: bytes needed and budget named, before any GL work.
 """
+import re
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
 import glflow as gf
-from glflow import engine
 from glflow.backends.gl import conv_direct, conv_filter_grad, matmul
 from helpers import check_op, normal
 from tile_limit import capped_tiles, gl_backend
@@ -302,22 +303,23 @@ def test_vgg_block_on_224_images(batches):
 def test_only_memory_is_refused_with_bytes_and_budget_before_any_gl_work(monkeypatch):
     """A result larger than one tensor can hold (one max-size RGBA32F texture) is refused
     with the op, the bytes needed and the budget, before any GL work; tensors stay intact."""
-    gf.set_backend("gl")
-    backend = engine.backend()
+    backend = gl_backend()
     side = backend.max_size * 2 + 1          # (2 max + 1)^2 > 4 max^2 elements
     column, row = gf.ones([side, 1]), gf.ones([1, side])
     x, f = gf.ones([1, side, 1, 1]), gf.ones([1, 1, 1, side])
-    budget = 4 * backend.max_elements()
+    budget = 4 * backend.limit("max_elements")
     touched = []
-    for name in ("matmul", "call", "elementwise", "upload"):
+    for name in ("run", "elementwise", "upload"):
         monkeypatch.setattr(backend, name, lambda *a, _n=name, **k: touched.append(_n))
     monkeypatch.setattr(backend.pool, "acquire", lambda *a, **k: touched.append("acquire"))
-    for op, call in (("matmul", lambda: gf.matmul(column, row)),
-                     ("fused_matmul", lambda: gf.fused_matmul(column, row, activation="relu")),
-                     ("conv2d", lambda: gf.conv2d(x, f))):
-        with pytest.raises(ValueError, match=rf"{op}: shape \[.*\] has {side * side} elements, "
-                                             rf".*needs {4 * side * side} bytes, the budget "
-                                             rf"for one tensor is {budget} bytes"):
+    for op, call, shape in (
+            ("matmul", lambda: gf.matmul(column, row), [side, side]),
+            ("fused_matmul", lambda: gf.fused_matmul(column, row, activation="relu"),
+             [side, side]),
+            ("conv2d", lambda: gf.conv2d(x, f), [1, side, side])):
+        with pytest.raises(MemoryError, match=re.escape(
+                f"{op}: a tensor of shape {shape} needs {4 * side * side:,} bytes; the gl "
+                f"backend holds at most {budget:,} bytes in one tensor")):
             call()
     assert touched == []
     monkeypatch.undo()
@@ -330,15 +332,19 @@ def test_a_padded_intermediate_over_the_budget_is_refused_before_any_gl_work(mon
     a, b = gf.ones([6, 3, 5]), gf.ones([6, 5, 90])
     backend = gl_backend()
     assert _plan(16, 6, 3, 5, 90).width == 92
-    monkeypatch.setattr(backend, "max_elements", lambda: 6 * 3 * 90)  # y fits, padded not
+    real_limit = backend.limit
+    monkeypatch.setattr(backend, "limit", lambda what: 6 * 3 * 90 if what == "max_elements"
+                        else real_limit(what))  # y fits, its padded copy does not
     acquired = []
     real_acquire = backend.pool.acquire
     monkeypatch.setattr(backend.pool, "acquire",
                         lambda *args: acquired.append(args) or real_acquire(*args))
     with capped_tiles(16):
-        with pytest.raises(ValueError, match=rf"matmul: the \[6, 3, 90\] result, .* needs "
-                                             rf"{4 * 6 * 3 * 92} bytes; the budget for one "
-                                             rf"tensor is {4 * 6 * 3 * 90} bytes"):
+        with pytest.raises(MemoryError, match=rf"matmul: a \[6, 3, 90\] result computed in "
+                                              rf"column tiles padded to whole texels needs "
+                                              rf"{4 * 6 * 3 * 92:,} bytes; the gl backend "
+                                              rf"holds at most {4 * 6 * 3 * 90:,} bytes in one "
+                                              rf"tensor"):
             gf.matmul(a, b)
     assert acquired == []
     np.testing.assert_array_equal(a.numpy(), 1.0)

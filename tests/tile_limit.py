@@ -4,14 +4,14 @@ their layout; only the textures kernels make for themselves are capped)."""
 import contextlib
 
 import glflow as gf
-from glflow import engine
+from glflow.runtime import state
 
 
 def gl_backend():
     previous = gf.get_backend()
     gf.set_backend("gl")
     try:
-        return engine.backend()
+        return state.backend()
     finally:
         gf.set_backend(previous)
 

@@ -15,7 +15,6 @@ into its own part of the output, and partial sums over chunks of an inner dimens
 for one packed texture (each chunk's product pass adds the previous chunk's targets). One tile
 is exactly the untiled passes.
 """
-from math import gcd
 from typing import NamedTuple
 
 from ...runtime.views import StridedView
@@ -264,11 +263,12 @@ def run(backend, a, a_view, b, b_view, batches, m, k, n, epilogue=None, pack_a=N
         backend._draw(prog, out.texture, out.layout.width, out.layout.rows, [])
         return out
     tiles = plan(backend.tile_limit, rows, batches, m, k, n)
-    if batches * m * tiles.width > backend.max_elements():  # before any GL work
-        raise ValueError(f"matmul: the [{batches}, {m}, {n}] result, computed in column tiles "
-                         f"padded to whole texels, needs {4 * batches * m * tiles.width} "
-                         f"bytes; the budget for one tensor is {4 * backend.max_elements()} "
-                         f"bytes")
+    budget = backend.limit("max_elements")
+    if batches * m * tiles.width > budget:  # before any GL work
+        raise MemoryError(f"matmul: a [{batches}, {m}, {n}] result computed in column tiles "
+                          f"padded to whole texels needs {4 * batches * m * tiles.width:,} "
+                          f"bytes; the gl backend holds at most {4 * budget:,} bytes in one "
+                          f"tensor")
     out = backend._alloc(batches * m * tiles.width)
     tiled = not tiles.single()
     one_chunk = len(tiles.k_chunks) == 1

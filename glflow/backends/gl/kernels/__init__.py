@@ -7,7 +7,9 @@ function of the same name in glflow/backends/numpy/.
 No kernel refuses a shape that fits in memory: one whose work exceeds the textures it may
 make (`backend.tile_limit` texels a side) splits it into tiles, chunks or partial sums itself
 (glflow/backends/gl/tiling.py). A module may still list in its `LIMITS` table a function
-`(backend, out_shape, **attrs) -> reason or None`, asked before any GL work; none does.
+`(backend, out_shape, **attrs) -> reason or None`, asked before any GL work, for what no
+split can serve: the max-pool gradient of a window of more than 2^24 positions, and a filter
+gradient whose groups x blocks of 8 output channels exceed tile_limit^2 (2^28).
 """
 from . import (fused, indexing, movement, nn_conv, nn_pool, optimizer_updates, reduce_pairs,
                scan, search, softmax)

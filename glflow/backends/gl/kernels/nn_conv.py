@@ -63,11 +63,6 @@ def conv2d_filter_grad(backend, x, dy, out_shape, in_shape, filter_shape, out_hw
     """dW [KH, KW, Cin/groups, Cout] of conv2d from x NHWC and dy [N, OH, OW, Cout], as a
     reduction over output pixels (glflow/backends/gl/conv_filter_grad.py)."""
     size = prod(out_shape)
-    if size and x.layout.size and dy.layout.size and not conv_filter_grad.fits(
-            backend, in_shape, filter_shape, out_hw, groups):
-        raise ValueError(f"conv2d_filter_grad: {filter_shape[3]} output channels in "
-                         f"{groups} groups need more fragments per row block than a "
-                         f"{backend.tile_limit}^2 grid holds")
     out = backend._alloc(size)
     if size == 0:
         return out
@@ -81,4 +76,16 @@ def conv2d_filter_grad(backend, x, dy, out_shape, in_shape, filter_shape, out_hw
     return out
 
 
+def conv2d_filter_grad_limit(backend, out_shape, in_shape, filter_shape, out_hw, groups, **_):
+    """The filter gradient draws at least one row block of dW (4 of its KH * KW * Cg rows,
+    every output channel) in one grid of tile_limit^2 fragments, one per group and block of
+    up to 8 output channels: 2^28 of them on a 16384 texture (2^28 output channels of a
+    depthwise conv) would not fit."""
+    if conv_filter_grad.fits(backend, in_shape, filter_shape, out_hw, groups):
+        return None
+    return (f"the filter gradient of {filter_shape[3]} output channels in {groups} groups "
+            f"needs more than a {backend.tile_limit} x {backend.tile_limit} grid per row block")
+
+
 KERNELS = {"conv2d": conv2d, "conv2d_filter_grad": conv2d_filter_grad}
+LIMITS = {"conv2d_filter_grad": conv2d_filter_grad_limit}

@@ -4,8 +4,9 @@ output texel (4 channels of one pixel when C % 4 == 0) of a tensor's own texture
 needs tiling; the shared geometry and main() are in shaders/templates/pool.glsl."""
 from math import prod
 
-from ....runtime import dtypes
 from ..programs import load
+
+EXACT_POSITIONS = 1 << 24  # integers a float32 holds exactly
 
 
 def pool_source(kernel, aligned):
@@ -44,12 +45,7 @@ def max_pool(backend, x, out_shape, in_shape, out_hw, window, strides, pads):
 
 
 def max_pool_argmax(backend, x, out_shape, in_shape, out_hw, window, strides, pads):
-    """Each window's argmax as a position in the window, held exactly by a float texture
-    while the window has at most 2^24 positions."""
-    if window[0] * window[1] > dtypes.GL_EXACT_INT_LIMIT:
-        raise ValueError(f"max_pool: the gradient of a {list(window)} pool window (more than "
-                         f"{dtypes.GL_EXACT_INT_LIMIT} positions) cannot index its maximum "
-                         f"in a float32 texture; use global_max_pool or the cpu backend")
+    """Each window's argmax as a position in the window (see max_pool_argmax_limit)."""
     return _run(backend, "max_pool_argmax", [x], ["x"], prod(out_shape), in_shape, out_hw,
                 window, strides, pads)
 
@@ -74,6 +70,16 @@ def max_pool_gather(backend, argmax, d, out_shape, in_shape, out_hw, window, str
                 in_shape, out_hw, window, strides, pads)
 
 
+def max_pool_argmax_limit(backend, out_shape, window, **_):
+    """A float32 texel holds positions exactly up to 2^24: windows of more positions (a
+    4097 x 4097 window) cannot say where their maximum is."""
+    if window[0] * window[1] <= EXACT_POSITIONS:
+        return None
+    return (f"the max-pool gradient of a {list(window)} window (more than {EXACT_POSITIONS} "
+            f"positions) cannot index its maximum in a float32 texture; use global_max_pool")
+
+
 KERNELS = {"max_pool": max_pool, "max_pool_argmax": max_pool_argmax, "avg_pool": avg_pool,
            "avg_pool_grad": avg_pool_grad, "max_pool_grad": max_pool_grad,
            "max_pool_gather": max_pool_gather}
+LIMITS = {"max_pool_argmax": max_pool_argmax_limit}
