@@ -15,6 +15,7 @@ into its own part of the output, and partial sums over chunks of an inner dimens
 for one packed texture (each chunk's product pass adds the previous chunk's targets). One tile
 is exactly the untiled passes.
 """
+from functools import lru_cache
 from typing import NamedTuple
 
 from ...runtime.views import StridedView
@@ -96,6 +97,7 @@ class Plan(NamedTuple):
         return len(self.row_tiles) == len(self.col_tiles) == len(self.k_chunks) == 1
 
 
+@lru_cache(maxsize=512)  # eager code repeats a few shapes; a plan is never mutated
 def plan(limit, rows, batches, m, k, n):
     """Tiles whose packed operands and targets stay within `limit` texels a side: A packed is
     kt / 4 wide and bt * mt (padded to ROWS) tall, B packed nt / 4 wide and bt * kt (padded to
