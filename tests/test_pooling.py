@@ -52,6 +52,20 @@ def test_pool2d_aligned_channels_nchw_and_second_order(op):
     check_op(pool_grad, [normal((1, 6, 5, 4)), normal((1, 3, 3, 4))], wrt=[1])
 
 
+@pytest.mark.parametrize("channels", [3, 4])
+def test_max_pool_gather_reads_at_each_windows_argmax(channels):
+    """The gradient of max_pool_grad with respect to dy reads its cotangent d at each
+    window's argmax (a position in the window): max_pool_gather, run forward here, its own
+    gradient (max_pool_grad again) checked against finite differences; overlapping padded
+    windows, element-wise (3 channels) and texel-wise (4) reads."""
+    def gather(x, dy, d):
+        def dx(t):
+            return gf.grad(lambda u: gf.sum(gf.mul(gf.max_pool(u, 3, 2, "same"), t)))(x)
+        return gf.grad(lambda t: gf.sum(gf.mul(dx(t), d)))(dy)
+    check_op(gather, [normal((2, 7, 5, channels)), normal((2, 4, 3, channels)),
+                      normal((2, 7, 5, channels))], wrt=[2])
+
+
 def test_max_pool_gradient_goes_to_the_first_maximum_only():
     x = np.zeros((1, 2, 2, 1), np.float32)   # all tied: TF routes dy to the first position
     for backend in ("cpu", "gl"):
