@@ -19,7 +19,7 @@ import glflow as gf
 from glflow.tensor import tensors_in
 from glflow.runtime import counters, state
 from glflow.runtime import registry as kernels
-from glflow.backends.gl import access, elementwise, reduce as gl_reduce
+from glflow.backends.gl import access, elementwise, reduction as gl_reduce
 from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES, ProgramCache, load
 from glflow.backends.gl.elementwise import call
 from glflow.ops.linalg import ACTIVATIONS

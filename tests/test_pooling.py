@@ -117,12 +117,12 @@ def test_nn_shaders_compile_as_glsl_es_300_and_330_core():
     """Every variant of the conv and pooling shaders, as the runtime assembles them."""
     import shutil
     import subprocess
-    from glflow.backends.gl.kernels.movement import source
-    from glflow.backends.gl.kernels.nn_pool import pool_source
+    from glflow.backends.gl.programs import source
+    from glflow.backends.gl.pool import pool_source
     from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
-    sources = [source("conv2d.frag", d) for d in ([], ["ALIGNED"], ["FLOAT_DIV"],
+    sources = [source("conv/conv2d.frag", d) for d in ([], ["ALIGNED"], ["FLOAT_DIV"],
                                                   ["ALIGNED", "FLOAT_DIV"])]
     sources += [pool_source(k, a) for k in ("max_pool", "avg_pool", "max_pool_argmax",
                                             "max_pool_grad", "avg_pool_grad",

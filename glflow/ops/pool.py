@@ -7,7 +7,7 @@ avg_pool_grad (whose adjoint is avg_pool again) and max_pool_grad, which routes 
 window's first maximum, found by max_pool_argmax (a position in the window, so small for any
 image size); its adjoint, max_pool_gather, reads at that argmax. So gradients of every order
 run on the kernels themselves, on either backend.
-GL: glflow/backends/gl/kernels/nn_pool.py; numpy twins: glflow/backends/numpy/pool.py.
+GL: glflow/backends/gl/pool.py; numpy twins: glflow/backends/numpy/pool.py.
 """
 from typing import NamedTuple
 

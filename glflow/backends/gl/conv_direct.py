@@ -2,7 +2,7 @@
 computes ROWS adjacent output pixels x 4 output channels straight from x and the filters,
 then one pass gathering the ROWS targets into the flat output. Serves every conv whose input
 and output channel groups are whole texels (Cg % 4 == 0, Cout / groups % 4 == 0); the others
-take im2col + matmul (glflow/backends/gl/kernels/nn_conv.py).
+take im2col + matmul (glflow/backends/gl/conv.py).
 
 Why not im2col + matmul here: on llvmpipe at 3x3, [1, 64, 64, 32] -> 32 the im2col pass was
 about a quarter of the time and the whole conv ran at ~0.6x a 512^3 matmul's GFLOP/s measured
@@ -21,7 +21,7 @@ from .tiling import id_grid, origin, spans, texel_rows
 # arranged the same fragments ran 0.75x as fast as 128 x 32 or 64 x 64)
 GRID_WIDTH = 128
 # quotients computed in float are exact while dividend + divisor < 2^20 (shaders/conv2d.frag);
-# im2col (glflow/backends/gl/kernels/nn_conv.py) uses the same limit
+# im2col (glflow/backends/gl/conv.py) uses the same limit
 FLOAT_DIV_LIMIT = 1 << 20
 
 
@@ -59,7 +59,7 @@ def _product_source(rows, window, float_div):
         "//@MULTIPLY_ADD": [f"                    c{j} += b * x_texel(t{j}, ci4);"
                             for j in pixels],
     }
-    body = load("conv2d_direct.frag")
+    body = load("conv/conv2d_direct.frag")
     for marker, lines in code.items():
         body = body.replace(marker, "\n".join(lines))
     defines = f"#define ROWS {rows}\n"
@@ -69,7 +69,7 @@ def _product_source(rows, window, float_div):
 
 
 def _unpack_source(rows, float_div, tiled=False):
-    body = gather_body("conv2d_direct_unpack.frag", rows)
+    body = gather_body("conv/conv2d_direct_unpack.frag", rows)
     defines = f"#define ROWS {rows}\n" + ("#define FLOAT_DIV\n" if float_div else "")
     defines += "#define TILED\n" if tiled else ""
     return defines + _common() + body

@@ -34,11 +34,11 @@ def _product_source(co_texels, x_aligned, dy_aligned):
     defines = f"#define CO_TEXELS {co_texels}\n"
     defines += "#define X_ALIGNED\n" if x_aligned else ""
     defines += "#define DY_ALIGNED\n" if dy_aligned else ""
-    return defines + _common() + load("conv2d_filter_grad.frag")
+    return defines + _common() + load("conv/conv2d_filter_grad.frag")
 
 
 def _sum_source(co_texels, aligned, tiled=False):
-    body = gather_body("conv2d_filter_grad_sum.frag", 4 * co_texels, index="target")
+    body = gather_body("conv/conv2d_filter_grad_sum.frag", 4 * co_texels, index="target")
     defines = f"#define CO_TEXELS {co_texels}\n" + ("#define ALIGNED\n" if aligned else "")
     defines += "#define TILED\n" if tiled else ""
     return defines + _common() + body

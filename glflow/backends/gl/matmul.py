@@ -128,7 +128,7 @@ def _pack(backend, data, view, offset, batches, rows, cols, rows_padded):
     """Rows x cols of each of `batches` matrices of `view`, from element `offset` on."""
     aligned = view.aligned() and offset % 4 == 0
     variant = "#define ALIGNED\n" if aligned else ""
-    prog = backend.programs.get(variant + _common() + load("matmul_pack.frag"), ["u_x"])
+    prog = backend.programs.get(variant + _common() + load("linalg/matmul_pack.frag"), ["u_x"])
     for name, value in (("u_x_shift", data.layout.shift), ("u_offset", offset),
                         ("u_rows", rows), ("u_cols", cols), ("u_rows_padded", rows_padded),
                         ("u_batch_stride", view.batch_stride), ("u_row_stride", view.row_stride),
@@ -158,7 +158,7 @@ def _product_source(rows, accumulate=False):
     mad = "\n".join(f"        c{r} += b * texelFetch(u_a, ivec2(k4, a_row + {r}), 0);"
                     for r in range(rows))
     store = "\n".join(f"    o_row{r} = c{r};" for r in range(rows))
-    body = (load("matmul.frag").replace("//@OUTPUTS", outputs)
+    body = (load("linalg/matmul.frag").replace("//@OUTPUTS", outputs)
             .replace("//@ACCUMULATORS", accum).replace("//@MULTIPLY_ADD", mad)
             .replace("//@STORE", store))
     return f"#define ROWS {rows}\n" + _common() + body
@@ -166,7 +166,7 @@ def _product_source(rows, accumulate=False):
 
 def _unpack_source(rows, aligned, epilogue=None, tiled=False):
     """tiled: one tile's part of the output; texels outside it are discarded."""
-    body = gather_body("matmul_unpack.frag", rows)
+    body = gather_body("linalg/matmul_unpack.frag", rows)
     defines = f"#define ROWS {rows}\n" + ("#define ALIGNED\n" if aligned else "")
     defines += "#define TILED\n" if tiled else ""
     if epilogue is not None:  # fused_matmul: bias + activation inside this pass
@@ -249,10 +249,10 @@ def _unpack(backend, out, targets, at, m, width, blk, epilogue, tiled):
 
 
 def run(backend, a, a_view, b, b_view, batches, m, k, n, epilogue=None, pack_a=None):
-    """epilogue (fused_matmul, glflow/backends/gl/kernels/fused.py): GLSL `source` defining
+    """epilogue (fused_matmul, glflow/backends/gl/linalg.py): GLSL `source` defining
     `vec4 epilogue(vec4 v, int e0)`, applied in the unpack pass, with its own `samplers`,
     `textures` and `uniforms`; the op handles k == 0 itself when it passes one.
-    pack_a (conv2d, glflow/backends/gl/kernels/nn_conv.py): `pack_a(block, rows_padded)`
+    pack_a (conv2d, glflow/backends/gl/conv.py): `pack_a(block, rows_padded)`
     returns the block's A already in the packed layout (im2col written straight into it);
     `a`, `a_view` unused."""
     rows = backend.block_rows

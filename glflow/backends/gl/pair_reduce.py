@@ -2,9 +2,8 @@
 shaders/templates/pair_reduce.frag, each combining up to 1024 elements per partial result,
 so the pass count is logarithmic in the axis length; passes are planned as for sum.
 """
-from ..elementwise import kernel_functions
-from ..programs import load
-from ..reduce import plan
+from .programs import load
+from .reduction import plan
 
 
 def _source(functions, first, contig4, final):
@@ -18,7 +17,7 @@ def run(backend, functions, x, outer, length, inner, final):
     """Reduce the middle axis of [outer, length, inner]: pairs (final=False, 2 numbers per
     result) or pair_final values (final=True)."""
     current = x
-    # exp or compares per element: worth a pass more to use every thread (gl/reduce.py)
+    # exp or compares per element: worth a pass more to use every thread (gl/reduction.py)
     passes = plan(outer * inner, length, per_texel=2, extra_pass=True)
     for k, (length_in, step, length_out) in enumerate(passes):
         last = k == len(passes) - 1
@@ -36,22 +35,3 @@ def run(backend, functions, x, outer, length, inner, final):
             backend.free(current)
         current = out
     return current
-
-
-def _arg_functions(kernel):
-    return kernel_functions([kernel]) + "\n" + load("templates/arg_pairs.glsl")
-
-
-def argmax(backend, x, out_shape, outer, length, inner):
-    return run(backend, _arg_functions("argmax"), x, outer, length, inner, final=True)
-
-
-def argmin(backend, x, out_shape, outer, length, inner):
-    return run(backend, _arg_functions("argmin"), x, outer, length, inner, final=True)
-
-
-def logsumexp(backend, x, out_shape, outer, length, inner):
-    return run(backend, kernel_functions(["logsumexp"]), x, outer, length, inner, final=True)
-
-
-KERNELS = {"argmax": argmax, "argmin": argmin, "logsumexp": logsumexp}

@@ -1,4 +1,5 @@
-"""Reductions on GL: passes of shaders/templates/reduce.frag until the reduced axis has length 1.
+"""The generic reductions on GL (reduce_sum, reduce_prod, reduce_max, reduce_min, reduce_any,
+reduce_all): passes of shaders/templates/reduce.frag until the reduced axis has length 1.
 
 Each pass combines up to CHUNK elements per output, so a reduction of n elements takes
 ceil(log_CHUNK(n)) passes: 16M elements in 3 passes.
@@ -71,3 +72,14 @@ def run(backend, kernel, data, outer, length, inner):
             backend.free(current)
         current = out
     return current
+
+
+def _reduction(kernel):
+    def run_kernel(backend, x, out_shape, outer, length, inner):
+        return run(backend, kernel, x, outer, length, inner)
+    run_kernel.__name__ = kernel
+    return run_kernel
+
+
+KERNELS = {name: _reduction(name) for name in ("reduce_sum", "reduce_prod", "reduce_max",
+                                                "reduce_min", "reduce_any", "reduce_all")}

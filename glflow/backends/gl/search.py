@@ -1,12 +1,14 @@
 """top_k on GL with shaders/top_k.frag: selection scans for small k (one pass), or ranks then a
 lookup by rank for large k (two passes); see the shader for both.
-argmax/argmin are pair reductions: glflow/backends/gl/kernels/reduce_pairs.py."""
-from ..programs import load
+argmax/argmin are pair reductions (glflow/backends/gl/pair_reduce.py)."""
+from . import pair_reduce
+from .elementwise import kernel_functions
+from .programs import load
 
 
 def _source(variant=""):
     define = f"#define {variant}\n" if variant else ""
-    return define + load("templates/common.glsl") + "\n" + load("top_k.frag")
+    return define + load("templates/common.glsl") + "\n" + load("search/top_k.frag")
 
 
 def ranked(length, k):
@@ -40,4 +42,16 @@ def top_k(backend, x, out_shape, k, ranking=None):
     return out
 
 
-KERNELS = {"top_k": top_k}
+def _arg_functions(kernel):
+    return kernel_functions([kernel]) + "\n" + load("templates/arg_pairs.glsl")
+
+
+def argmax(backend, x, out_shape, outer, length, inner):
+    return pair_reduce.run(backend, _arg_functions("argmax"), x, outer, length, inner, final=True)
+
+
+def argmin(backend, x, out_shape, outer, length, inner):
+    return pair_reduce.run(backend, _arg_functions("argmin"), x, outer, length, inner, final=True)
+
+
+KERNELS = {"top_k": top_k, "argmax": argmax, "argmin": argmin}

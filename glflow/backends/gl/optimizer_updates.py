@@ -6,11 +6,11 @@ one texture layout and the outputs are pool textures of that layout.
 The MRT framebuffer comes from the backend's cache, keyed by the output textures: the pool hands
 the same few textures back step after step, so after the first steps no framebuffer is made.
 """
-from ..programs import load
+from .programs import load
 
 
 def _source(kernel):
-    return load("templates/common.glsl") + "\n" + load(f"{kernel}.frag")
+    return load("templates/common.glsl") + "\n" + load(f"optimizer_updates/{kernel}.frag")
 
 
 def _run(backend, kernel, samplers, inputs, n_outputs, uniforms):

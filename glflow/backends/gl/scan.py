@@ -6,8 +6,8 @@ pass with terms = n is the sequential per-output loop. Texel-aligned lines (ROW4
 positions in texels of 4 elements and read whole texels; lines whose inner size is a multiple
 of 4 (INNER4) read whole texels too; anything else reads element by element.
 """
-from ..elementwise import kernel_functions
-from ..programs import load
+from .elementwise import kernel_functions
+from .programs import load
 
 # Chosen by measurement: benchmarks/bench_scan.py (llvmpipe, 2 cores, ~1M elements; figures
 # in benchmarks/results/scan.json). Up to SEQUENTIAL_MAX positions one sequential pass wins

@@ -3,9 +3,9 @@
 shaders/templates/softmax.frag normalises every element. Fewer passes than composing
 max, sub, exp, sum, div (five), and the exp is computed once per element per step.
 """
-from ..elementwise import kernel_functions
-from ..programs import load
-from . import reduce_pairs
+from . import pair_reduce
+from .elementwise import kernel_functions
+from .programs import load
 
 
 def _source(kernel, row4):
@@ -19,7 +19,7 @@ def _normalise(backend, kernel, x, out_shape, axis):
     for n in out_shape[axis + 1:]:
         inner *= n
     outer = x.layout.size // (length * inner)
-    stats = reduce_pairs.run(backend, kernel_functions(["logsumexp"]), x, outer, length, inner,
+    stats = pair_reduce.run(backend, kernel_functions(["logsumexp"]), x, outer, length, inner,
                              final=False)
     out = backend.alloc(x.layout.size)
     prog = backend.programs.get(_source(kernel, inner == 1 and length % 4 == 0),
@@ -41,4 +41,8 @@ def log_softmax(backend, x, out_shape, axis):
     return _normalise(backend, "log_softmax", x, out_shape, axis)
 
 
-KERNELS = {"softmax": softmax, "log_softmax": log_softmax}
+def logsumexp(backend, x, out_shape, outer, length, inner):
+    return pair_reduce.run(backend, kernel_functions(["logsumexp"]), x, outer, length, inner, final=True)
+
+
+KERNELS = {"softmax": softmax, "log_softmax": log_softmax, "logsumexp": logsumexp}

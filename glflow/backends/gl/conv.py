@@ -11,9 +11,9 @@ so every shape that fits in memory runs.
 """
 from math import prod
 
-from ....runtime.views import MatrixView
-from .. import conv_direct, conv_filter_grad, matmul
-from .movement import program, set_all
+from ...runtime.views import MatrixView
+from . import conv_direct, conv_filter_grad, matmul
+from .programs import program, set_all
 
 
 def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strides, dilations,
@@ -41,7 +41,7 @@ def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strid
         defines = ["ALIGNED"] if cg % 4 == 0 else []
         if 2 * max(blk.bt * rows_padded, k, m, reach) < conv_direct.FLOAT_DIV_LIMIT:
             defines.append("FLOAT_DIV")
-        prog = program(backend, "conv2d.frag", defines, ["u_x"])
+        prog = program(backend, "conv/conv2d.frag", defines, ["u_x"])
         set_all(prog, {"u_x_shift": x.layout.shift, "u_in": (n, h, w, c),
                        "u_out": tuple(out_hw), "u_filter": (kh, kw, cg),
                        "u_stride": tuple(strides), "u_dilation": tuple(dilations),
