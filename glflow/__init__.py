@@ -25,10 +25,11 @@ from .graph import SymbolicValueError, TensorSpec, function, profile  # noqa: E4
 from .ops._host import init_scope  # noqa: E402
 
 # The Keras-style stack (layers, models, training) sits on top of the op library.
-from . import callbacks, data, layers, losses, metrics, models, optimizers, vis  # noqa: E402
+from . import (callbacks, data, io, layers, losses, metrics, models, optimizers,  # noqa: E402
+               train, utils, vis)
+from .layers import Input  # noqa: E402
 from .models import Model, Sequential, load_model  # noqa: E402
-
-__version__ = "0.1.0"
+from .runtime.version import VERSION as __version__  # noqa: E402,F401
 
 
 def backend_info():
@@ -52,4 +53,5 @@ __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_gra
            "finish", "set_debug_level", "function", "profile", "TensorSpec", "init_scope",
            "SymbolicValueError",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
-           "callbacks", "data", "vis", "Model", "Sequential", "load_model"] + list(_ops_all)
+           "callbacks", "data", "io", "vis", "train", "utils", "Input", "Model", "Sequential",
+           "load_model"] + list(_ops_all)

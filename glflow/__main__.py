@@ -4,9 +4,12 @@ import json
 import runpy
 import sys
 
+import glflow as gf
+
+from . import bench, demo
+
 
 def cmd_info(args):
-    import glflow as gf
     info = gf.backend_info()
     if args.json:
         print(json.dumps(info, indent=2))
@@ -21,18 +24,12 @@ def cmd_info(args):
 
 
 def cmd_demo(args):
-    from .demo import run
-    return run(quick=args.quick)
+    return demo.run(quick=args.quick)
 
 
 def run_bench(argv):
     """`glflow bench ...` goes to the harness's own parser untouched: an argparse REMAINDER
     positional refuses options that start with `--` (`glflow bench --suite softmax` failed)."""
-    try:
-        from . import bench
-    except ImportError as exc:  # pragma: no cover - the harness ships with the package
-        print(f"glflow bench: benchmark harness unavailable ({exc})", file=sys.stderr)
-        return 1
     return bench.main(argv)
 
 
