@@ -116,17 +116,23 @@ class NumpyBackend:
             return tuple(_output(r, dtype, shape) for r, shape in zip(result, out_shape))
         return _output(result, dtype, out_shape)
 
-    def evaluate(self, expr, arrays, params):
+    def evaluate(self, expr, arrays, params, done=None):
         """An elementwise expression tree: ("in", i) or ("call", kernel, args, param slots[,
-        dtype]); with a dtype each intermediate is converted as an unfused kernel's output."""
+        dtype]); with a dtype each intermediate is converted as an unfused kernel's output.
+        A subtree that occurs twice (graph mode's fusion may share one) is computed once."""
         if expr[0] == "in":
             return arrays[expr[1]]
-        args = [self.evaluate(a, arrays, params) for a in expr[2]]
+        done = {} if done is None else done
+        found = done.get(expr)
+        if found is not None:
+            return found
+        args = [self.evaluate(a, arrays, params, done) for a in expr[2]]
         args += [params[slot] for slot in expr[3]]
         counters.count_kernel(self.name, expr[1])
         result = kernel_function(expr[1])(*args)
         if len(expr) > 4:  # graph mode's fusion notes each call's dtype: store it as unfused
             result = _to_dtype(np.asarray(result), expr[4])
+        done[expr] = result
         return result
 
 
