@@ -291,6 +291,36 @@ def test_fusion_keeps_intermediate_dtypes(name):
     graph, _ = check(name, f, [x], "fuse_elementwise", ["fused", "fused"])
 
 
+# --------------------------------------------------------------------------- prologue fusion
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_prologue_fusion_into_reductions(name):
+    def f(x, y, t):
+        return (gf.sum(x * y, axis=1),                          # y broadcasts: [13] into [7, 13]
+                gf.max(gf.exp(x) - 1.0),                         # scalar constant, all axes
+                gf.sum(gf.square(x - gf.transpose(t)), axis=0),  # a transposed leaf
+                gf.any(x > 2.0, axis=1, keepdims=True),          # bool in, reduce_any
+                gf.prod(x * 0.5 + 1.0, axis=[0, 1]))
+    arrays = [data(7, 13), data(13), data(13, 7)]
+    with backend(name):
+        graph = trace(f, *arrays)
+        one_pass("fuse_elementwise", graph)
+        assert one_pass("fuse_prologue", graph) == 5
+        one_pass("dce", graph)
+        assert kernels(graph) == ["reduce_sum", "reduce_max", "reduce_sum", "reduce_any",
+                                  "reduce_prod"]
+        assert_same(run(graph, *arrays), eager(f, *arrays))
+
+
+def test_prologue_fusion_leaves_values_read_elsewhere():
+    def f(x):
+        y = gf.exp(x)
+        return gf.sum(y), y
+    with backend("cpu"):
+        graph = trace(f, data(5))
+        assert one_pass("fuse_prologue", graph) == 0
+
+
 # --------------------------------------------------------------------------- memory plan
 
 def test_memory_plan_shares_buffers_by_liveness():
@@ -310,9 +340,9 @@ def test_compiled_graph_plans_its_intermediates():
     def f(x, w):
         h = x @ w               # matmul makes its own output from the pool
         a = gf.exp(h)           # a fused draw read by a reduction: a planned buffer
-        c = gf.sin(a) * 2.0     # read by a matmul: planned; a is dead by the time d is made
-        d = gf.tanh(c @ w) + 1.0
-        return gf.sum(a) + gf.sum(d * d)
+        c = gf.sin(a) * 2.0     # read by a matmul: planned
+        d = gf.relu(gf.tanh(c @ w) + 1.0)   # planned too, in c's buffer: c is dead by then
+        return gf.sum(a) + gf.sum(d @ w)
     args = [gf.tensor(data(64, 32)), gf.tensor(data(32, 32))]
     want = f.python_function(*args).numpy()
     # inside one fused shader a * b + c may become one fused multiply-add: one rounding less

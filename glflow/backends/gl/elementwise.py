@@ -171,6 +171,28 @@ def build_source(expr, accesses, out_rank):
     return load("templates/common.glsl") + "\n" + body
 
 
+def prologue_source(expr, accesses, rank):
+    """GLSL of a reduction's elementwise prologue (graph mode): `vec4 prologue_texel(int t)`
+    evaluates `expr` at texel t of the reduced input, its inputs read with `accesses`
+    relative to that input's shape, through uniforms u_in_shift, u_in_size (u_in_dims when
+    strided) and the inputs' u_x{i}_*. The reduction template supplies main()."""
+    decls, loads = ["uniform int u_in_shift;", "uniform int u_in_size;"], []
+    if any(a.mode == "strided" for a in accesses):
+        decls.append(f"uniform int u_in_dims[{max(rank, 1)}];")
+    for i, a in enumerate(accesses):
+        d, code = _load_code(i, a, rank)
+        decls += d
+        loads.append(code)
+    decls += [f"uniform float u_p{slot};" for slot in sorted(set(params_in(expr)))]
+    temporaries, shared = shared_subtrees(expr)
+    text = "\n".join(decls + [kernel_functions(dict.fromkeys(calls_in(expr))),
+                               "vec4 prologue_texel(int t) {",
+                               "    ivec2 frag = texel_coord(t, u_in_shift);",
+                               "    int e0 = t << 2;"] + loads + temporaries
+                      + [f"    return {glsl_expression(expr, shared)};", "}"])
+    return text.replace("u_out_size", "u_in_size").replace("u_out_dims", "u_in_dims")
+
+
 class Plan:
     """Everything a launch of one (expression, access patterns, rank) needs that does not
     depend on sizes, built once: regenerating the source for every op cost 8 us (timeit, an

@@ -6,7 +6,8 @@ called as `fn(*arrays, **attrs)` with arrays in their tensors' shapes, except th
 - elementwise kernels get their float params positionally, after the arrays, and inputs read
   through `views` (a StridedView per input, or None) arrive already read through them;
 - the `fused` kernel is an elementwise expression tree (graph mode's fusion), evaluated here
-  call by call with the same twins.
+  call by call with the same twins; a reduction may carry such a tree as its `prologue`
+  (graph mode fused the elementwise work that made its input).
 """
 import numpy as np
 
@@ -111,10 +112,20 @@ class NumpyBackend:
             result = fn(*arrays, *[attrs[p] for p in spec.params])
             return _output(np.broadcast_to(np.asarray(result), out_shape), dtype, out_shape)
         arrays = [np.asarray(d).reshape(shape) for d, shape in inputs]
+        if attrs and "prologue" in attrs:  # graph mode fused an elementwise prologue in
+            arrays = [self._prologue(attrs["prologue"], inputs)]
+            attrs = {k: v for k, v in attrs.items() if k != "prologue"}
         result = fn(*arrays, **attrs)
         if isinstance(result, tuple):  # several outputs: out_shape holds one shape each
             return tuple(_output(r, dtype, shape) for r, shape in zip(result, out_shape))
         return _output(result, dtype, out_shape)
+
+    def _prologue(self, prologue, inputs):
+        """A reduction's fused elementwise prologue: the input it would have read."""
+        arrays = _read_inputs(inputs, prologue.get("views"))
+        value = self.evaluate(prologue["expr"], arrays, prologue.get("params", ()))
+        shape = tuple(prologue["shape"])
+        return _to_dtype(np.broadcast_to(np.asarray(value), shape), prologue["dtype"])
 
     def evaluate(self, expr, arrays, params, done=None):
         """An elementwise expression tree: ("in", i) or ("call", kernel, args, param slots[,
