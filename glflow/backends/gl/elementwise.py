@@ -185,11 +185,10 @@ def prologue_source(expr, accesses, rank):
         loads.append(code)
     decls += [f"uniform float u_p{slot};" for slot in sorted(set(params_in(expr)))]
     temporaries, shared = shared_subtrees(expr)
-    text = "\n".join(decls + [kernel_functions(dict.fromkeys(calls_in(expr))),
-                               "vec4 prologue_texel(int t) {",
-                               "    ivec2 frag = texel_coord(t, u_in_shift);",
-                               "    int e0 = t << 2;"] + loads + temporaries
-                      + [f"    return {glsl_expression(expr, shared)};", "}"])
+    head = [kernel_functions(dict.fromkeys(calls_in(expr))), "vec4 prologue_texel(int t) {",
+            "    ivec2 frag = texel_coord(t, u_in_shift);", "    int e0 = t << 2;"]
+    tail = [f"    return {glsl_expression(expr, shared)};", "}"]
+    text = "\n".join(decls + head + loads + temporaries + tail)
     return text.replace("u_out_size", "u_in_size").replace("u_out_dims", "u_in_dims")
 
 

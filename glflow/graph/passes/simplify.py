@@ -25,7 +25,6 @@ IDENTITY_OPERAND = {"mul": (1.0, (0, 1)), "div": (1.0, (1,)), "add": (0.0, (0, 1
                     "sub": (0.0, (1,))}
 
 
-
 def constant_value(v):
     """The Python float of a one-element constant, else None (read once, then remembered)."""
     node = v.node
