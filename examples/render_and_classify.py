@@ -7,7 +7,7 @@ pose, colour, size and position): no pretrained weights, nothing downloaded. The
 animation of rotating shapes, labels each frame with the network's answer, and writes a GIF
 (and a PNG strip of a few frames).
 
-    glflow run examples/render_and_classify.py [--out DIR] [--train N] [--epochs N] [--frames N]
+    glflow run examples/render_and_classify.py [--out DIR] [--steps N] [--frames N]
     glflow run examples/render_and_classify.py --smoke    (small and quick: what the tests run)
 
 Rendering and glflow share one context: moderngl calls go inside `gf.gl_section()`, which
@@ -27,8 +27,8 @@ BACKGROUND = (0.08, 0.09, 0.12)
 FIELD_OF_VIEW = 40.0                   # degrees, vertical
 CAMERA_DISTANCE = 3.0
 MODEL_SIZE = 32                        # the network sees 32 x 32 RGBA
-SMOKE = {"size": 64, "train": 32, "test": 16, "epochs": 2, "frames": 6}
-FULL = {"size": 128, "train": 640, "test": 200, "epochs": 12, "frames": 72}
+SMOKE = {"size": 64, "batch": 8, "steps": 4, "test_batches": 2, "frames": 6}
+FULL = {"size": 128, "batch": 32, "steps": 240, "test_batches": 6, "frames": 72}
 
 VERTEX_SHADER = """
 #version 330 core
@@ -131,11 +131,14 @@ def model_matrix(angles, scale=1.0, offset=(0.0, 0.0)):
 # --------------------------------------------------------------------------- rendering
 
 class Renderer:
-    """Draws one shape at a time into an RGBA8 texture of glflow's context (with a depth
-    buffer), size x size pixels. Each method holds glflow's GL section (nested ones are free)."""
+    """Draws up to `batch` frames side by side into one RGBA8 texture of glflow's context (an
+    atlas, with a depth buffer): frame i is the size x size square at x = i * size. One
+    from_texture pass then hands the whole batch to glflow. Each method holds glflow's GL
+    section (nested sections are free)."""
 
-    def __init__(self, size):
+    def __init__(self, size, batch=1):
         self.size = size
+        self.batch = batch
         with gf.gl_section() as ctx:
             self.ctx = ctx
             self.program = ctx.program(vertex_shader=VERTEX_SHADER,
@@ -146,21 +149,36 @@ class Renderer:
                 buffer = ctx.buffer(make().tobytes())
                 self.shapes[name] = ctx.vertex_array(
                     self.program, [(buffer, "3f 3f", "in_position", "in_normal")])
-            self.color = ctx.texture((size, size), 4)        # 8-bit RGBA: from_texture reads it
-            self.depth = ctx.depth_renderbuffer((size, size))
+            self.color = ctx.texture((size * batch, size), 4)   # 8-bit RGBA, what a window has
+            self.depth = ctx.depth_renderbuffer((size * batch, size))
             self.framebuffer = ctx.framebuffer([self.color], self.depth)
 
-    def render(self, shape, angles, colour, scale=1.0, offset=(0.0, 0.0)):
-        """Draw one frame; returns the colour texture (overwritten by the next frame)."""
+    def render(self, poses):
+        """Draw one frame per pose (dicts with shape, angles, colour and optionally scale and
+        offset); returns the atlas texture (overwritten by the next call)."""
+        if not 1 <= len(poses) <= self.batch:
+            raise ValueError(f"render: 1 to {self.batch} poses, got {len(poses)}")
         with gf.gl_section():
             self.framebuffer.use()
-            # on every frame: glflow's calls turn depth test and culling off
+            # every call: glflow's calls turn depth test and culling off
             self.ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
             self.framebuffer.clear(*BACKGROUND, 1.0)
-            self.program["u_model"].write(model_matrix(angles, scale, offset).T.tobytes())
-            self.program["u_color"].value = tuple(colour)
-            self.shapes[shape].render(moderngl.TRIANGLES)
+            for i, pose in enumerate(poses):
+                self.framebuffer.viewport = (i * self.size, 0, self.size, self.size)
+                matrix = model_matrix(pose["angles"], pose.get("scale", 1.0),
+                                      pose.get("offset", (0.0, 0.0)))
+                self.program["u_model"].write(matrix.T.tobytes())
+                self.program["u_color"].value = tuple(pose["colour"])
+                self.shapes[pose["shape"]].render(moderngl.TRIANGLES)
         return self.color
+
+    def frames(self, poses):
+        """The frames of `poses` as a [n, size, size, 4] tensor, rendered and handed over on
+        the GPU: one from_texture pass for the atlas, then a reshape and a transpose."""
+        n, size = len(poses), self.size
+        atlas = gf.from_texture(self.render(poses))                # [size, batch * size, 4]
+        strip = atlas[:, :n * size] if n < self.batch else atlas
+        return gf.transpose(gf.reshape(strip, [size, n, size, 4]), [1, 0, 2, 3])
 
     def release(self):
         with gf.gl_section():
@@ -170,32 +188,29 @@ class Renderer:
                 obj.release()
 
 
-def model_input(frame, size):
-    """[1, 32, 32, 4] for the network from a [size, size, 4] frame tensor (mean-pooled). All
-    four channels (alpha is 1): a conv over 4 channels takes glflow's direct convolution,
-    which has no limit on the batch (3 channels would take im2col, limited to 16384 output
-    pixels a batch for now)."""
+def model_input(frames, size):
+    """[n, 32, 32, 4] for the network from [n, size, size, 4] frames (mean-pooled). All four
+    channels (alpha is 1): a conv over 4 channels takes glflow's direct convolution, which has
+    no limit on the batch (3 channels would take im2col, limited to 16384 output pixels a
+    batch for now)."""
     factor = size // MODEL_SIZE
-    return gf.avg_pool(frame[None], factor, factor, "valid") if factor > 1 else frame[None]
+    return gf.avg_pool(frames, factor, factor, "valid") if factor > 1 else frames
 
 
 def random_pose(rng):
-    """A shape on a turntable: any turn about the vertical axis, tilted up to ~30 degrees
-    (seen from below, a pyramid's square base would look like a cube's face)."""
+    """A random shape on a turntable: any turn about the vertical axis, tilted up to ~30
+    degrees (seen from below, a pyramid's square base would look like a cube's face)."""
     angles = (rng.uniform(-0.5, 0.6), rng.uniform(0, 2 * np.pi), rng.uniform(-0.3, 0.3))
-    return {"angles": angles, "colour": rng.uniform(0.35, 1.0, 3),
-            "scale": rng.uniform(0.55, 0.8), "offset": rng.uniform(-0.25, 0.25, 2)}
+    return {"shape": SHAPES[rng.integers(len(SHAPES))], "angles": angles,
+            "colour": rng.uniform(0.35, 1.0, 3), "scale": rng.uniform(0.55, 0.8),
+            "offset": rng.uniform(-0.25, 0.25, 2)}
 
 
-def rendered_dataset(renderer, count, rng):
-    """`count` random frames as one [count, 32, 32, 4] tensor on the GPU, and their labels."""
-    labels = rng.integers(0, len(SHAPES), count)
-    inputs = []
-    with gf.gl_section():
-        for label in labels:
-            texture = renderer.render(SHAPES[label], **random_pose(rng))
-            inputs.append(model_input(gf.from_texture(texture), renderer.size))
-    return gf.concat(inputs, axis=0), labels
+def rendered_batch(renderer, rng):
+    """A batch of new random frames as a [batch, 32, 32, 4] tensor on the GPU, and labels."""
+    poses = [random_pose(rng) for _ in range(renderer.batch)]
+    labels = np.array([SHAPES.index(p["shape"]) for p in poses], np.int32)
+    return model_input(renderer.frames(poses), renderer.size), labels
 
 
 # --------------------------------------------------------------------------- the network
@@ -211,57 +226,55 @@ def classifier():
         gf.layers.Dense(len(SHAPES), activation="softmax")])
 
 
-def train(model, renderer, frames, epochs, rng, batch=32):
-    """A plain training loop on GPU tensors. Every epoch renders `frames` new frames (so the
-    network never sees a frame twice and cannot learn them by heart); batches are gathered
-    from the frame tensor on the GPU (model.fit would take host arrays). Returns the last
-    epoch's mean loss."""
+def train(model, renderer, steps, rng):
+    """A plain training loop on GPU tensors: every step renders a new batch (the network never
+    sees a frame twice, so it cannot learn them by heart) and takes one Adam step on it.
+    Returns the mean loss of the last quarter of the steps."""
     optimizer = gf.optimizers.Adam(3e-3)
-    mean_loss = float("nan")
-    for _ in range(epochs):
-        inputs, labels = rendered_dataset(renderer, frames, rng)
-        targets = gf.tensor(labels.astype(np.int32))
-        order = rng.permutation(frames)
-        losses = []
-        for start in range(0, frames, batch):
-            pick = gf.tensor(order[start:start + batch].astype(np.int32))
+    losses = []
+    for _ in range(steps):
+        inputs, labels = rendered_batch(renderer, rng)
+        targets = gf.tensor(labels)
 
-            def step():
-                with gf.GradientTape() as tape:
-                    probs = model(gf.gather(inputs, pick), training=True)
-                    loss = gf.mean(gf.losses.sparse_categorical_crossentropy(
-                        gf.gather(targets, pick), probs))
-                weights = model.trainable_weights
-                optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
-                return loss
-            losses.append(gf.tidy(step))
-        mean_loss = float(gf.mean(gf.stack(losses)).item())
-    return mean_loss
+        def step():
+            with gf.GradientTape() as tape:
+                probs = model(inputs, training=True)
+                loss = gf.mean(gf.losses.sparse_categorical_crossentropy(targets, probs))
+            weights = model.trainable_weights
+            optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+            return loss
+        losses.append(gf.tidy(step))
+    tail = losses[-max(1, steps // 4):]
+    return float(np.mean([loss.item() for loss in tail]))
 
 
-def accuracy(model, inputs, labels):
-    predicted = gf.argmax(model(inputs, training=False), axis=1).numpy()
-    return float(np.mean(predicted == labels))
+def accuracy(model, renderer, batches, rng):
+    """The share of `batches` new random batches the network labels right."""
+    right = 0
+    for _ in range(batches):
+        inputs, labels = rendered_batch(renderer, rng)
+        right += int(np.sum(gf.argmax(model(inputs, training=False), axis=1).numpy() == labels))
+    return right / (batches * renderer.batch)
 
 
 # --------------------------------------------------------------------------- the animation
 
 def animation(renderer, model, count):
     """`count` frames of rotating shapes (each shape a third of the time), classified as they
-    are rendered. Returns [(frame [size, size, 4] host array, true shape, guess, confidence)]."""
+    are rendered, one at a time. Returns [(frame [size, size, 4] host array, true shape,
+    guess, confidence)]."""
     frames = []
     palette = [(0.95, 0.55, 0.25), (0.35, 0.75, 0.95), (0.55, 0.9, 0.4)]
-    with gf.gl_section():
-        for i in range(count):
-            label = (i * len(SHAPES)) // count
-            t = i / count * 2 * np.pi
-            texture = renderer.render(SHAPES[label], angles=(0.4 * np.sin(t), 3 * t, 0.2),
-                                      colour=palette[label], scale=0.7,
-                                      offset=(0.2 * np.sin(2 * t), 0.1 * np.cos(3 * t)))
-            frame = gf.from_texture(texture)                  # on the GPU, top row first
-            probs = model(model_input(frame, renderer.size), training=False).numpy()[0]
-            guess = int(np.argmax(probs))
-            frames.append((frame.numpy(), SHAPES[label], SHAPES[guess], float(probs[guess])))
+    for i in range(count):
+        label = (i * len(SHAPES)) // count
+        t = i / count * 2 * np.pi
+        pose = {"shape": SHAPES[label], "angles": (0.4 * np.sin(t), 3 * t, 0.2),
+                "colour": palette[label], "scale": 0.7,
+                "offset": (0.2 * np.sin(2 * t), 0.1 * np.cos(3 * t))}
+        frame = renderer.frames([pose])                        # on the GPU, top row first
+        probs = model(model_input(frame, renderer.size), training=False).numpy()[0]
+        guess = int(np.argmax(probs))
+        frames.append((frame.numpy()[0], SHAPES[label], SHAPES[guess], float(probs[guess])))
     return frames
 
 
@@ -279,15 +292,14 @@ def labelled(frame, truth, guess, confidence, scale):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="glflow_pictures", help="folder for the pictures")
-    parser.add_argument("--train", type=int, help="new frames rendered for each epoch")
-    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--steps", type=int, help="training steps (a new batch each)")
     parser.add_argument("--frames", type=int, help="frames of the animation")
     parser.add_argument("--smoke", action="store_true", help="small and quick (tests)")
     args = parser.parse_args(argv)
     settings = dict(SMOKE if args.smoke else FULL)
-    settings.update({k: getattr(args, k) for k in ("train", "epochs", "frames")
+    settings.update({k: getattr(args, k) for k in ("steps", "frames")
                      if getattr(args, k) is not None})
-    size = settings["size"]
+    size, batch = settings["size"], settings["batch"]
 
     # glflow's context first (gf.context() makes it): on llvmpipe the first GL context of a
     # process fixes the rasteriser threads of all, and glflow asks for none (README, Limits).
@@ -295,19 +307,19 @@ def main(argv=None):
     print(f"glflow on {info['backend']} ({info['renderer']})")
     gf.set_seed(1)
     rng = np.random.default_rng(1)
-    renderer = Renderer(size)
+    renderer = Renderer(size, batch)
     model = classifier()
     start = time.perf_counter()
-    loss = train(model, renderer, settings["train"], settings["epochs"], rng)
-    seen = settings["train"] * settings["epochs"]
-    print(f"classifier: a small CNN trained here, now, on {seen} frames this script rendered "
-          f"({settings['epochs']} epochs of {settings['train']} new frames; no pretrained "
-          f"weights), {time.perf_counter() - start:.1f} s; last epoch's loss {loss:.3f}")
-    print(f"every frame went from moderngl to the network by from_texture (one GPU pass, "
-          f"no read back)")
-    test_inputs, test_labels = rendered_dataset(renderer, settings["test"], rng)
-    print(f"accuracy on {settings['test']} new frames: "
-          f"{accuracy(model, test_inputs, test_labels):.0%}")
+    loss = train(model, renderer, settings["steps"], rng)
+    print(f"classifier: a small CNN trained here, now, on {settings['steps'] * batch} frames "
+          f"this script rendered ({settings['steps']} steps of {batch} new frames; no "
+          f"pretrained weights), {time.perf_counter() - start:.1f} s; loss at the end "
+          f"{loss:.3f}")
+    print(f"every batch went from moderngl to the network by from_texture (one GPU pass for "
+          f"{batch} frames, no read back)")
+    tested = settings["test_batches"] * batch
+    print(f"accuracy on {tested} new frames: "
+          f"{accuracy(model, renderer, settings['test_batches'], rng):.0%}")
 
     frames = animation(renderer, model, settings["frames"])
     renderer.release()

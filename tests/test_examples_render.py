@@ -19,7 +19,7 @@ SMOKE_RUNS = {
     "mandelbrot.py": "counts match numpy: True",
     "game_of_life.py": "wrote",
     "image_filters.py": "all conv2d on the GPU",
-    "render_and_classify.py": "by from_texture (one GPU pass, no read back)",
+    "render_and_classify.py": "went from moderngl to the network by from_texture",
     "style_transfer.py": "fixed random weights",
 }
 
@@ -211,11 +211,13 @@ def iou(a, b):
 def test_rendered_frames_show_the_shape_where_the_camera_puts_it():
     scene = load_example("render_and_classify.py")
     size = 64
-    renderer = scene.Renderer(size)
+    renderer = scene.Renderer(size, batch=3)
     try:
-        frame = gf.from_texture(renderer.render("sphere", (0, 0, 0), (1.0, 0.5, 0.25))).numpy()
-        cube = gf.from_texture(renderer.render("cube", (0, 0, 0), (0.2, 0.8, 0.4),
-                                               scale=0.5)).numpy()
+        # one atlas of two frames: each lands in its own [size, size] square
+        frame, cube = renderer.frames([
+            {"shape": "sphere", "angles": (0, 0, 0), "colour": (1.0, 0.5, 0.25)},
+            {"shape": "cube", "angles": (0, 0, 0), "colour": (0.2, 0.8, 0.4), "scale": 0.5},
+        ]).numpy()
     finally:
         renderer.release()
     yy, xx = np.mgrid[0:size, 0:size] + 0.5 - size / 2
@@ -254,11 +256,11 @@ def test_render_and_classify_gif_carries_the_rendered_scene(tmp_path):
     assert read_rgb(tmp_path / "render_and_classify.png").shape[0] == frames[0].shape[0]
 
 
-def test_the_network_sees_the_frame_pooled():
+def test_the_network_sees_the_frames_pooled():
     scene = load_example("render_and_classify.py")
-    frame = np.random.default_rng(4).random((64, 64, 4)).astype(np.float32)
-    got = scene.model_input(gf.tensor(frame), 64).numpy()
-    want = frame.reshape(32, 2, 32, 2, 4).mean(axis=(1, 3))[None]
+    frames = np.random.default_rng(4).random((3, 64, 64, 4)).astype(np.float32)
+    got = scene.model_input(gf.tensor(frames), 64).numpy()
+    want = frames.reshape(3, 32, 2, 32, 2, 4).mean(axis=(2, 4))
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
 
 
