@@ -160,8 +160,12 @@ class Renderer:
             raise ValueError(f"render: 1 to {self.batch} poses, got {len(poses)}")
         with gf.gl_section():
             self.framebuffer.use()
-            # every call: glflow's calls turn depth test and culling off
-            self.ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+            # all the state this drawing needs, on every call: glflow's calls turn depth test
+            # and culling off, and other code sharing the context may change the rest
+            self.ctx.enable_only(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+            self.ctx.depth_func = "<"
+            self.ctx.cull_face = "back"
+            self.ctx.front_face = "ccw"
             self.framebuffer.clear(*BACKGROUND, 1.0)
             for i, pose in enumerate(poses):
                 self.framebuffer.viewport = (i * self.size, 0, self.size, self.size)

@@ -82,7 +82,8 @@ def render_cube(size):
         depth = ctx.depth_renderbuffer((size, size))
         fbo = ctx.framebuffer([color], depth)
         fbo.use()
-        ctx.enable(moderngl.DEPTH_TEST)
+        ctx.enable_only(moderngl.DEPTH_TEST)   # and its test: the context is shared
+        ctx.depth_func = "<"
         fbo.clear(*BACKGROUND, 1.0)
         vao.render(moderngl.TRIANGLES)
         frame = interop.from_texture(color)

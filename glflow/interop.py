@@ -15,8 +15,8 @@ lock and leaves it current after the block, so a glflow op in another thread the
 
 GL state: glflow's kernels draw with blending, depth test, face culling and wireframe off and
 no sampler objects bound. from_texture, to_texture and the end of a gl_section() restore that;
-when you enable them for your own drawing, do so before each frame's draws, and call other
-glflow ops after from_texture (or restore the state yourself:
+set all the state your own drawing needs before each frame's draws (the context is shared),
+and call other glflow ops after from_texture (or restore the state yourself:
 `ctx.enable_only(moderngl.NOTHING)`, `ctx.clear_samplers()`).
 
 Rows: a tensor's row 0 is the picture's top row, as in image files and numpy; GL keeps a

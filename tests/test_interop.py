@@ -209,6 +209,9 @@ def test_user_gl_state_does_not_leak_into_kernels():
         ctx.wireframe = True
         sampler.use(0)
     after = t + 1.0
+    with gf.gl_section() as ctx:
+        ctx.cull_face = "back"           # the GL default again, for the tests that follow
+        ctx.blend_func = moderngl.DEFAULT_BLENDING
     release(tex, sampler)
     np.testing.assert_array_equal(doubled.numpy(), values[::-1] * 2.0)
     np.testing.assert_array_equal(after.numpy(), values[::-1] + 1.0)
