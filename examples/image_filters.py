@@ -49,8 +49,8 @@ def mirrored(image, border):
 
 def rgba(image):
     """[H, W, 4]: the picture with a zero fourth channel. Filters over 4 channels are whole
-    RGBA32F texels, which glflow's direct convolution takes at any image size (3 channels
-    would take the im2col path, limited to 16384 output pixels a pass for now)."""
+    RGBA32F texels, which glflow's direct convolution reads in place (3 channels would take
+    im2col + matmul, which first copies every 7x7 patch)."""
     return gf.concat([image, gf.zeros(image.shape[:2] + [1])], axis=2)
 
 

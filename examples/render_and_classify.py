@@ -194,9 +194,8 @@ class Renderer:
 
 def model_input(frames, size):
     """[n, 32, 32, 4] for the network from [n, size, size, 4] frames (mean-pooled). All four
-    channels (alpha is 1): a conv over 4 channels takes glflow's direct convolution, which has
-    no limit on the batch (3 channels would take im2col, limited to 16384 output pixels a
-    batch for now)."""
+    channels (alpha is 1): a conv over whole RGBA32F texels takes glflow's direct convolution,
+    which reads them in place (3 channels would take im2col + matmul, copying every patch)."""
     factor = size // MODEL_SIZE
     return gf.avg_pool(frames, factor, factor, "valid") if factor > 1 else frames
 

@@ -44,7 +44,7 @@ def photographs(downscale):
 def random_vgg(seed=0):
     """[(filters [3, 3, Cin, Cout], bias)] with He-scaled random normal weights. The input has
     four channels (RGB and a zero), so every layer's channels are whole RGBA32F texels: the
-    convolutions and their gradients take glflow's direct kernel at any image size."""
+    convolutions and their input gradients take glflow's direct kernel (no im2col copy)."""
     rng = np.random.default_rng(seed)
     layers, cin = [], 4
     for cout in WIDTHS:
