@@ -26,6 +26,10 @@ from . import (callbacks, data, io, layers, losses, metrics, models, optimizers,
 from .layers import Input  # noqa: E402
 from .models import Model, Sequential, load_model  # noqa: E402
 from .runtime.version import VERSION as __version__  # noqa: E402,F401
+from . import interop  # noqa: E402 - rendering <-> tensors
+from .interop import context, from_texture, gl_section, to_texture  # noqa: E402
+
+Tensor.to_texture = to_texture
 
 
 def backend_info():
@@ -49,4 +53,5 @@ __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_gra
            "finish", "set_debug_level",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
            "callbacks", "data", "io", "vis", "train", "utils", "Input", "Model", "Sequential",
-           "load_model"] + list(_ops_all)
+           "load_model", "context", "gl_section", "from_texture", "to_texture"
+           ] + list(_ops_all)
