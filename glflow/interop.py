@@ -43,7 +43,7 @@ def _gl_backend(op):
     """glflow's GL backend, made if needed: the context lives there whichever backend is
     active (on the cpu backend, textures still belong to it)."""
     try:
-        return state._named("gl")
+        return state.backend_named("gl")
     except Exception as exc:
         raise RuntimeError(f"{op}: glflow has no OpenGL context on this machine ({exc})") from exc
 

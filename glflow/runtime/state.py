@@ -38,6 +38,12 @@ def backend_names():
     return tuple(_factories)
 
 
+def backend_named(name):
+    """The backend `name`, made on first use, whichever backend is active (interop needs the
+    GL context even when numpy computes)."""
+    return _named(name)
+
+
 def _named(name):
     with _lock:
         made = _backends.get(name)
