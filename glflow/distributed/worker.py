@@ -44,6 +44,7 @@ class ModelPlugin(WorkerPlugin):
         self.files = files
         self._predictor = None
         self._lock = None
+        self.loads = 0  # how often this worker loaded it (tests: once at most)
 
     def __getstate__(self):
         return {"name": self.name, "path": self.path, "files": self.files}
@@ -58,6 +59,7 @@ class ModelPlugin(WorkerPlugin):
         with self._lock:  # one load, even when several threads start together
             if self._predictor is None:
                 self._predictor = _load_bundle(self.path, self.files)
+                self.loads += 1
             return self._predictor
 
 
@@ -91,7 +93,7 @@ def warm_up(client, ref, shape, dtype):
     """Load the model on every worker now and run one sample of zeros through it (GL context,
     weights, shader compiles), so the first batches do not pay for it and a model that does
     not load on the workers fails before any batch is sent."""
-    client.run(_warm, ref, tuple(shape), str(dtype))
+    client.run(_warm, ref, tuple(shape), np.dtype(dtype).name)
 
 
 def _warm(ref, shape, dtype, dask_worker=None):

@@ -10,6 +10,7 @@ is one branch in `load_predictor`:
 """
 import json
 import os
+import posixpath
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,11 +115,12 @@ def model_files(path):
             return files  # not a TF.js model: the reader will say so
         folder = os.path.dirname(path)
         for shard in shards:
-            if os.path.isabs(shard) or ".." in shard.replace("\\", "/").split("/"):
+            name = posixpath.normpath(str(shard).replace("\\", "/"))
+            if posixpath.isabs(name) or name.split("/")[0] == "..":
                 raise ValueError(f"load_predictor: {path!r} names weight file {shard!r} "
                                  "outside its folder")
-            with open(os.path.join(folder, shard), "rb") as f:
-                files[shard] = f.read()
+            with open(os.path.join(folder, *name.split("/")), "rb") as f:
+                files[name] = f.read()
     return files
 
 
