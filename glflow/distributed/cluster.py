@@ -58,7 +58,7 @@ def local_client(n_workers=None, **cluster_kwargs):
     listed = devices.list_devices()
     gpus = gpu_indices(listed)
     n_workers = n_workers or default_workers(listed)
-    options = {"threads_per_worker": 1, "processes": True, "dashboard_address": None}
+    options = {"threads_per_worker": 1, "processes": True, "dashboard_address": ":0"}
     options.update(cluster_kwargs)
     cluster = LocalCluster(n_workers=n_workers, **options)
     client = Client(cluster)
