@@ -80,12 +80,15 @@ def test_results_identical_to_one_process_and_each_worker_loads_once(client, mod
     def worker_side(dask_worker):
         plugins = [p for name, p in dask_worker.plugins.items()
                    if name.startswith("glflow-model-")]
-        return (os.getpid(), gf.get_backend(), gf.backend_info()["renderer"],
+        info = gf.backend_info()
+        return (os.getpid(), gf.get_backend(), info["renderer"], info["llvmpipe_threads"],
                 [p.loads for p in plugins])
     seen = client.run(worker_side)
     assert len(seen) == 2
-    for pid, backend, renderer, loads in seen.values():
+    for pid, backend, renderer, threads, loads in seen.values():
         assert pid != os.getpid() and backend == "gl" and renderer
+        # llvmpipe without rasteriser threads unless the user asked (None: another driver)
+        assert threads in (None, os.environ.get("LP_NUM_THREADS", "0"))
         assert loads in ([0], [1])  # one model, loaded at most once however many batches
 
 

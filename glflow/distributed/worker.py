@@ -21,7 +21,7 @@ from ..layers.node import flatten
 from ..tensor import Tensor, tidy
 
 _local_lock = threading.Lock()
-_local = {}  # path -> Predictor, for tasks run outside a worker
+_local = {}  # plugin name -> Predictor, for tasks run outside a worker
 
 
 @dataclass(frozen=True)
@@ -43,17 +43,14 @@ class ModelPlugin(WorkerPlugin):
         self.path = path
         self.files = files
         self._predictor = None
-        self._lock = None
+        self._lock = threading.Lock()
         self.loads = 0  # how often this worker loaded it (tests: once at most)
 
-    def __getstate__(self):
+    def __getstate__(self):  # what travels: the bytes, never a loaded model or a lock
         return {"name": self.name, "path": self.path, "files": self.files}
 
     def __setstate__(self, state):
         self.__init__(state["name"], state["path"], state["files"])
-
-    def setup(self, worker):
-        self._lock = threading.Lock()
 
     def predictor(self):
         with self._lock:  # one load, even when several threads start together
@@ -110,9 +107,9 @@ def _predictor(ref):
     if plugin is not None:
         return plugin.predictor()
     with _local_lock:
-        if ref.path not in _local:
-            _local[ref.path] = inference.load_predictor(ref.path)
-        return _local[ref.path]
+        if ref.name not in _local:
+            _local[ref.name] = inference.load_predictor(ref.path)
+        return _local[ref.name]
 
 
 # ----------------------------------------------------------------------------- tasks

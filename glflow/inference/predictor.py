@@ -11,6 +11,7 @@ is one branch in `load_predictor`:
 import json
 import os
 import posixpath
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,10 +57,14 @@ class Predictor:
         self._run = run
         self.inputs = inputs
         self.outputs = outputs
+        # One batch at a time: GL work is serialised on the context anyway, and a model's
+        # Python-side state need not be shared by threads (a Dask worker may run several).
+        self._lock = threading.Lock()
 
     def __call__(self, batch):
-        return [np.asarray(out.numpy() if isinstance(out, Tensor) else out)
-                for out in self._run(batch)]
+        with self._lock:
+            return [np.asarray(out.numpy() if isinstance(out, Tensor) else out)
+                    for out in self._run(batch)]
 
     def check_samples(self, where, sample_shape):
         """A ValueError naming the shapes when samples of `sample_shape` cannot go in."""
