@@ -166,7 +166,11 @@ def _distributed_batches(model, predictor, source, is_images, shape, specs, args
                          began):
     distributed = gf.distributed  # dask loads here: only runs on a cluster need it
     if args.scheduler:
-        client = distributed.connect(args.scheduler)
+        try:
+            client = distributed.connect(args.scheduler)
+        except OSError as exc:  # refused, unknown host, timed out
+            raise UsageError(f"cannot reach the Dask scheduler at {args.scheduler!r} "
+                             f"({type(exc).__name__}: {exc})") from None
     else:
         client = distributed.local_client(args.workers)
     try:

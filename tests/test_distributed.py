@@ -21,6 +21,7 @@ import dask.bag as db  # noqa: E402
 
 import glflow as gf  # noqa: E402
 from glflow import inference  # noqa: E402
+from glflow.__main__ import main as glflow_main  # noqa: E402
 from glflow.distributed import cluster, worker  # noqa: E402
 from glflow.runtime.devices import Device  # noqa: E402
 
@@ -237,3 +238,25 @@ def test_device_plugin_sets_each_workers_device(client):
         gf.ones([1]).numpy()  # the worker's context exists
         return gf.backend_info()["device"]
     assert set(client.run(device).values()) == {listed[0].index}
+
+
+def test_glflow_run_joins_an_existing_cluster(client, model_path, tmp_path, capsys,
+                                              monkeypatch):
+    x = np.random.RandomState(5).rand(11, 6, 7, 3).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    status = glflow_main(["run", str(model_path), "--input", str(tmp_path / "x.npy"),
+                          "--output", str(tmp_path / "y.npy"), "--batch-size", "4",
+                          "--scheduler", client.scheduler.address, "--quiet"])
+    assert status == 0, capsys.readouterr().err
+    np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), one_process(model_path, x, 4))
+    assert len(client.scheduler_info()["workers"]) == 2  # the cluster is left running
+
+    real_connect = gf.distributed.connect
+    monkeypatch.setattr(gf.distributed, "connect",
+                        lambda address: real_connect(address, timeout=2))
+    status = glflow_main(["run", str(model_path), "--input", str(tmp_path / "x.npy"),
+                          "--output", str(tmp_path / "z.npy"), "--scheduler",
+                          "tcp://127.0.0.1:9", "--quiet"])
+    err = capsys.readouterr().err
+    assert status == 2 and "cannot reach the Dask scheduler at 'tcp://127.0.0.1:9'" in err
+    assert not (tmp_path / "z.npy").exists()
