@@ -1,5 +1,5 @@
-"""The 'distributed' benchmark suite from a source checkout (glflow/bench/distributed.py says what it
-measures and how).
+"""The 'distributed' benchmark suite from a source checkout (glflow/bench/distributed.py says
+what it measures and how).
 
     python benchmarks/bench_distributed.py [--quick] [--out DIR]
 
