@@ -11,6 +11,8 @@ import sys
 import threading
 import warnings
 
+from . import devices
+
 _lock = threading.RLock()
 _factories = {}       # name -> zero-argument callable making the backend
 _backends = {}        # name -> backend object, made once
@@ -66,6 +68,7 @@ def _resolve_default():
             raise ValueError(f"GLFLOW_BACKEND={forced!r}: choose 'gl' or 'cpu'")
         _named(forced)  # forced and unusable: the error propagates, as documented
         return forced
+    devices.requested()  # a GLFLOW_DEVICE naming no device is an error, not a reason to fall back
     try:
         _named("gl")
         return "gl"
