@@ -8,7 +8,7 @@ from this table.
 import numpy as np
 
 import glflow as gf
-from glflow.backends.gl.kernels import scan
+from glflow.backends.gl import scan
 from glflow.runtime import state
 
 from . import harness

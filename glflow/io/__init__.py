@@ -1,4 +1,7 @@
-"""Model files of other frameworks, through `gf.models.load_model` and `model.save`:
+"""Files in and out.
+
+Images and animations (`gf.io.read_image`, `write_image`, `write_gif`; images.py, through
+Pillow). Model files of other frameworks, through `gf.models.load_model` and `model.save`:
 
     keras_format   Keras' .keras files (zip: config.json + model.weights.h5 + metadata.json)
     keras_h5       legacy Keras .h5 files (model_config attribute + model_weights group)
@@ -10,10 +13,11 @@ translates the other way for the TF.js export. Reading Keras files needs h5py (`
 """
 from ..models import saving
 from . import keras_format, keras_h5, tfjs_format
+from .images import read_image, write_gif, write_image
 
 saving.register_reader(keras_format.sniff, keras_format.load)
 saving.register_reader(keras_h5.sniff, keras_h5.load)
 saving.register_reader(tfjs_format.sniff, tfjs_format.load)
 saving.register_writer(tfjs_format.owns, tfjs_format.save)
 
-__all__ = ["keras_format", "keras_h5", "tfjs_format"]
+__all__ = ["keras_format", "keras_h5", "tfjs_format", "read_image", "write_image", "write_gif"]

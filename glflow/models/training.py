@@ -26,7 +26,7 @@ from ..data import Dataset
 from ..graph import function
 from ..layers.base import to_tensors
 from ..layers.node import flatten
-from . import data_adapter as da
+from . import dask_arrays, data_adapter as da
 from .compile_utils import LossContainer, MetricsContainer, match_structure, output_names_for
 
 
@@ -320,7 +320,10 @@ class Trainer:
         return logs, ran
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
-        """Model outputs as numpy arrays (a list for several outputs)."""
+        """Model outputs as numpy arrays (a list for several outputs); for a dask array, dask
+        arrays, computed chunk by chunk when the caller computes them."""
+        if dask_arrays.is_dask_array(x):
+            return dask_arrays.predict(self, x, batch_size)
         data = self._batches("predict", x, None, None, None, batch_size, False, steps)
         cbs = CallbackList(list(callbacks or []), self, {"steps": data.steps, "verbose": verbose})
         cbs.on_predict_begin()

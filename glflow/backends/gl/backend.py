@@ -17,8 +17,8 @@ import numpy as np
 import moderngl
 
 from ...runtime import counters, registry
-from . import (access, conv, elementwise, indexing, joining, linalg, matmul, optimizer_updates,
-               padding, pool, prepared, reduction, scan, search, slicing, softmax)
+from . import (access, conv, elementwise, indexing, interop, joining, linalg, matmul,
+               optimizer_updates, padding, pool, prepared, reduction, scan, search, slicing, softmax)
 from .context import GLContext
 from .layout import Layout, max_elements
 from .programs import ProgramCache
@@ -261,6 +261,26 @@ class GLBackend:
         with self.gl:
             return KERNELS[kernel](self, *[d for d, _ in inputs], out_shape=tuple(out_shape),
                                    **attrs)
+
+    # ------------------------------------------------------------------ interop
+    # glflow/interop.py: user textures of this context <-> tensors (gl/interop.py has the
+    # passes). Outside `run`: a texture is neither a tensor input nor a tensor result.
+    def from_texture(self, texture, flip_y):
+        """A user's texture in this context as [H, W, C] data, in one GL pass."""
+        counters.count_kernel("gl", "from_texture")
+        with self.gl:
+            return interop.from_texture(self, texture, flip_y)
+
+    def to_texture(self, data, shape, dtype, flip_y, ctx):
+        """A new texture of this context (ctx) showing [H, W, C] data, in one GL pass."""
+        counters.count_kernel("gl", "to_texture")
+        with self.gl:
+            return interop.to_texture(self, data, shape, dtype, flip_y)
+
+    def reset_state(self):
+        """The GL state glflow's kernels draw with, after user drawing in the context."""
+        with self.gl as ctx:
+            interop.reset_state(ctx)
 
     def elementwise(self, expr, inputs, views, params, out_shape):
         """Run an elementwise expression tree over [(GLData, shape)] inputs (broadcast by

@@ -14,6 +14,7 @@ import numpy as np
 from ...runtime import counters, registry
 from ...runtime.dtypes import FLOAT32, numpy_dtype
 from ._common import view
+from . import interop as _interop
 from . import (activations, arithmetic, conv, creation, indexing, joining, linalg, logic, math,
                optimizer_updates, padding, pool, reduction, scan, search, shape, slicing,
                softmax)
@@ -126,6 +127,21 @@ class NumpyBackend:
         value = self.evaluate(prologue["expr"], arrays, prologue.get("params", ()))
         shape = tuple(prologue["shape"])
         return _to_dtype(np.broadcast_to(np.asarray(value), shape), prologue["dtype"])
+
+    # ------------------------------------------------------------------ interop
+    # glflow/interop.py: textures of glflow's GL context <-> tensors. This backend has no
+    # GPU: it reads the texture back and uploads a new one (numpy/interop.py converts); the
+    # caller holds the context's GL section.
+    def from_texture(self, texture, flip_y):
+        counters.count_kernel(self.name, "from_texture")
+        return _frozen(_interop.from_texture(texture.read(alignment=1), texture.size,
+                                             texture.components, texture.dtype, flip_y))
+
+    def to_texture(self, data, shape, dtype, flip_y, ctx):
+        counters.count_kernel(self.name, "to_texture")
+        height, width, components = shape
+        raw = _interop.to_texture(np.asarray(data).reshape(shape), dtype, flip_y)
+        return ctx.texture((width, height), components, data=raw, dtype=dtype, alignment=1)
 
     def evaluate(self, expr, arrays, params, done=None):
         """An elementwise expression tree: ("in", i) or ("call", kernel, args, param slots[,
