@@ -65,12 +65,8 @@ def finish():
 __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_grad",
            "value_and_grads", "variable_grads", "custom_grad", "no_record", "tidy", "keep",
            "dispose", "memory", "empty_cache", "set_backend", "get_backend", "backend_info",
-<<<<<<< HEAD
-           "finish", "set_debug_level", "function", "profile", "TensorSpec", "init_scope",
-           "SymbolicValueError",
-=======
-           "finish", "set_debug_level", "set_device", "list_devices",
->>>>>>> main
+           "finish", "set_debug_level", "set_device", "list_devices", "function", "profile",
+           "TensorSpec", "init_scope", "SymbolicValueError",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
            "callbacks", "data", "io", "vis", "train", "utils", "Input", "Model", "Sequential",
            "load_model", "context", "gl_section", "from_texture", "to_texture"

@@ -18,7 +18,8 @@ import moderngl
 
 from ...runtime import counters, registry
 from . import (access, conv, elementwise, indexing, interop, joining, linalg, matmul,
-               optimizer_updates, padding, pool, prepared, reduction, scan, search, slicing, softmax)
+               optimizer_updates, padding, pool, prepared, reduction, scan, search, slicing,
+               softmax)
 from .context import GLContext
 from .layout import Layout, max_elements
 from .programs import ProgramCache
