@@ -81,12 +81,17 @@ def elementwise_sources():
         for p in patterns:
             if p.mode == "strided" and p.rank != rank:
                 continue
-            expr = call("add", 2)
             out[f"access {p.mode} rank {rank}"] = elementwise.build_source(
-                expr, [p, access.SAME], rank)
-    # a fused chain with float parameters (graph-mode fusion composes kernel functions)
-    chain = ("call", "mul", (("call", "add", (("in", 0), ("in", 1)), ()), ("in", 0)), ())
-    out["fused add-mul"] = elementwise.build_source(chain, [access.SAME, access.SCALAR], 2)
+                call("add", 2), [p, access.SAME], rank)
+    # a fused chain with a float parameter (graph-mode fusion composes kernel functions), with
+    # one output and with three (render targets)
+    ops = (("add", (("in", 0), ("in", 1)), (), "float32"), ("fill", (), (0,), "float32"),
+           ("mul", (("t", 0), ("t", 1)), (), "float32"), ("greater", (("t", 2), ("in", 0)),
+                                                          (), "bool"))
+    out["fused add-mul"] = elementwise.build_source((ops, (("t", 2),)),
+                                                    [access.SAME, access.SCALAR], 2)
+    out["fused three outputs"] = elementwise.build_source(
+        (ops, (("t", 0), ("t", 2), ("t", 3))), [access.SAME, access.SCALAR], 2)
     return out
 
 

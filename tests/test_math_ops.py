@@ -291,8 +291,8 @@ def test_shaders_compile_as_glsl_es_300_and_330_core():
     for name in mine:
         k = kernels.get(name)
         n = elementwise.arity(name)
-        expr = ("call", name, [("in", i) for i in range(n)], tuple(range(len(k.params))))
-        source = elementwise.build_source(expr, [access.Access("same")] * n, 1)
+        program = elementwise.call(name, n, len(k.params))
+        source = elementwise.build_source(program, [access.Access("same")] * n, 1)
         for version in (VERSION_ES, VERSION_CORE):
             result = subprocess.run([validator, "--stdin", "-S", "frag"], check=False,
                                     input=version + source,

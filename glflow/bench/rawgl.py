@@ -8,7 +8,7 @@ from glflow.backends.gl.layout import Layout
 from glflow.backends.gl.programs import VERSION_CORE
 import moderngl
 
-EXPR = ("call", "add", (("in", 0), ("in", 1)), ())
+EXPR = elementwise.call("add", 2)
 
 
 def texture(ctx, width, rows, data=None):

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import warnings
 
-from .expression import expression_text
+from .expression import node_detail
 
 try:
     import graphviz
@@ -19,7 +19,7 @@ except ImportError:  # optional: the `graph` extra
     graphviz = None
 
 COLOURS = {"input": "lightblue", "const": "lightgrey", "variable": "khaki", "host": "plum",
-           "fused": "palegreen", "fused_matmul": "palegreen"}
+           "fused": "palegreen", "fused_matmul": "palegreen", "fused_conv2d": "palegreen"}
 
 
 def _quote(text):
@@ -36,8 +36,9 @@ def to_dot(graph):
     made_by = {}
     for node in graph.nodes:
         label = node.name
-        if node.kind == "call" and node.prim.kernel == "fused":
-            label = "fused\n" + expression_text(node.attrs["expr"], node.attrs.get("params", ()))
+        detail = node_detail(node)
+        if detail:
+            label += "\n" + detail.replace("; ", "\n")
         colour = COLOURS.get(node.name, COLOURS.get(node.kind, "white"))
         lines.append(f"  n{node.id} [label={_quote(label)}, fillcolor={colour}];")
         for v in node.outputs:

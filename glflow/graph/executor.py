@@ -31,7 +31,7 @@ class Step:
         self.ins = ins
         self.outs = outs
         self.many = many
-        self.into = False      # draws into its planned buffer (slots[outs[0]] is set)
+        self.into = False      # draws into planned buffers (their slots are set before it)
         self.frees = ()        # slots to give back after this step
         self.label = None      # (kernel, shapes) for profiles
 
@@ -128,7 +128,7 @@ class Program:
             step = Step(node, launch, ins, outs, True)
             step.label = (node.name, [list(v.shape) for v in node.inputs])
             return step
-        several = node.prim.n_outputs != 1
+        several = len(node.outputs) != 1   # a primitive's outputs, or a fused group's
         out_shape = tuple(v.shape for v in node.outputs) if several else node.output.shape
         in_shapes = [v.shape for v in node.inputs]
         prepare = getattr(b, "prepare", None)
@@ -160,14 +160,14 @@ class Program:
                 last[s] = k
         lifetimes = []
         for k, step in enumerate(self.steps):
-            if step.many or not getattr(step.launch, "into_buffer", False):
+            if not getattr(step.launch, "into_buffer", False):
                 continue
-            slot = step.outs[0]
-            if slot in escaping or sizes[slot] == 0:
-                continue
-            cls = self._buffer_api.key(sizes[slot])
-            lifetimes.append(memory_plan.Lifetime(slot, cls, k, last.get(slot, k)))
-            step.into = True
+            for slot in step.outs:  # several outputs (a fused group): each planned alone
+                if slot in escaping or sizes[slot] == 0:
+                    continue
+                cls = self._buffer_api.key(sizes[slot])
+                lifetimes.append(memory_plan.Lifetime(slot, cls, k, last.get(slot, k)))
+                step.into = True
         return memory_plan.assign(lifetimes)
 
     def _schedule_frees(self, escaping):
@@ -235,33 +235,11 @@ class Program:
     def _loop(self, slots):
         free = self.backend.free
         for step in self.steps:
-            if step.into:
-                step.launch([slots[i] for i in step.ins], slots[step.outs[0]])
-            else:
-                made = step.launch([slots[i] for i in step.ins], None)
-                if step.many:
-                    for i, h in zip(step.outs, made):
-                        slots[i] = h
-                else:
-                    slots[step.outs[0]] = made
-            for i in step.frees:
-                free(slots[i])
-                slots[i] = None
+            _execute(step, slots, free)
 
     def run_step(self, step, slots):
         """One step of _loop (the profiler's loop times them one by one)."""
-        if step.into:
-            step.launch([slots[i] for i in step.ins], slots[step.outs[0]])
-        else:
-            made = step.launch([slots[i] for i in step.ins], None)
-            if step.many:
-                for i, h in zip(step.outs, made):
-                    slots[i] = h
-            else:
-                slots[step.outs[0]] = made
-        for i in step.frees:
-            self.backend.free(slots[i])
-            slots[i] = None
+        _execute(step, slots, self.backend.free)
 
     def _free_made(self, slots):
         """After a failed run: give back everything this run made that nothing will own."""
@@ -301,6 +279,27 @@ class Program:
         if not self._buffers:
             return 0
         return sum(getattr(buf, "nbytes", 0) for buf in self._buffers)
+
+
+def _execute(step, slots, free):
+    """Run one step on the slots: its outputs go into their slots (planned buffers are there
+    already), and the slots it is the last reader of are freed."""
+    if step.into and not step.many:
+        step.launch([slots[i] for i in step.ins], slots[step.outs[0]])
+    elif step.into:  # several outputs, some planned: a None slot asks for a fresh texture
+        made = step.launch([slots[i] for i in step.ins], [slots[i] for i in step.outs])
+        for i, h in zip(step.outs, made):
+            slots[i] = h
+    else:
+        made = step.launch([slots[i] for i in step.ins], None)
+        if step.many:
+            for i, h in zip(step.outs, made):
+                slots[i] = h
+        else:
+            slots[step.outs[0]] = made
+    for i in step.frees:
+        free(slots[i])
+        slots[i] = None
 
 
 def _release_all(api, buffers):

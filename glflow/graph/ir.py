@@ -33,7 +33,7 @@ from math import prod
 
 from ..runtime import dtypes
 from . import dot
-from .expression import expression_text
+from .expression import node_detail
 
 INPUT = "input"
 CONST = "const"
@@ -168,13 +168,9 @@ class Node:
         """One line: outputs = name(inputs) {shown attrs}."""
         outs = ", ".join(v.describe() for v in self.outputs)
         ins = ", ".join(repr(v) for v in self.inputs)
-        extra = ""
-        if self.kind == CALL and self.prim.kernel == "fused":
-            extra = " " + expression_text(self.attrs["expr"], self.attrs.get("params", ()))
-        elif self.kind == CALL and self.prim.name == "fused_matmul":
-            extra = (f" [bias={len(self.inputs) == 3}, activation="
-                     f"{self.attrs['activation']}]")
-        elif self.kind in (CONST, VARIABLE):
+        extra = node_detail(self)
+        extra = " " + extra if extra else ""
+        if self.kind in (CONST, VARIABLE):
             extra = f" {getattr(self.tensor, 'name', '')}" if self.kind == VARIABLE else ""
         elif self.kind == HOST:
             extra = " (stateful)" if self.stateful else ""

@@ -2,7 +2,7 @@
 before and after), the graph as traced and as optimised, and the kernels it launches with the
 GLSL generated for fused ones (on the GL backend)."""
 from . import ir
-from .expression import expression_text
+from .expression import node_detail
 
 
 def summary_text(concrete):
@@ -21,15 +21,8 @@ def summary_text(concrete):
         shapes = " ".join(str(list(v.shape)) for v in node.inputs)
         out = " ".join(str(list(v.shape)) for v in node.outputs)
         what = node.name if node.kind == ir.CALL else f"host {node.name}"
-        detail = ""
-        if node.kind == ir.CALL and node.prim.kernel == "fused":
-            detail = "  " + expression_text(node.attrs["expr"], node.attrs.get("params", ()))
-        elif node.kind == ir.CALL and "prologue" in node.attrs:
-            prologue = node.attrs["prologue"]
-            detail = "  prologue " + expression_text(prologue["expr"], prologue["params"])
-        elif node.kind == ir.CALL and node.prim.name == "fused_matmul":
-            detail = (f"  bias={len(node.inputs) == 3} activation="
-                      f"{node.attrs['activation']}")
+        detail = node_detail(node)
+        detail = "  " + detail if detail else ""
         lines.append(f"  {i:3d}. {what} {shapes} -> {out}{detail}")
         source = getattr(step.launch, "source", None)
         if source is not None and node.kind == ir.CALL and node.prim.kernel == "fused":

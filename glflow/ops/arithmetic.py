@@ -123,10 +123,20 @@ atan2 = binary_op(primitive("atan2", "arithmetic", grad=_atan2_grad), out="float
                   doc="The angle of the point (x=b, y=a) in [-pi, pi], with broadcasting and "
                       "numpy's results for signed zeros and infinities; always float32.")
 
-# add_n sums its inputs in one generated pass: the `fused` kernel (an elementwise expression
-# tree, the kernel graph mode's fusion also emits) with a chain of adds.
+# add_n sums its inputs in one generated pass: the `fused` kernel (an elementwise program, the
+# kernel graph mode's fusion also emits) with a chain of adds.
 FUSED = Primitive("fused", "fused", ELEMENTWISE)
 ADD_N = Primitive("add_n", kernel="fused", grad=lambda call, dy: tuple(dy for _ in call.inputs))
+
+
+def _sum_program(n):
+    """The `fused` kernel's program (glflow/backends/gl/elementwise.py) summing inputs 0..n-1
+    left to right (one input: copied)."""
+    if n == 1:
+        return ((("identity", (("in", 0),), (), None),), (("t", 0),))
+    ops = [("add", (("in", 0), ("in", 1)), (), None)]
+    ops += [("add", (("t", i - 2), ("in", i)), (), None) for i in range(2, n)]
+    return tuple(ops), (("t", n - 2),)
 
 
 def add_n(tensors):
@@ -154,10 +164,5 @@ def add_n(tensors):
         carried = [] if total is None else [total]
         room = limit - len(carried)
         group, rest = carried + rest[:room], rest[room:]
-        expr = ("in", 0)
-        for i in range(1, len(group)):
-            expr = ("call", "add", (expr, ("in", i)), ())
-        if len(group) == 1:
-            expr = ("call", "identity", (expr,), ())
-        total = ADD_N.run(tuple(group), shape, dtype, {"expr": expr})
+        total = ADD_N.run(tuple(group), shape, dtype, {"program": _sum_program(len(group))})
     return total

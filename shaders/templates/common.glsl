@@ -1,4 +1,16 @@
 // Shared by every generated fragment shader: precision (GLSL ES needs it) and texel addressing.
+// EXACT marks the temporaries of generated elementwise programs: GLSL may contract a * b + c
+// into one fused multiply-add (one rounding), which ops run as passes of their own never do,
+// so a fused program would round differently from the same ops unfused. GL_ARB_gpu_shader5's
+// `precise` forbids that; the runtime defines GLFLOW_EXACT where the GL has it (desktop GL
+// 4.0+, llvmpipe: programs.py). GLSL ES 3.00 has no `precise`: there the contraction stays
+// allowed. The #extension line must precede every other token.
+#if defined(GLFLOW_EXACT)
+#extension GL_ARB_gpu_shader5 : require
+#define EXACT precise
+#else
+#define EXACT
+#endif
 // A tensor's texture has a power-of-two width, so flat texel index t -> (t & (w-1), t >> log2 w).
 precision highp float;
 precision highp int;

@@ -1,9 +1,11 @@
-// Elementwise template: one fragment computes one output texel = 4 consecutive output elements.
-// The generator fills the marked lines: input declarations, kernel functions, how each input is
-// loaded (same texel / scalar / broadcast block / strided), and the composed kernel expression.
+// Elementwise template: one fragment computes one output texel = 4 consecutive output elements
+// of every output (several outputs: one render target each, all of one shape).
+// The generator fills the marked lines: the outputs, input declarations, kernel functions, how
+// each input is loaded (same texel / scalar / broadcast block / strided), the program's
+// temporaries and the stores.
 uniform int u_out_shift;   // log2 of the output texture width
 uniform int u_out_size;    // output element count; the last texel may reach past it
-out vec4 o_result;
+//@OUTPUTS
 //@DECLARATIONS
 //@FUNCTIONS
 void main() {
@@ -11,5 +13,5 @@ void main() {
     int t = (frag.y << u_out_shift) + frag.x;
     int e0 = t << 2;
 //@LOADS
-    o_result = RESULT_EXPRESSION;
+//@STORES
 }

@@ -63,3 +63,11 @@ def assert_same(got, want, rtol=0.0, atol=0.0):
             np.testing.assert_array_equal(g, w)
         else:
             np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+
+
+def gl_is_exact():
+    """Whether fused GL programs round as their ops run one by one: GLSL's `precise` (through
+    GL_ARB_gpu_shader5) keeps the compiler from contracting a * b + c across ops
+    (shaders/templates/common.glsl)."""
+    with backend("gl") as gl:
+        return gl.programs.exact

@@ -2,7 +2,7 @@
 
 Data handles are `GLData` (a pooled texture + its layout); size-0 tensors have no texture and
 never touch GL. `run` is the one entry point for kernels: elementwise kernels (one GLSL
-function each, `shaders/<family>/<name>.glsl`) and graph mode's fused expressions go through
+function each, `shaders/<family>/<name>.glsl`) and graph mode's fused programs go through
 the generated-shader path here; reductions and matmul through their own modules; every other
 kernel through its family module's `KERNELS` table (glflow/backends/gl/<family>.py).
 
@@ -46,7 +46,7 @@ KERNELS = _table("KERNELS")
 LIMITS = _table("LIMITS")
 
 
-# (expr, out_shape, (input shape, input size)...) -> (accesses, Plan, uniform key). Values are
+# (program, out_shape, (input shape, input size)...) -> (accesses, Plan, uniform key). Values are
 # never mutated, so threads may read and fill it under the GIL without a lock; bounded by
 # starting afresh, as elementwise.plan's cache does.
 _launches = {}
@@ -240,14 +240,19 @@ class GLBackend:
         params = self._param_names.get(kernel)
         if params is None:
             params = self._param_names[kernel] = registry.get(kernel).params
-        expr = elementwise.call(kernel, len(inputs), len(params))
+        program = elementwise.call(kernel, len(inputs), len(params))
         values = {slot: attrs[p] for slot, p in enumerate(params)} if params else _NO_PARAMS
-        return self.elementwise(expr, inputs, attrs.get("views") if attrs else None, values,
+        return self.elementwise(program, inputs, attrs.get("views") if attrs else None, values,
                                 out_shape)
 
     def _run_fused(self, kernel, inputs, out_shape, attrs):
+        program = attrs["program"]
+        if len(program[1]) > 1:  # several outputs (graph mode): one draw into their targets
+            launch = prepared.prepare(self, kernel, [shape for _, shape in inputs], out_shape,
+                                      None, attrs)
+            return launch([d for d, _ in inputs])
         counters.count_kernel("gl", kernel)
-        return self.elementwise(attrs["expr"], inputs, attrs.get("views"),
+        return self.elementwise(program, inputs, attrs.get("views"),
                                 dict(enumerate(attrs.get("params", ()))), out_shape)
 
     def _run_kernel(self, kernel, inputs, out_shape, attrs):
@@ -283,20 +288,21 @@ class GLBackend:
         with self.gl as ctx:
             interop.reset_state(ctx)
 
-    def elementwise(self, expr, inputs, views, params, out_shape):
-        """Run an elementwise expression tree over [(GLData, shape)] inputs (broadcast by
-        numpy rules, or read through `views`: a StridedView or None per input)."""
+    def elementwise(self, program, inputs, views, params, out_shape):
+        """Run an elementwise program with one output (gl/elementwise.py) over [(GLData,
+        shape)] inputs (broadcast by numpy rules, or read through `views`: a StridedView or
+        None per input)."""
         size = prod(out_shape)
         launch = key = None
         # Eager mode repeats the same few launches: everything but the data handles is a
-        # function of (expr, out_shape, input shapes and sizes), so it is found with one dict
+        # function of (program, out_shape, input shapes and sizes), so it is found with one dict
         # lookup instead of classification + plan key + uniform key (~1.5 us an op). Inputs
         # read through views are rare and take the general path.
         if views is None:
-            key = (expr, out_shape, *[(shape, d.layout.size) for d, shape in inputs])
+            key = (program, out_shape, *[(shape, d.layout.size) for d, shape in inputs])
             launch = _launches.get(key)
         if launch is None:
-            launch = self._launch(expr, inputs, views, out_shape, size)
+            launch = self._launch(program, inputs, views, out_shape, size)
             if key is not None:
                 if len(_launches) >= LAUNCH_CAPACITY:
                     _launches.clear()
@@ -324,11 +330,11 @@ class GLBackend:
             count("gl", kernel)
         return out
 
-    def _launch(self, expr, inputs, views, out_shape, size):
+    def _launch(self, program, inputs, views, out_shape, size):
         """(accesses, plan, uniform key) of one launch: what `elementwise` memoises."""
         accesses = access.for_inputs([shape for _, shape in inputs],
                                      [d.layout.size for d, _ in inputs], views, out_shape, size)
-        plan = elementwise.plan(expr, accesses, len(out_shape))
+        plan = elementwise.plan(program, accesses, len(out_shape))
         # Every uniform is a function of these (plus params, never memoised): out_shape, the
         # input sizes (their layouts' shifts) and the access objects (their uniforms).
         uniform_key = (out_shape, tuple(d.layout.size for d, _ in inputs), tuple(accesses))

@@ -1,14 +1,18 @@
 """Generate and run elementwise passes: kernel functions from shaders/<name>.glsl composed into
 the template shaders/templates/elementwise.frag.
 
-An expression is a tree of kernel calls over inputs, so a single op and a fused chain
-(graph mode) are the same thing to this module:
-    ("in", 0)                                       input 0
-    ("call", "add", [("in", 0), ("in", 1)], (0,))   k_add(x0, x1) with float params slots
-A call may carry a fifth item, its dtype (graph mode's fusion notes it for the numpy twin);
-GL computes every dtype in float32, so the generated source ignores it.
-Argument lists may be tuples or lists; tuples make the tree hashable, so `plan` finds its cached
-source with one dict lookup (lists are frozen to tuples on each call: 1.2 us instead of 0.4).
+What a pass computes is a *program*: straight-line code over its inputs, so a single op, a
+fused chain and a fused group with several outputs (graph mode) are the same thing here:
+    program = (ops, outputs)
+    ops     = ((kernel, args, slots, dtype), ...)   op j: k_<kernel>(args..., u_p<slot>...)
+    args    = refs: ("in", i) input i, ("t", j) the value of an earlier op j
+    outputs = refs, one per render target the pass writes
+`dtype` is what an unfused kernel would have stored (graph mode's fusion notes it for the
+numpy twin); GL computes every dtype in float32, so the generated source ignores it. Every op
+becomes one GLSL temporary: a value read by several ops or outputs is computed once, and the
+source grows with the number of ops, however deep the DAG they form.
+Programs are tuples all the way down: hashable, so `plan` finds its cached source with one
+dict lookup.
 """
 import functools
 
@@ -18,14 +22,16 @@ from .programs import load
 MARK_DECL = "//@DECLARATIONS"
 MARK_FUNC = "//@FUNCTIONS"
 MARK_LOAD = "//@LOADS"
+MARK_OUTPUTS = "//@OUTPUTS"
+MARK_STORES = "//@STORES"
 
 
 @functools.lru_cache(maxsize=1024)
-def call(kernel, n_inputs, n_params=0):
-    """The expression tree of one kernel applied to inputs 0..n-1 with param slots 0..p-1.
-    Tuples all the way down: hashable, so a launch finds its cached program in one lookup;
-    cached, since the same few trees are asked for on every op."""
-    return ("call", kernel, tuple(("in", i) for i in range(n_inputs)), tuple(range(n_params)))
+def call(kernel, n_inputs, n_params=0, dtype=None):
+    """The program of one kernel applied to inputs 0..n-1 with param slots 0..p-1. Cached,
+    since the same few programs are asked for on every op."""
+    args = tuple(("in", i) for i in range(n_inputs))
+    return (((kernel, args, tuple(range(n_params)), dtype),), (("t", 0),))
 
 
 def arity(name):
@@ -53,61 +59,29 @@ def kernel_functions(names):
     return "\n".join(out)
 
 
-def calls_in(expr, acc=None):
-    acc = [] if acc is None else acc
-    if expr[0] == "call":
-        for arg in expr[2]:
-            calls_in(arg, acc)
-        acc.append(expr[1])
-    return acc
+def kernels_in(program):
+    """The kernel of every op, in order."""
+    return [op[0] for op in program[0]]
 
 
-def params_in(expr, acc=None):
-    acc = [] if acc is None else acc
-    if expr[0] == "call":
-        for arg in expr[2]:
-            params_in(arg, acc)
-        acc.extend(expr[3])
-    return acc
+def params_in(program):
+    """Every param slot the program reads, sorted."""
+    return sorted({slot for op in program[0] for slot in op[2]})
 
 
-def glsl_expression(expr, shared=None):
-    if expr[0] == "in":
-        return f"x{expr[1]}"
-    if shared and expr in shared:
-        return shared[expr]
-    args = [glsl_expression(a, shared) for a in expr[2]] + [f"u_p{slot}" for slot in expr[3]]
-    return f"k_{expr[1]}({', '.join(args)})"
-
-
-def shared_subtrees(expr):
-    """GLSL temporaries for calls that occur more than once in the tree (graph mode fuses a
-    value read twice by one node as one subtree used twice): [(name, statement)] in
-    evaluation order, and {subtree: name}. Each is computed once, and the source stays linear
-    in the tree's size instead of doubling with every repeat."""
-    counts = {}
-
-    def count(e):
-        if e[0] != "call":
-            return
-        counts[e] = counts.get(e, 0) + 1
-        if counts[e] == 1:
-            for a in e[2]:
-                count(a)
-    count(expr)
-    shared, statements = {}, []
-
-    def emit(e):
-        if e[0] != "call" or e in shared:
-            return
-        for a in e[2]:
-            emit(a)
-        if counts[e] > 1:
-            name = f"t{len(statements)}"
-            statements.append(f"    vec4 {name} = {glsl_expression(e, shared)};")
-            shared[e] = name
-    emit(expr)
-    return statements, shared
+def statements(program, names=None, prefix="y"):
+    """GLSL computing every op of `program` into temporaries (`EXACT vec4 y3 = k_add(x0,
+    y2);`: rounded as the op alone would be, templates/common.glsl), and the GLSL expression
+    of each output. `names` renames inputs (default x0, x1, ...)."""
+    def ref(r):
+        if r[0] == "t":
+            return f"{prefix}{r[1]}"
+        return names[r[1]] if names is not None else f"x{r[1]}"
+    lines = []
+    for j, (kernel, args, slots, _) in enumerate(program[0]):
+        values = [ref(a) for a in args] + [f"u_p{slot}" for slot in slots]
+        lines.append(f"    EXACT vec4 {prefix}{j} = k_{kernel}({', '.join(values)});")
+    return lines, [ref(r) for r in program[1]]
 
 
 def _load_code(i, access, out_rank):
@@ -152,9 +126,9 @@ def _load_code(i, access, out_rank):
     return decl, code
 
 
-def build_source(expr, accesses, out_rank):
-    """Fragment source (without #version) for `expr` over inputs read with `accesses`."""
-    expr = freeze(expr)  # hashable: shared_subtrees counts subtrees in a dict
+def build_source(program, accesses, out_rank):
+    """Fragment source (without #version) for `program` over inputs read with `accesses`;
+    one output is `o_result`, several are `o_result0..` at locations 0.. (render targets)."""
     decls, loads = [], []
     if any(a.mode == "strided" for a in accesses):
         decls.append(f"uniform int u_out_dims[{max(out_rank, 1)}];")
@@ -162,22 +136,28 @@ def build_source(expr, accesses, out_rank):
         d, code = _load_code(i, access, out_rank)
         decls += d
         loads.append(code)
-    decls += [f"uniform float u_p{slot};" for slot in sorted(set(params_in(expr)))]
+    decls += [f"uniform float u_p{slot};" for slot in params_in(program)]
+    temporaries, results = statements(program)
+    if len(results) == 1:
+        outputs, stores = ["out vec4 o_result;"], [f"    o_result = {results[0]};"]
+    else:
+        outputs = [f"layout(location = {r}) out vec4 o_result{r};" for r in range(len(results))]
+        stores = [f"    o_result{r} = {value};" for r, value in enumerate(results)]
     body = load("templates/elementwise.frag")
+    body = body.replace(MARK_OUTPUTS, "\n".join(outputs))
     body = body.replace(MARK_DECL, "\n".join(decls))
-    body = body.replace(MARK_FUNC, kernel_functions(dict.fromkeys(calls_in(expr))))
-    temporaries, shared = shared_subtrees(expr)
+    body = body.replace(MARK_FUNC, kernel_functions(dict.fromkeys(kernels_in(program))))
     body = body.replace(MARK_LOAD, "\n".join(loads + temporaries))
-    body = body.replace("RESULT_EXPRESSION", glsl_expression(expr, shared))
+    body = body.replace(MARK_STORES, "\n".join(stores))
     return load("templates/common.glsl") + "\n" + body
 
 
-def prologue_source(expr, accesses, rank):
+def prologue_source(program, accesses, rank):
     """GLSL of a reduction's elementwise prologue (graph mode): `vec4 prologue_texel(int t)`
-    evaluates `expr` at texel t of the reduced input, its inputs read with `accesses`
-    relative to that input's shape, through uniforms u_in_shift, u_in_size (u_in_dims when
-    strided) and the inputs' u_x{i}_*. The reduction template supplies main()."""
-    expr = freeze(expr)
+    evaluates `program` (one output) at texel t of the reduced input, its inputs read with
+    `accesses` relative to that input's shape, through uniforms u_in_shift, u_in_size
+    (u_in_dims when strided) and the inputs' u_x{i}_*. The reduction template supplies
+    main()."""
     decls, loads = ["uniform int u_in_shift;", "uniform int u_in_size;"], []
     if any(a.mode == "strided" for a in accesses):
         decls.append(f"uniform int u_in_dims[{max(rank, 1)}];")
@@ -185,26 +165,28 @@ def prologue_source(expr, accesses, rank):
         d, code = _load_code(i, a, rank)
         decls += d
         loads.append(code)
-    decls += [f"uniform float u_p{slot};" for slot in sorted(set(params_in(expr)))]
-    temporaries, shared = shared_subtrees(expr)
-    head = [kernel_functions(dict.fromkeys(calls_in(expr))), "vec4 prologue_texel(int t) {",
+    decls += [f"uniform float u_p{slot};" for slot in params_in(program)]
+    temporaries, results = statements(program)
+    head = [kernel_functions(dict.fromkeys(kernels_in(program))),
+            "vec4 prologue_texel(int t) {",
             "    ivec2 frag = texel_coord(t, u_in_shift);", "    int e0 = t << 2;"]
-    tail = [f"    return {glsl_expression(expr, shared)};", "}"]
+    tail = [f"    return {results[0]};", "}"]
     text = "\n".join(decls + head + loads + temporaries + tail)
     return text.replace("u_out_size", "u_in_size").replace("u_out_dims", "u_in_dims")
 
 
 class Plan:
-    """Everything a launch of one (expression, access patterns, rank) needs that does not
+    """Everything a launch of one (program, access patterns, rank) needs that does not
     depend on sizes, built once: regenerating the source for every op cost 8 us (timeit, an
     add), twice the raw draw it feeds; finding the plan costs 0.4 us."""
-    __slots__ = ("source", "samplers", "kernels")
+    __slots__ = ("source", "samplers", "kernels", "outputs")
 
-    def __init__(self, expr, accesses, out_rank):
-        self.source = build_source(expr, accesses, out_rank)
+    def __init__(self, program, accesses, out_rank):
+        self.source = build_source(program, accesses, out_rank)
         self.samplers = tuple(_SAMPLERS[i] if i < len(_SAMPLERS) else f"u_x{i}"
                               for i in range(len(accesses)))
-        self.kernels = tuple(calls_in(expr))
+        self.kernels = tuple(kernels_in(program))
+        self.outputs = len(program[1])
 
 
 _plans = {}
@@ -212,24 +194,13 @@ PLAN_CAPACITY = 4096   # plans are small; past this many (generated fusions) sta
 _SAMPLERS = tuple(f"u_x{i}" for i in range(16))
 
 
-def freeze(expr):
-    """The same expression tree with tuples only (hashable)."""
-    if expr[0] == "in":
-        return tuple(expr)
-    return ("call", expr[1], tuple(freeze(a) for a in expr[2]), tuple(expr[3])) + tuple(expr[4:])
-
-
-def plan(expr, accesses, out_rank):
-    """The cached Plan for `expr` read through `accesses` into an output of rank out_rank."""
-    key = (expr, tuple(a.key for a in accesses), out_rank)
-    try:
-        found = _plans.get(key)
-    except TypeError:  # argument lists: freeze them
-        expr = freeze(expr)
-        key = (expr, key[1], out_rank)
-        found = _plans.get(key)
+def plan(program, accesses, out_rank):
+    """The cached Plan for `program` read through `accesses` into an output of rank
+    out_rank."""
+    key = (program, tuple(a.key for a in accesses), out_rank)
+    found = _plans.get(key)
     if found is None:
-        found = Plan(expr, accesses, out_rank)
+        found = Plan(program, accesses, out_rank)
         if len(_plans) >= PLAN_CAPACITY:
             _plans.clear()
         _plans[key] = found

@@ -3,11 +3,13 @@
 `GLBackend.prepare(kernel, in_shapes, out_shape, dtype, attrs)` returns a callable
 `launch(handles, out=None) -> GLData` (a tuple for several outputs) whose work per call is
 only what changes between runs:
-- elementwise kernels and fused expressions (PreparedDraw): the access pattern of every input,
+- elementwise kernels and fused programs (PreparedDraw): the access pattern of every input,
   the generated program, every uniform and the viewport are fixed at prepare time; a call
   binds the framebuffer and textures and draws. Uniforms are written again only when another
   launch used the program since (the program's launch_key says who set them last). It draws
-  into `out` when given: graph mode's memory plan hands it a planned buffer;
+  into `out` when given: graph mode's memory plan hands it a planned buffer. A fused program
+  with several outputs (PreparedMultiDraw) draws once into one render target per output,
+  textures from the pool, through the MRT framebuffer cache matmul's passes use;
 - every other kernel (matmul, conv, reductions, gathers: several passes each, their tiling
   their own business) runs through its Python entry point, backend.run, with its arguments
   fixed (PreparedCall), and takes its output from the texture pool.
@@ -32,15 +34,19 @@ MARKER_CAPACITY = 4096
 def prepare(backend, kernel, in_shapes, out_shape, dtype, attrs):
     if kernel == "fused":
         params = dict(enumerate(attrs.get("params", ())))
-        return PreparedDraw(backend, ("fused",), attrs["expr"], in_shapes, attrs.get("views"),
+        program = attrs["program"]
+        if len(program[1]) > 1:
+            return PreparedMultiDraw(backend, program, in_shapes, attrs.get("views"), params,
+                                     out_shape)
+        return PreparedDraw(backend, ("fused",), program, in_shapes, attrs.get("views"),
                             params, out_shape)
     spec = registry.REGISTRY.get(kernel)
     if (spec is not None and spec.pattern == registry.ELEMENTWISE
             and backend._route(kernel) == backend._run_elementwise):
-        expr = elementwise.call(kernel, len(in_shapes), len(spec.params))
+        program = elementwise.call(kernel, len(in_shapes), len(spec.params))
         params = {slot: attrs[p] for slot, p in enumerate(spec.params)}
-        return PreparedDraw(backend, (), expr, in_shapes, attrs.get("views") if attrs else None,
-                            params, out_shape)
+        return PreparedDraw(backend, (), program, in_shapes,
+                            attrs.get("views") if attrs else None, params, out_shape)
     return PreparedCall(backend, kernel, in_shapes, out_shape, dtype, attrs)
 
 
@@ -60,24 +66,13 @@ class PreparedDraw:
     __slots__ = ("backend", "size", "source", "samplers", "uniforms", "viewport", "marker",
                  "counted", "layout")
 
-    def __init__(self, backend, extra_counts, expr, in_shapes, views, params, out_shape):
+    def __init__(self, backend, extra_counts, program, in_shapes, views, params, out_shape):
         self.backend = backend
         size = self.size = prod(out_shape)
-        in_sizes = [prod(s) for s in in_shapes]
-        accesses = access.for_inputs(in_shapes, in_sizes, views, out_shape, size)
-        plan = elementwise.plan(expr, accesses, len(out_shape))
+        plan, self.uniforms, self.marker = _resolve(backend, program, in_shapes, views, params,
+                                                    out_shape)
         self.source, self.samplers = plan.source, plan.samplers
         lay = self.layout = backend.layout(size)
-        recorder = _UniformRecorder()
-        elementwise.set_uniforms(recorder, accesses, out_shape, lay,
-                                 [backend.layout(n) for n in in_sizes], params)
-        # Draws with equal uniforms share one key object, so a program drawn by several
-        # steps of a graph with the same sizes is not set again between them.
-        uniforms = tuple(recorder.values)
-        if len(_markers) >= MARKER_CAPACITY:
-            _markers.clear()
-        self.marker = _markers.setdefault((self.source, uniforms), ("prepared", uniforms))
-        self.uniforms = uniforms
         self.viewport = (0, 0, lay.width, lay.rows)
         self.counted = ("gl", "fused" if extra_counts else plan.kernels[0])
 
@@ -105,6 +100,65 @@ class PreparedDraw:
         prog.vao.mglo.render(_TRIANGLES, 3, 0, -1)
         counters.count_kernel(*self.counted)  # one launch, "fused" for a fused tree
         return out
+
+
+class PreparedMultiDraw:
+    """One elementwise pass writing several outputs of one shape, one render target each.
+    `out`, when given, holds a planned buffer or None (a fresh texture) per output."""
+    into_buffer = True
+    __slots__ = ("backend", "size", "outputs", "source", "samplers", "uniforms", "marker",
+                 "width", "rows")
+
+    def __init__(self, backend, program, in_shapes, views, params, out_shapes):
+        shape = tuple(out_shapes[0])
+        if any(tuple(s) != shape for s in out_shapes):
+            raise ValueError(f"fused: the outputs of one pass share one shape, got "
+                             f"{[list(s) for s in out_shapes]}")
+        self.backend = backend
+        self.size = prod(shape)
+        self.outputs = len(out_shapes)
+        plan, self.uniforms, self.marker = _resolve(backend, program, in_shapes, views, params,
+                                                    shape)
+        self.source, self.samplers = plan.source, plan.samplers
+        lay = backend.layout(self.size)
+        self.width, self.rows = lay.width, lay.rows
+
+    def __call__(self, handles, out=None):
+        b = self.backend
+        with b.gl:
+            if out is None:
+                out = (None,) * self.outputs
+            outs = tuple(b._alloc(self.size) if o is None else o for o in out)
+            if self.size == 0:
+                return outs
+            prog = b.programs.get(self.source, self.samplers)
+            if prog.launch_key is not self.marker:
+                for name, value in self.uniforms:
+                    prog.set(name, value)
+                prog.launch_key = self.marker
+            fbo = b.mrt_framebuffers.get([o.texture for o in outs])
+            b._draw(prog, fbo, self.width, self.rows, [h.texture.tex for h in handles])
+        counters.count_kernel("gl", "fused")
+        return outs
+
+
+def _resolve(backend, program, in_shapes, views, params, out_shape):
+    """(plan, uniforms, marker) of an elementwise pass: the uniforms as (name, value) pairs,
+    and the launch key every draw with equal source and uniforms shares."""
+    size = prod(out_shape)
+    in_sizes = [prod(s) for s in in_shapes]
+    accesses = access.for_inputs(in_shapes, in_sizes, views, out_shape, size)
+    plan = elementwise.plan(program, accesses, len(out_shape))
+    recorder = _UniformRecorder()
+    elementwise.set_uniforms(recorder, accesses, out_shape, backend.layout(size),
+                             [backend.layout(n) for n in in_sizes], params)
+    # Draws with equal uniforms share one key object, so a program drawn by several steps of
+    # a graph with the same sizes is not set again between them.
+    uniforms = tuple(recorder.values)
+    if len(_markers) >= MARKER_CAPACITY:
+        _markers.clear()
+    marker = _markers.setdefault((plan.source, uniforms), ("prepared", uniforms))
+    return plan, uniforms, marker
 
 
 class PreparedCall:

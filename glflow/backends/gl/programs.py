@@ -74,6 +74,9 @@ class ProgramCache:
         self._programs = collections.OrderedDict()
         self.compiles = 0
         self.vertex_shader = VERSION_CORE + load("templates/fullscreen.vert")
+        # GLFLOW_EXACT: the GL has GLSL's `precise` (templates/common.glsl says why it matters)
+        self.exact = "GL_ARB_gpu_shader5" in ctx.extensions
+        self.version = VERSION_CORE + ("#define GLFLOW_EXACT\n" if self.exact else "")
 
     def get(self, source, samplers=()):
         """The program for this fragment source (without #version), compiling it on first use."""
@@ -84,7 +87,7 @@ class ProgramCache:
         if debug.level >= 3:
             print("[glflow] compiling:\n" + source)
         program = self.ctx.program(vertex_shader=self.vertex_shader,
-                                   fragment_shader=VERSION_CORE + source)
+                                   fragment_shader=self.version + source)
         self.compiles += 1
         if debug.level >= 1:
             print(f"[glflow] compile #{self.compiles}")

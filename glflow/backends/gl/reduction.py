@@ -44,15 +44,15 @@ class _UniformRecorder:
         self.values.append((name, value))
 
 
-_prologues = {}   # (expr, access keys, rank) -> GLSL of the prologue
+_prologues = {}   # (program, access keys, rank) -> GLSL of the prologue
 PROLOGUE_CAPACITY = 1024
 _RENAMED = {"u_out_shift": "u_in_shift", "u_out_size": "u_in_size", "u_out_dims": "u_in_dims"}
 
 
 class Prologue:
     """A fused elementwise prologue (graph mode): the reduction's first pass computes its
-    input from these inputs (GLData) instead of reading it. attrs: the fused expression
-    `expr`, its `params` and `views`, and the reduced input's `shape`."""
+    input from these inputs (GLData) instead of reading it. attrs: the fused `program` (one
+    output, gl/elementwise.py), its `params` and `views`, and the reduced input's `shape`."""
 
     def __init__(self, backend, attrs, inputs, shapes):
         shape = tuple(attrs["shape"])
@@ -61,13 +61,13 @@ class Prologue:
             size *= d
         accesses = access.for_inputs(shapes, [d.layout.size for d in inputs], attrs.get("views"),
                                      shape, size)
-        key = (attrs["expr"], tuple(a.key for a in accesses), len(shape))
+        key = (attrs["program"], tuple(a.key for a in accesses), len(shape))
         source = _prologues.get(key)
         if source is None:
             if len(_prologues) >= PROLOGUE_CAPACITY:
                 _prologues.clear()
-            source = _prologues[key] = elementwise.prologue_source(attrs["expr"], accesses,
-                                                                   len(shape))
+            source = _prologues[key] = elementwise.prologue_source(attrs["program"],
+                                                                   accesses, len(shape))
         self.source = source
         self.samplers = [f"u_x{i}" for i in range(len(inputs))]
         self.textures = [d.texture.tex for d in inputs]

@@ -34,3 +34,15 @@ def view(data, shape, strided):
         axis = np.arange(strided.shape[d], dtype=np.int64) * stride
         index = index + axis.reshape([-1 if i == d else 1 for i in range(len(strided.shape))])
     return flat[index]
+
+
+def to_dtype(array, dtype):
+    """An array as a kernel of that glflow dtype stores it: bool as != 0, int32 truncated."""
+    if dtype == "bool":
+        return array != 0
+    if dtype == "int32":
+        if array.dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
+                return np.trunc(array).astype(np.int32)
+        return array.astype(np.int32)
+    return array.astype(numpy_dtype(FLOAT32))

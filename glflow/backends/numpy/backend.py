@@ -5,15 +5,17 @@ Kernels come from the `KERNELS` table of each family module here, so the numpy t
 called as `fn(*arrays, **attrs)` with arrays in their tensors' shapes, except that
 - elementwise kernels get their float params positionally, after the arrays, and inputs read
   through `views` (a StridedView per input, or None) arrive already read through them;
-- the `fused` kernel is an elementwise expression tree (graph mode's fusion), evaluated here
-  call by call with the same twins; a reduction may carry such a tree as its `prologue`
-  (graph mode fused the elementwise work that made its input).
+- the `fused` kernel is an elementwise program (graph mode's fusion; one output or several),
+  evaluated op by op with the same twins (numpy/elementwise.py); a reduction may carry such a
+  program as its `prologue` (graph mode fused the elementwise work that made its input).
 """
 import numpy as np
 
 from ...runtime import counters, registry
-from ...runtime.dtypes import FLOAT32, numpy_dtype
+from ...runtime.dtypes import numpy_dtype
+from ._common import to_dtype as _to_dtype
 from ._common import view
+from . import elementwise
 from . import interop as _interop
 from . import (activations, arithmetic, conv, creation, indexing, joining, linalg, logic, math,
                optimizer_updates, padding, pool, reduction, scan, search, shape, slicing,
@@ -103,8 +105,15 @@ class NumpyBackend:
         if kernel == "fused":
             counters.count_kernel(self.name, kernel)
             arrays = _read_inputs(inputs, attrs.get("views"))
-            result = self.evaluate(attrs["expr"], arrays, attrs.get("params", ()))
-            return _output(np.broadcast_to(np.asarray(result), out_shape), dtype, out_shape)
+            program = attrs["program"]
+            results = self.evaluate(program, arrays, attrs.get("params", ()))
+            if len(results) == 1:
+                return _output(np.broadcast_to(np.asarray(results[0]), out_shape), dtype,
+                               out_shape)
+            # several outputs (graph mode): out_shape holds one shape each
+            return tuple(_output(np.broadcast_to(np.asarray(r), shape), d, shape)
+                         for r, shape, d in zip(results, out_shape,
+                                                elementwise.output_dtypes(program, dtype)))
         spec = registry.get(kernel)
         fn = kernel_function(kernel)
         counters.count_kernel(self.name, kernel)
@@ -124,7 +133,7 @@ class NumpyBackend:
     def _prologue(self, prologue, inputs):
         """A reduction's fused elementwise prologue: the input it would have read."""
         arrays = _read_inputs(inputs, prologue.get("views"))
-        value = self.evaluate(prologue["expr"], arrays, prologue.get("params", ()))
+        (value,) = self.evaluate(prologue["program"], arrays, prologue.get("params", ()))
         shape = tuple(prologue["shape"])
         return _to_dtype(np.broadcast_to(np.asarray(value), shape), prologue["dtype"])
 
@@ -143,24 +152,13 @@ class NumpyBackend:
         raw = _interop.to_texture(np.asarray(data).reshape(shape), dtype, flip_y)
         return ctx.texture((width, height), components, data=raw, dtype=dtype, alignment=1)
 
-    def evaluate(self, expr, arrays, params, done=None):
-        """An elementwise expression tree: ("in", i) or ("call", kernel, args, param slots[,
-        dtype]); with a dtype each intermediate is converted as an unfused kernel's output.
-        A subtree that occurs twice (graph mode's fusion may share one) is computed once."""
-        if expr[0] == "in":
-            return arrays[expr[1]]
-        done = {} if done is None else done
-        found = done.get(expr)
-        if found is not None:
-            return found
-        args = [self.evaluate(a, arrays, params, done) for a in expr[2]]
-        args += [params[slot] for slot in expr[3]]
-        counters.count_kernel(self.name, expr[1])
-        result = kernel_function(expr[1])(*args)
-        if len(expr) > 4:  # graph mode's fusion notes each call's dtype: store it as unfused
-            result = _to_dtype(np.asarray(result), expr[4])
-        done[expr] = result
-        return result
+    def evaluate(self, program, arrays, params):
+        """The outputs of an elementwise program (numpy/elementwise.py), each op counted as a
+        kernel this backend ran."""
+        return elementwise.evaluate(program, arrays, params, self._count)
+
+    def _count(self, kernel):
+        counters.count_kernel(self.name, kernel)
 
 
 def _read_inputs(inputs, views):
@@ -171,14 +169,3 @@ def _read_inputs(inputs, views):
 
 def _output(array, dtype, out_shape):
     return _frozen(_to_dtype(np.asarray(array), dtype).reshape(out_shape))
-
-
-def _to_dtype(array, dtype):
-    if dtype == "bool":
-        return array != 0
-    if dtype == "int32":
-        if array.dtype.kind == "f":
-            with np.errstate(invalid="ignore"):
-                return np.trunc(array).astype(np.int32)
-        return array.astype(np.int32)
-    return array.astype(numpy_dtype(FLOAT32))

@@ -1,118 +1,286 @@
-"""Elementwise fusion: a tree of elementwise nodes becomes one `fused` kernel.
+"""Elementwise fusion: a connected group of elementwise nodes becomes one `fused` kernel that
+writes each of its outputs to a render target of its own.
 
 An elementwise node (its kernel's registry pattern is ELEMENTWISE: arithmetic, math,
 activations, comparisons, casts, fill, broadcast_to, and the views transposes and slices read
-through) joins the tree of the nodes that read it when they are all elementwise and in one
-tree (a value read outside the tree, returned or assigned to a Variable is kept and computed
-once, by a kernel of its own). A value read twice inside a tree (x * x, or y and -y of one y)
-is one subtree used twice: the generated shader computes it once, in a temporary. Each
-maximal tree becomes one CALL of the `fused` kernel whose attrs hold the expression tree of its
-kernels (`("call", kernel, args, param slots, dtype)`, `("in", i)` for leaves), their float
-params in slot order, and one view per leaf (or None): the GL backend composes the kernels'
-GLSL functions into one generated shader that reads each distinct input once per texel
-(glflow/backends/gl/elementwise.py), the numpy backend evaluates the same tree.
+through) is placed in reverse graph order, after every node that reads it:
+- read only inside one group: it joins that group and is computed there, never stored;
+- read by several groups, or read by the others and also returned, assigned or read by
+  another kernel: it joins all those groups, merged into one, whose outputs it is one of
+  when something outside reads it. A group's outputs share one shape (a pass draws one
+  grid), and a merge must leave no path from the group back into it through another kernel
+  (`y * sum(y)` cannot compute y and the product in one pass);
+- otherwise, when it is cheap (CHEAP, below) and read only by groups and reductions that could
+  take it as a prologue (fuse_prologue.py), it is duplicated: each of them computes it for
+  itself, as long as each keeps within DUPLICATE_BUDGET duplicated ops;
+- otherwise it becomes an output of one of its readers' groups when it can (the others read
+  the texture), else a kernel of its own.
+A value read twice inside a group is one op computed once (a GLSL temporary). Each group of two
+or more nodes becomes one CALL of the `fused` kernel (fused_program.py builds its program):
+the GL backend composes the kernels' GLSL functions into one generated shader that reads each
+distinct input once per texel and writes every output (glflow/backends/gl/elementwise.py),
+the numpy backend evaluates the same program.
 
-Inputs broadcast: every leaf is read broadcast to the tree's output shape, and elementwise
-kernels commute with broadcasting, so subtrees of smaller shapes may fuse too. A leaf read
+Inputs broadcast: every leaf is read broadcast to the group's output shape, and elementwise
+kernels commute with broadcasting, so nodes of smaller shapes may join too. A leaf read
 through a view (a transpose) keeps the view, widened to the output shape by zero strides.
 Scalar constants become float uniforms (the `fill` kernel's function), not textures to read.
-MAX_INPUTS bounds the leaves of one kernel (GL samplers; GL guarantees 16 units).
+
+Bounds: MAX_INPUTS leaves (GL samplers; GL guarantees 16 units), MAX_OUTPUTS outputs (render
+targets: GLSL ES 3.00 / WebGL2 guarantee 4, desktop GL 8) and MAX_OPS ops (the shader grows
+with them, and so does its compile time: benchmarks/README.md, "Fusion limits").
 """
+import heapq
+
 from ...ops.arithmetic import FUSED
 from ...runtime import registry
-from ...runtime.views import StridedView
 from .. import ir
+from . import fused_program
 from .simplify import constant_value
 
 MAX_INPUTS = 12
+MAX_OUTPUTS = 4
+MAX_OPS = 256
+# Recomputing these in each reader costs less than a pass that stores the value and reads it
+# back (benchmarks/README.md, "Duplicate or store"); transcendental kernels are stored.
+CHEAP = frozenset({
+    "add", "sub", "mul", "neg", "abs", "maximum", "minimum", "squared_difference", "square",
+    "relu", "relu6", "step", "sign", "identity", "fill", "where", "clip_by_value",
+    "leaky_relu", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+    "logical_and", "logical_or", "logical_xor", "logical_not", "cast_bool", "cast_int"})
+DUPLICATE_BUDGET = 4   # duplicated ops one group computes, at most
+# Reductions that can take an elementwise prologue (fuse_prologue.py).
+PROLOGUE_REDUCTIONS = ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_any",
+                       "reduce_all")
 
 
 def fusable(node):
-    """An elementwise CALL with one output (a `fused` node is one too)."""
-    if node.kind != ir.CALL or node.prim.alias or node.prim.n_outputs != 1 or ir.host_refs(node):
+    """An elementwise CALL with one output (a `fused` node of one output is one too)."""
+    if node.kind != ir.CALL or node.prim.alias or len(node.outputs) != 1 or ir.host_refs(node):
         return False
     kernel = node.prim.kernel
     return kernel == "fused" or registry.get(kernel).pattern == registry.ELEMENTWISE
 
 
-class _Tree:
-    """An expression under construction: leaves (value, view) and params, in slot order."""
+def takes_prologue(node):
+    """A reduction that can compute its input from an elementwise prologue."""
+    return (node.kind == ir.CALL and node.prim.kernel in PROLOGUE_REDUCTIONS
+            and len(node.inputs) == 1 and "prologue" not in node.attrs
+            and not ir.host_refs(node))
 
-    def __init__(self, root_shape):
-        self.shape = root_shape
-        self.leaves = []
-        self.params = []
-        self.constants = {}
 
-    def constant(self, number):
-        """The param slot holding a scalar constant (one slot per distinct value)."""
-        key = repr(number)
-        slot = self.constants.get(key)
-        if slot is None:
-            slot = self.constants[key] = len(self.params)
-            self.params.append(number)
-        return slot
+class _Group:
+    """Nodes that become one fused kernel; `shape` is the shape of its outputs."""
+    __slots__ = ("members", "shape", "ops", "duplicated")
 
-    def leaf(self, value, view):
-        view = _widen(view, value, self.shape)
-        key = (value, view)
-        for i, existing in enumerate(self.leaves):
-            if existing == key:
-                return ("in", i)
-        self.leaves.append(key)
-        return ("in", len(self.leaves) - 1)
+    def __init__(self, node):
+        self.members = {node}
+        self.shape = node.output.shape
+        self.ops = fused_program.size(node)
+        self.duplicated = 0
 
 
 def run(graph, backend=None):
-    users = graph.consumers()
-    roots = set(graph.roots())
-    group = _groups(graph, users, roots)
-    members = {}
-    for node, root in group.items():
-        members.setdefault(root, set()).add(node)
-    absorbed = set()
-    fused = 0
-    for root, nodes in members.items():
-        if len(nodes) == 1:
-            continue  # a lone node: it already is one kernel
-        tree = _Tree(root.output.shape)
-        expr = _build(root, nodes, tree, {})
-        absorbed.update(nodes - {root})
-        views = tuple(view for _, view in tree.leaves)
-        root.prim = FUSED
-        root.name = "fused"
-        root.inputs = [value for value, _ in tree.leaves]
-        root.attrs = {"expr": expr, "params": tuple(tree.params),
-                      "views": views if any(v is not None for v in views) else None}
-        fused += 1
-    if absorbed:
-        graph.nodes = [n for n in graph.nodes if n not in absorbed]
-    return fused
+    fusion = _Fusion(graph)
+    fusion.place_all()
+    return fusion.emit()
 
 
-def _groups(graph, users, roots):
-    """{fusable node: the root of its tree}. In reverse topological order every reader of a
-    node is placed before the node: it joins its readers' tree when they all are in one
-    tree, read it directly (not through a view), its value is no output and the tree keeps
-    within MAX_INPUTS texture inputs; otherwise it roots a tree of its own."""
-    group, leaves = {}, {}
-    for node in reversed(graph.nodes):
-        if not fusable(node):
-            continue
+class _Fusion:
+    def __init__(self, graph):
+        self.graph = graph
+        self.users = graph.consumers()
+        self.roots = set(graph.roots())
+        self.order = {node: float(i) for i, node in enumerate(graph.nodes)}
+        self.group_of = {}
+        self.clones = []    # (clone, original): inserted before the original
+
+    # ------------------------------------------------------------------ placing nodes
+    def place_all(self):
+        for node in reversed(list(self.graph.nodes)):
+            if fusable(node):
+                self.place(node)
+
+    def place(self, node):
         out = node.output
-        readers = users.get(out, ())
-        trees = {group.get(r) for r in readers}
-        root = trees.pop() if len(trees) == 1 else None
-        if (root is not None and out not in roots
-                and all(not _viewed(r, out) for r in readers)):
-            wanted = (leaves[root] - {out}) | _texture_inputs(node)
-            if len(wanted) <= MAX_INPUTS:
-                group[node] = root
-                leaves[root] = wanted
+        units = []        # the groups of the readers that read it directly
+        reductions = []   # readers that could compute it in a prologue
+        others = out in self.roots   # returned, assigned, read by another kernel or a view
+        for reader in dict.fromkeys(self.users.get(out, ())):
+            group = self.group_of.get(reader)
+            if group is not None and not _viewed(reader, out):
+                if group not in units:
+                    units.append(group)
+            elif takes_prologue(reader):
+                reductions.append(reader)
+            else:
+                others = True
+        outside = others or bool(reductions)
+        if not units:
+            self.start(node)
+            return
+        if self.join(node, units, outside):
+            return
+        if len(units) > 1:   # merge what can be merged, then place node among the rest
+            units = self.merge(units)
+            if len(units) == 1 and self.join(node, units, outside):
+                return
+        if not others and self.duplicate(node, units, reductions):
+            return
+        if not any(self.join(node, [g], True) for g in units):
+            self.start(node)
+
+    def start(self, node):
+        self.group_of[node] = _Group(node)
+
+    def join(self, node, units, outside):
+        """Merge `units` (groups reading node) and node into one group, node an output of it
+        when something outside reads it; False (nothing changed) when that breaks a rule."""
+        shape = units[0].shape
+        if any(g.shape != shape for g in units) or (outside and node.output.shape != shape):
+            return False
+        members = set().union(*(g.members for g in units)) | {node}
+        ops = sum(g.ops for g in units) + fused_program.size(node)
+        if not self._fits(members, ops, check_paths=len(units) > 1 or outside):
+            return False
+        target = units[0]
+        for g in units[1:]:
+            self._absorb(target, g)
+        target.members.add(node)
+        target.ops += fused_program.size(node)
+        self.group_of[node] = target
+        return True
+
+    def merge(self, units):
+        """Units merged where they can be (same shape, within the limits, no path between
+        them through another kernel): sibling groups that read one value run as one pass."""
+        merged = []
+        for g in units:
+            for target in merged:
+                if target.shape == g.shape and self._fits(
+                        target.members | g.members, target.ops + g.ops, check_paths=True):
+                    self._absorb(target, g)
+                    break
+            else:
+                merged.append(g)
+        return merged
+
+    def _absorb(self, target, group):
+        for m in group.members:
+            self.group_of[m] = target
+        target.members |= group.members
+        target.ops += group.ops
+        target.duplicated += group.duplicated
+
+    def _fits(self, members, ops, check_paths):
+        if ops > MAX_OPS or len(_leaves(members)) > MAX_INPUTS or _views_inside(members):
+            return False
+        if check_paths:
+            return len(self._outputs(members)) <= MAX_OUTPUTS and self._convex(members)
+        return True
+
+    def duplicate(self, node, units, reductions):
+        """Node computed by each group reading it and by each reduction's prologue: the
+        first group takes node itself, every other reader a copy. False when node is not
+        cheap or a group would exceed its budget or limits."""
+        if node.prim.kernel not in CHEAP or len(units) + len(reductions) < 2:
+            return False
+        ops = fused_program.size(node)
+        for g in units:
+            if (g.duplicated + 1 > DUPLICATE_BUDGET or g.ops + ops > MAX_OPS
+                    or len(_leaves(g.members | {node})) > MAX_INPUTS):
+                return False
+        out = node.output
+        first, rest = units[0], units[1:]
+        first.members.add(node)
+        first.ops += ops
+        first.duplicated += 1
+        self.group_of[node] = first
+        for g in rest:
+            clone = self._clone(node, [r for r in self.users[out] if r in g.members])
+            g.members.add(clone)
+            g.ops += ops
+            g.duplicated += 1
+            self.group_of[clone] = g
+        for reduction in reductions:
+            clone = self._clone(node, [reduction])
+            self.start(clone)
+            self.group_of[clone].duplicated = 1
+        return True
+
+    def _clone(self, node, readers):
+        """A copy of node read by `readers` instead of node."""
+        clone = ir.Node(ir.CALL, node.inputs, [(node.output.shape, node.output.dtype)],
+                        prim=node.prim, attrs=node.attrs, name=node.name)
+        old, new = node.output, clone.output
+        for reader in dict.fromkeys(readers):
+            reader.inputs = [new if v is old else v for v in reader.inputs]
+        self.users[old] = [r for r in self.users[old] if r not in readers]
+        self.users[new] = list(readers)
+        for v in node.inputs:
+            self.users.setdefault(v, []).append(clone)
+        self.order[clone] = self.order[node] - 1e-3 * (1 + len(self.clones))
+        self.clones.append((clone, node))
+        return clone
+
+    def _outputs(self, members):
+        """Members whose value is read outside `members`, returned or assigned."""
+        return [m for m in members if m.output in self.roots or any(
+            r not in members for r in self.users.get(m.output, ()))]
+
+    def _convex(self, members):
+        """No path leaves `members` and comes back (through another kernel): then one pass
+        cannot compute them all."""
+        last = max(self.order[m] for m in members)
+        stack = [r for m in members for r in self.users.get(m.output, ()) if r not in members]
+        seen = set()
+        while stack:
+            node = stack.pop()
+            if node in seen or self.order[node] > last:
                 continue
-        group[node] = node
-        leaves[node] = _texture_inputs(node)
-    return group
+            seen.add(node)
+            for v in node.outputs:
+                for reader in self.users.get(v, ()):
+                    if reader in members:
+                        return False
+                    stack.append(reader)
+        return True
+
+    # ------------------------------------------------------------------ rewriting
+    def emit(self):
+        """Each group of two or more nodes becomes one fused node; returns how many."""
+        graph = self.graph
+        for clone, original in self.clones:
+            graph.insert_before(original, clone)
+        groups = {}
+        for node, group in self.group_of.items():
+            groups.setdefault(id(group), group)
+        absorbed, made, fused = set(), {}, 0
+        # producers first: a group reading another's output then sees the fused node's value
+        for group in sorted(groups.values(),
+                            key=lambda g: min(self.order[m] for m in g.members)):
+            if len(group.members) == 1:
+                continue  # a lone node: it already is one kernel
+            members = sorted(group.members, key=self.order.__getitem__)
+            stored = set(self._outputs(group.members))
+            outputs = [m for m in members if m in stored]
+            program, params, leaves = fused_program.build(members, outputs, group.shape)
+            views = tuple(view for _, view in leaves)
+            node = ir.Node(ir.CALL, [value for value, _ in leaves],
+                           [(m.output.shape, m.output.dtype) for m in outputs], prim=FUSED,
+                           attrs={"program": program, "params": params,
+                                  "views": views if any(v is not None for v in views) else None},
+                           name="fused")
+            graph.nodes.append(node)  # placed by the sort below; replace_uses sees it
+            for old, new in zip(outputs, node.outputs):
+                graph.replace_uses(old.output, new)
+            absorbed.update(members)
+            made[node] = self.order[members[-1]]
+            fused += 1
+        if fused:
+            keep = [n for n in graph.nodes if n not in absorbed]
+            graph.nodes = _sorted(keep, {**self.order, **made})
+        return fused
 
 
 def _viewed(reader, value):
@@ -122,58 +290,53 @@ def _viewed(reader, value):
         v is value and views[i] is not None for i, v in enumerate(reader.inputs))
 
 
-def _texture_inputs(node):
-    """Inputs a fused kernel would read from textures (scalar constants become uniforms)."""
-    return {v for v in node.inputs if constant_value(v) is None}
+def _views_inside(members):
+    """Whether a member reads another's value through a view: it would read the texture the
+    same pass writes."""
+    for m in members:
+        views = m.attrs.get("views") if m.attrs else None
+        if views is not None and any(
+                view is not None and v.node in members for v, view in zip(m.inputs, views)):
+            return True
+    return False
 
 
-def _build(node, nodes, tree, built):
-    """The expression of `node` with the producers in `nodes` inlined; a producer read more
-    than once is built once and its subtree shared (the shader computes it once)."""
-    found = built.get(node)
-    if found is not None:
-        return found
-    kernel = node.prim.kernel
-    views = node.attrs.get("views") if node.attrs else None
-    if kernel == "fused":
-        inner, params = node.attrs["expr"], node.attrs.get("params", ())
-    else:
-        spec = registry.get(kernel)
-        inner = ("call", kernel, tuple(("in", i) for i in range(len(node.inputs))),
-                 tuple(range(len(spec.params))), node.output.dtype)
-        params = tuple(node.attrs[p] for p in spec.params)
-    offset = len(tree.params)
-    tree.params.extend(params)
-    args = []
-    for i, v in enumerate(node.inputs):
-        view = views[i] if views is not None else None
-        if view is None and v.node in nodes:
-            args.append(_build(v.node, nodes, tree, built))
-        elif view is None and constant_value(v) is not None:
-            # a scalar constant becomes a uniform (fill's function), not a texture fetch
-            args.append(("call", "fill", (), (tree.constant(constant_value(v)),), v.dtype))
-        else:
-            args.append(tree.leaf(v, view))
-    expr = built[node] = _substitute(inner, args, offset)
-    return expr
+def _leaves(members):
+    """Values the members read from textures: made outside them (scalar constants become
+    uniforms), or read through a view."""
+    leaves = set()
+    for m in members:
+        views = m.attrs.get("views") if m.attrs else None
+        for i, v in enumerate(m.inputs):
+            viewed = views is not None and views[i] is not None
+            if (viewed or v.node not in members) and constant_value(v) is None:
+                leaves.add(v)
+    return leaves
 
 
-def _substitute(expr, args, offset):
-    """expr with ("in", i) replaced by args[i] and param slots shifted by offset."""
-    if expr[0] == "in":
-        return args[expr[1]]
-    return ("call", expr[1], tuple(_substitute(a, args, offset) for a in expr[2]),
-            tuple(s + offset for s in expr[3])) + tuple(expr[4:])
+def _sorted(nodes, rank):
+    """`nodes` in a topological order, each as early as its rank allows (stable: the order
+    they had, fused nodes where their last member was)."""
+    made_by = {v: n for n in nodes for v in n.outputs}
+    needs = {n: {made_by[v] for v in _reads(n) if v in made_by} for n in nodes}
+    readers = {}
+    for n, deps in needs.items():
+        for d in deps:
+            readers.setdefault(d, []).append(n)
+    waiting = {n: len(deps) for n, deps in needs.items()}
+    ready = [(rank[n], n.id, n) for n in nodes if waiting[n] == 0]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        _, _, n = heapq.heappop(ready)
+        out.append(n)
+        for r in readers.get(n, ()):
+            waiting[r] -= 1
+            if waiting[r] == 0:
+                heapq.heappush(ready, (rank[r], r.id, r))
+    assert len(out) == len(nodes), "elementwise fusion made a cycle"
+    return out
 
 
-def _widen(view, value, shape):
-    """A leaf's view relative to the fused output shape: None stays None (broadcasting by
-    numpy rules needs no view); a view of a smaller shape gets zero strides where the output
-    broadcasts it."""
-    if view is None or tuple(view.shape) == tuple(shape):
-        return view
-    pad = len(shape) - len(view.shape)
-    vshape = (1,) * pad + tuple(view.shape)
-    vstrides = (0,) * pad + tuple(view.strides)
-    strides = [0 if vshape[d] == 1 and shape[d] != 1 else vstrides[d] for d in range(len(shape))]
-    return StridedView.make(shape, strides, view.offset)
+def _reads(node):
+    return list(node.inputs) + [ref.value for _, ref in ir.host_refs(node)]
