@@ -68,16 +68,20 @@ def reference_counts(c, iterations):
     return count.astype(np.int64)
 
 
-def test_mandelbrot_picture_equals_numpy_reference(tmp_path):
+def test_mandelbrot_pictures_eager_and_fused_equal_numpy_reference(tmp_path):
     out = smoke_run("mandelbrot.py", tmp_path)
     example = load_example("mandelbrot.py")
     w, h, n = (example.SMOKE[k] for k in ("width", "height", "iterations"))
     c_re, c_im = example.grid(w, h)
     counts = reference_counts((c_re + 1j * c_im).astype(np.complex64), n)
     assert counts.min() <= 2 and counts.max() == n       # both points that escape and ones that stay
-    picture = read_rgb(tmp_path / "mandelbrot.png")
-    assert np.array_equal(picture, example.palette(n)[counts].astype(np.int32))
+    want = example.palette(n)[counts].astype(np.int32)
+    for name in ("mandelbrot.png", "mandelbrot_fused.png"):   # op by op; graph mode
+        assert np.array_equal(read_rgb(tmp_path / name), want), name
     assert f"mandelbrot {w}x{h}, {n} iterations" in out
+    # kernels counted by gf.profile: 13 ops an iteration eagerly, UNROLL iterations in one
+    assert "13 kernels an iteration" in out
+    assert f"1 kernel per {example.UNROLL} iterations" in out
 
 
 # --------------------------------------------------------------------------- game of life

@@ -124,6 +124,16 @@ def special_workload():
             gf.matmul(t(k, m), t(n, k), transpose_a=True, transpose_b=True)
         grad_of(gf.matmul, (2, 3, 5), (5, 4))
 
+    def fused_conv():
+        """graph mode's epilogue fusion: conv's direct kernel and im2col, extras read as a
+        row of channels, a texel, a scalar and element by element (gl/epilogue.py)"""
+        def block(x, k, b, r, s):
+            return gf.relu(gf.conv2d(x, k, 1, "same") * s + b) + r
+        for cin, cout in ((4, 8), (3, 5)):
+            gf.function(block)(t(1, 5, 5, cin), t(3, 3, cin, cout), t(cout), t(1, 5, 5, cout),
+                               t(1))
+        return gf.function(lambda a, w, c: gf.tanh(a @ w + c))(t(3, 6), t(6, 5), t(3, 1))
+
     def conv():
         x, f = t(1, 6, 6, 3), t(3, 3, 3, 4)
         gf.conv2d(x, f, 1, "same")
@@ -148,6 +158,7 @@ def special_workload():
                                  for act in ACTIVATIONS
                                  for b in (None, t(3), t(5, 3))],
         "conv2d": conv,
+        "fused_conv2d": fused_conv,
         "max_pool": lambda: grad_of(lambda a: gf.max_pool(a, 2, 2, "valid"), (1, 4, 6, 3)),
         "max_pool_gather": lambda: [grad_of(lambda d: gf.grad(
             lambda a: gf.sum(gf.max_pool(a, 2, 1, "same") * d))(x), shape)

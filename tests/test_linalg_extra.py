@@ -165,17 +165,27 @@ def test_linalg_extra_errors():
 
 
 def test_fused_epilogue_shaders_compile_as_glsl_es_300_and_330_core():
-    """matmul's unpack pass with every epilogue variant is valid GLSL ES 3.00 and 3.30 core."""
-    from glflow.backends.gl.linalg import Epilogue, epilogue_source
+    """matmul's unpack pass with every epilogue activation and every way of reading an extra
+    input (gl/epilogue.py) is valid GLSL ES 3.00 and 3.30 core."""
+    from glflow.backends.gl.epilogue import Epilogue, epilogue_source
     from glflow.backends.gl.matmul import _unpack_source
     from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
+    from glflow.ops.linalg import epilogue_attr
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
-    for activation in ACTIVATIONS:
-        for variant, aligned in ((None, False), ("BIAS", False), ("BIAS_COLUMNS4", True)):
-            epilogue = Epilogue(epilogue_source(activation, variant), [], [], {})
+    cases = [(epilogue_attr(act, 0.2, strides)["program"], modes)
+             for act in ACTIVATIONS for strides, modes in ((None, ()), ((0, 0, 1), ("row4",)))]
+    scaled = ((("mul", (("in", 0), ("in", 1)), (), "float32"), ("fill", (), (0,), "float32"),
+               ("add", (("t", 0), ("t", 1)), (), "float32"),
+               ("add", (("t", 2), ("in", 2)), (), "float32"),
+               ("maximum", (("t", 3), ("in", 3)), (), "float32")), (("t", 4),))
+    cases += [(scaled, modes) for modes in (("texel", "scalar", "strided"),
+                                            ("strided", "row4", "texel"))]
+    for program, modes in cases:
+        for aligned in (False, True):
+            epilogue = Epilogue(epilogue_source(program, modes), [], [], {})
             text = _unpack_source(8, aligned, epilogue)
             for version in (VERSION_ES, VERSION_CORE):
                 result = subprocess.run([validator, "--stdin", "-S", "frag"], check=False,
                                         input=version + text, capture_output=True, text=True)
-                assert result.returncode == 0, f"{activation} {variant}:\n{result.stdout}"
+                assert result.returncode == 0, f"{program} {modes}:\n{result.stdout}"

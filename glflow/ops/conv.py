@@ -83,6 +83,11 @@ def _filter_grad_grad(call, ddw):
 CONV2D = Primitive("conv2d", "conv", OUTPUT_FUSABLE, grad=_conv_grad, takes_needs=True)
 CONV2D_FILTER_GRAD = Primitive("conv2d_filter_grad", "conv", OPAQUE, grad=_filter_grad_grad,
                                takes_needs=True)
+# conv2d with an elementwise epilogue (bias, activation, scaling, a residual add) in its last
+# pass: conv2d's attrs and `epilogue` (ops/linalg.py: epilogue_attr's format), inputs x,
+# filters and the epilogue's extras, output NHWC. Made by graph mode's epilogue fusion after
+# differentiation (glflow/graph/passes/fuse_epilogue.py), so it needs no gradient.
+FUSED_CONV2D = Primitive("fused_conv2d", "conv", OUTPUT_FUSABLE)
 
 
 def _filter_grad(x, dy, f_shape, geo):

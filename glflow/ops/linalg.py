@@ -1,15 +1,16 @@
 """Linear algebra: matmul (2-D and batched, with transposes and batch broadcasting),
-fused_matmul (bias and activation inside matmul's passes), dot, outer, band_part and diag.
+fused_matmul (bias, activation or any elementwise epilogue inside matmul's passes), dot,
+outer, band_part and diag.
 
 GL: matmul packs both operands and computes a block per fragment over several render targets
-(glflow/backends/gl/matmul.py); fused_matmul runs the bias and activation in matmul's unpack
-pass (glflow/backends/gl/linalg.py), so they cost no pass of their own; band_part is one
+(glflow/backends/gl/matmul.py); fused_matmul runs its epilogue in matmul's unpack pass
+(glflow/backends/gl/epilogue.py), so it costs no pass of its own; band_part is one
 masking pass (shaders/band_part.frag) that also builds diag(v) straight from v. numpy twins:
 glflow/backends/numpy/linalg.py.
 """
 import numbers
 
-from ..runtime import dtypes
+from ..runtime import dtypes, registry
 from ..runtime.registry import INJECTIVE, OUTPUT_FUSABLE
 from ..runtime.views import MatrixView, StridedView
 from . import _core
@@ -132,9 +133,28 @@ def _pre_activation(call):
     return add(z, bias[0]) if bias else z
 
 
-# attrs: matmul's, and activation, alpha, bias_strides ((batch, row, column) strides)
+# attrs: matmul's and `epilogue` (below); activation and alpha for the gradient only. Graph
+# mode's epilogue fusion makes fused_matmuls of any elementwise epilogue (no gradient needed:
+# it runs after differentiation, glflow/graph/passes/fuse_epilogue.py).
 FUSED_MATMUL = Primitive("fused_matmul", "linalg", OUTPUT_FUSABLE, grad=_fused_grad,
-                         takes_needs=True, hidden=_TRANSPOSES)
+                         takes_needs=True, hidden=_TRANSPOSES + ("activation", "alpha"))
+
+
+def epilogue_attr(activation, alpha, bias_strides=None):
+    """The `epilogue` attr of activation(product + bias): an elementwise program (the format
+    of glflow/backends/gl/elementwise.py) whose input 0 is the product and input 1 the bias,
+    read through its (batch, row, column) strides; its float params; each extra's strides."""
+    ops, value = [], ("in", 0)
+    if bias_strides is not None:
+        ops.append(("add", (value, ("in", 1)), (), dtypes.FLOAT32))
+        value = ("t", len(ops) - 1)
+    params = ()
+    if activation != "linear":
+        params = (float(alpha),) if registry.get(activation).params else ()
+        ops.append((activation, (value,), tuple(range(len(params))), dtypes.FLOAT32))
+        value = ("t", len(ops) - 1)
+    return {"program": (tuple(ops), (value,)), "params": params,
+            "strides": () if bias_strides is None else (tuple(bias_strides),)}
 
 
 def _bias_strides(bias_shape, out_shape):
@@ -189,8 +209,9 @@ def fused_matmul(a, b, transpose_a=False, transpose_b=False, bias=None, activati
         z = matmul(a, b, transpose_a, transpose_b)
         return _activate(z if bias is None else add(z, bias), activation, alpha)
     attrs = _product_attrs(a, b, m, k, n, batch, transpose_a, transpose_b)
-    attrs.update(activation=activation, alpha=1.0 if activation == "elu" else float(alpha),
-                 bias_strides=strides or (0, 0, 0))
+    alpha = 1.0 if activation == "elu" else float(alpha)
+    attrs.update(activation=activation, alpha=alpha,
+                 epilogue=epilogue_attr(activation, alpha, strides))
     inputs = (a, b) if bias is None else (a, b, bias)
     return FUSED_MATMUL.run(inputs, out_shape, dtypes.FLOAT32, attrs)
 

@@ -18,6 +18,16 @@ uniform ivec2 u_texels;
 out vec4 o_result;
 //@SAMPLERS
 
+// EPILOGUE (fused_conv2d): elementwise work on the values written, glflow/backends/gl/epilogue.py
+#if defined(EPILOGUE)
+uniform int u_out_size;    // the output as [groups, u_m, u_n]
+uniform int u_m;
+uniform int u_n;
+//@EPILOGUE
+#else
+vec4 epilogue(vec4 v, int e0) { return v; }
+#endif
+
 #if defined(FLOAT_DIV)
 int quotient(int a, int b) { return int((float(a) + 0.5) / float(b)); }
 #else
@@ -42,5 +52,6 @@ void main() {
     int block = row * u_ow_blocks + ow / ROWS;
     int id = block * u_cog4 + co4 - u_id0;
     int y = quotient(id, u_grid_w);
-    o_result = block_texel(ow - (ow / ROWS) * ROWS, u_origin + ivec2(id - y * u_grid_w, y));
+    vec4 v = block_texel(ow - (ow / ROWS) * ROWS, u_origin + ivec2(id - y * u_grid_w, y));
+    o_result = epilogue(v, t << 2);
 }

@@ -25,7 +25,7 @@ out vec4 o_result;
 #if defined(EPILOGUE)
 //@EPILOGUE
 #else
-vec4 epilogue(vec4 v, int e0) { return v; }  // plain matmul; fused_matmul adds bias + activation
+vec4 epilogue(vec4 v, int e0) { return v; }  // plain matmul; fused_matmul pastes gl/epilogue.py
 #endif
 
 vec4 block_texel(int r, ivec2 at) {

@@ -28,13 +28,25 @@ def test_summary_tells_passes_graphs_kernels_and_glsl(block, capsys):
     text = block.graph.summary()
     assert capsys.readouterr().out.strip() == text.strip()
     assert "function 'block'(float32[4, 3], float32[3, 5], float32[5])" in text
-    assert "traced:    13 nodes, 7 kernels" in text and "optimised: 5 nodes, 2 kernels" in text
+    assert "traced:    13 nodes, 7 kernels" in text and "optimised: 4 nodes, 1 kernels" in text
     for name in ("simplify", "fold", "cse", "dce", "fuse_epilogue", "fuse_elementwise"):
         assert f"  {name} " in text
-    assert "fused_matmul(%" in text and "activation=relu" in text
-    assert "mul(tanh(add(mul(x0, fill(0.5)), fill(1))), fill(2))" in text
-    assert "o_result = k_mul(k_tanh(k_add(k_mul(x0, k_fill(u_p0)), k_fill(u_p1))), " \
-           "k_fill(u_p2));" in text  # the generated GLSL of the fused kernel
+    # the whole block is matmul's epilogue: x0 the product, x1 the bias
+    assert ("fused_matmul(%" in text and "epilogue mul(tanh(add(mul(relu(add(x0, x1)), "
+            "fill(0.5)), fill(1))), fill(2))" in text)
+
+
+def test_summary_shows_the_glsl_of_fused_kernels(capsys):
+    @gf.function
+    def f(x, y):
+        s = gf.tanh(x * 0.5 + y)
+        return s, s * s + 1.0
+    f(gf.tensor(data(3, 4)), gf.tensor(data(4)))
+    text = f.graph.summary()
+    # s is returned and read by s * s: computed once, written as the first of two outputs
+    assert "t3 = tanh(add(mul(x0, fill(0.5)), x1)); t3, add(mul(t3, t3), fill(1))" in text
+    assert "EXACT vec4 y3 = k_tanh(y2);" in text                     # the generated GLSL
+    assert "o_result0 = y3;" in text and "o_result1 = y6;" in text   # two render targets
 
 
 def test_dot_text_has_every_node_and_edge(block):
@@ -45,7 +57,8 @@ def test_dot_text_has_every_node_and_edge(block):
         assert f"  n{node.id} [label=" in text
     edges = sum(len(n.inputs) for n in graph.nodes) + len(graph.outputs)
     assert text.count(" -> ") == edges
-    assert "fused\\nmul(tanh(add(mul(x0, fill(0.5)), fill(1))), fill(2))" in text
+    assert ("fused_matmul\\nepilogue mul(tanh(add(mul(relu(add(x0, x1)), fill(0.5)), "
+            "fill(1))), fill(2))") in text
 
 
 def test_png_where_graphviz_runs_and_dot_text_where_it_does_not(block, tmp_path, monkeypatch):

@@ -13,13 +13,15 @@ from math import prod
 
 from ...runtime.views import MatrixView
 from . import conv_direct, conv_filter_grad, matmul
+from .epilogue import build_epilogue
 from .programs import program, set_all
 
 
 def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strides, dilations,
-           lhs_dilations, pads, groups):
+           lhs_dilations, pads, groups, epilogue=None):
     """out [groups, N*OH*OW, Cout/groups]; x NHWC, filters [KH, KW, Cin/groups, Cout].
-    Geometry (pads top/left, lhs = input dilation): glflow/ops/nn_conv.py."""
+    Geometry (pads top/left, lhs = input dilation): glflow/ops/nn_conv.py. `epilogue`
+    (gl/epilogue.py) runs in the last pass of either path."""
     n, h, w, c = in_shape
     kh, kw, cg, cout = filter_shape
     _, m, cog = out_shape
@@ -29,7 +31,7 @@ def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strid
         out = backend._alloc(size)
         if size == 0 or conv_direct.run(backend, x, filters, out, in_shape, filter_shape,
                                         out_hw, strides, dilations, lhs_dilations, pads,
-                                        groups, size):
+                                        groups, size, epilogue):
             return out
         backend.free(out)  # an image row exceeds the direct kernel's grid: im2col + matmul
     # the largest quotient operands of shaders/conv2d.frag: group rows (y), patch columns,
@@ -55,7 +57,17 @@ def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strid
 
     b_view = MatrixView(k, cog, cog, cout, 1)
     return matmul.run(backend, None, None, filters, b_view, groups, m, k, cog,
-                      pack_a=pack_patches)
+                      epilogue=epilogue, pack_a=pack_patches)
+
+
+def fused_conv2d(backend, x, filters, *extras, out_shape, in_shape, filter_shape, out_hw,
+                 strides, dilations, lhs_dilations, pads, groups, epilogue):
+    """conv2d with the epilogue's program (gl/epilogue.py) over its [groups, N*OH*OW,
+    Cout/groups] values and the extras, in the conv's last pass; out_shape is any shape of
+    that size (graph mode: NHWC)."""
+    raw = (groups, in_shape[0] * out_hw[0] * out_hw[1], filter_shape[3] // groups)
+    return conv2d(backend, x, filters, raw, in_shape, filter_shape, out_hw, strides, dilations,
+                  lhs_dilations, pads, groups, build_epilogue(backend, epilogue, extras, *raw))
 
 
 def conv2d_filter_grad(backend, x, dy, out_shape, in_shape, filter_shape, out_hw, strides,
@@ -87,5 +99,6 @@ def conv2d_filter_grad_limit(backend, out_shape, in_shape, filter_shape, out_hw,
             f"needs more than a {backend.tile_limit} x {backend.tile_limit} grid per row block")
 
 
-KERNELS = {"conv2d": conv2d, "conv2d_filter_grad": conv2d_filter_grad}
+KERNELS = {"conv2d": conv2d, "conv2d_filter_grad": conv2d_filter_grad,
+           "fused_conv2d": fused_conv2d}
 LIMITS = {"conv2d_filter_grad": conv2d_filter_grad_limit}

@@ -68,10 +68,13 @@ def _product_source(rows, window, float_div):
     return defines + _common() + body
 
 
-def _unpack_source(rows, float_div, tiled=False):
+def _unpack_source(rows, float_div, tiled=False, epilogue=None):
     body = gather_body("conv/conv2d_direct_unpack.frag", rows)
     defines = f"#define ROWS {rows}\n" + ("#define FLOAT_DIV\n" if float_div else "")
     defines += "#define TILED\n" if tiled else ""
+    if epilogue is not None:  # fused_conv2d: gl/epilogue.py's hook
+        body = body.replace("//@EPILOGUE", epilogue.source)
+        defines += "#define EPILOGUE\n"
     return defines + _common() + body
 
 
@@ -99,9 +102,10 @@ def fits(backend, in_shape, filter_shape, out_hw, groups):
 
 
 def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilations,
-        lhs_dilations, pads, groups, size):
-    """Writes conv2d into `out` (GLData of [groups, N * OH * OW, Cout / groups]); returns
-    False (nothing drawn) when an image row does not fit a grid."""
+        lhs_dilations, pads, groups, size, epilogue=None):
+    """Writes conv2d into `out` (GLData of [groups, N * OH * OW, Cout / groups]), through
+    `epilogue` (gl/epilogue.py) when given; returns False (nothing drawn) when an image row
+    does not fit a grid."""
     rows = backend.block_rows
     limit = backend.tile_limit
     n, h, w, c = in_shape
@@ -120,8 +124,15 @@ def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilat
     widest = id_grid(parts[0][1] * per_row, limit, GRID_WIDTH)[0]
     float_div = 2 * max(groups * n * oh * per_row + widest, size // 4, reach) < FLOAT_DIV_LIMIT
     prog = backend.programs.get(_product_source(rows, window, float_div), ["u_x", "u_f"])
-    unpack = backend.programs.get(_unpack_source(rows, float_div, tiled),
-                                  [f"u_block{r}" for r in range(rows)])
+    extra_samplers = epilogue.samplers if epilogue is not None else []
+    extra_textures = epilogue.textures if epilogue is not None else []
+    unpack = backend.programs.get(_unpack_source(rows, float_div, tiled, epilogue),
+                                  [f"u_block{r}" for r in range(rows)] + extra_samplers)
+    if epilogue is not None:
+        cog = cout // groups
+        for name, value in (("u_out_size", size), ("u_m", size // groups // cog),
+                            ("u_n", cog), *epilogue.uniforms.items()):
+            unpack.set(name, value)
     for first_row, image_rows in parts:
         grid_w, grid_h = id_grid(image_rows * per_row, limit, GRID_WIDTH)
         x0, y0 = origin(grid_w, limit), origin(grid_h, limit)
@@ -148,7 +159,7 @@ def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilat
             unpack.set("u_texels", texels)
             y, height = texel_rows(texels[0], texels[1] - 1, out.layout.shift)
         backend._draw(unpack, out.texture, out.layout.width, height,
-                      [blk.tex for blk in blocks], 0, y)
+                      [blk.tex for blk in blocks] + extra_textures, 0, y)
         for blk in blocks:
             backend.pool.release(blk)
     return True

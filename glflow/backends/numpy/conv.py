@@ -1,8 +1,9 @@
-"""numpy twin of the conv2d kernel (shaders/conv2d.frag + matmul on GL): the same general
+"""numpy twins of the conv2d kernels (shaders/conv2d.frag + matmul on GL): the same general
 convolution (strides, dilations, input dilation, top/left pads, groups), as patches @ filters."""
 import numpy as np
 
 from ...runtime.dtypes import FLOAT32, numpy_dtype
+from . import elementwise
 
 
 def _source_index(out_len, kernel, stride, dilation, lhs, pad, in_len):
@@ -57,4 +58,14 @@ def conv2d_filter_grad(x, dy, in_shape, filter_shape, out_hw, strides, dilations
     return dw.reshape(groups, kh, kw, cg, cog).transpose(1, 2, 3, 0, 4).reshape(filter_shape)
 
 
-KERNELS = {"conv2d": conv2d, "conv2d_filter_grad": conv2d_filter_grad}
+def fused_conv2d(x, filters, *extras, in_shape, filter_shape, out_hw, strides, dilations,
+                 lhs_dilations, pads, groups, epilogue):
+    """conv2d, then the epilogue's program (numpy/elementwise.py) over its [groups,
+    N*OH*OW, Cout/groups] values and the extras read through their strides."""
+    z = conv2d(x, filters, in_shape, filter_shape, out_hw, strides, dilations, lhs_dilations,
+               pads, groups)
+    return elementwise.epilogue(z, extras, epilogue, *z.shape)
+
+
+KERNELS = {"conv2d": conv2d, "conv2d_filter_grad": conv2d_filter_grad,
+           "fused_conv2d": fused_conv2d}

@@ -7,6 +7,7 @@ An op that notes a dtype stores its value as an unfused kernel of that dtype wou
 """
 import numpy as np
 
+from ...runtime import counters
 from . import activations, arithmetic, creation, logic, math, shape
 from ._common import to_dtype
 
@@ -37,3 +38,21 @@ def output_dtypes(program, default):
     """The dtype of each output: its op's, or `default` where the op notes none."""
     ops = program[0]
     return [ops[r[1]][3] or default if r[0] == "t" else default for r in program[1]]
+
+
+def epilogue(z, extras, spec, batches, m, n):
+    """A matmul or conv epilogue (glflow/backends/gl/epilogue.py): `spec`'s program over the
+    product z ([batches, m, n]) and the extras, each read through its (batch, row, column)
+    strides."""
+    arrays = [z]
+    for data, strides in zip(extras, spec["strides"]):
+        at = (np.arange(batches)[:, None, None] * strides[0]
+              + np.arange(m)[None, :, None] * strides[1]
+              + np.arange(n)[None, None, :] * strides[2])
+        arrays.append(np.asarray(data).reshape(-1)[at])
+    (out,) = evaluate(spec["program"], arrays, spec["params"], _count)
+    return np.broadcast_to(out, (batches, m, n))
+
+
+def _count(kernel):
+    counters.count_kernel("cpu", kernel)

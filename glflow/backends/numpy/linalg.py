@@ -3,8 +3,7 @@ through the same MatrixViews and strides the GL kernels get."""
 import numpy as np
 
 from ...runtime.dtypes import FLOAT32, numpy_dtype
-from ...runtime import registry
-from . import activations, math
+from . import elementwise
 
 
 def matrix(data, mview, batches):
@@ -25,25 +24,12 @@ def matmul(a, b, a_view, b_view, batches, m, k, n):
     return _product(matrix(a, a_view, batches), matrix(b, b_view, batches))
 
 
-def fused_matmul(a, b, *bias, a_view, b_view, batches, m, k, n, activation, alpha,
-                 bias_strides):
-    """activation(a @ b + bias) on [batches, m, n]: operands read through their matmul
-    MatrixViews, the bias through (batch, row, column) strides, the activation by the numpy
-    twin of its kernel (so fused and unfused agree on nan, saturation, ...)."""
+def fused_matmul(a, b, *extras, a_view, b_view, batches, m, k, n, epilogue):
+    """The epilogue's program (numpy/elementwise.py) over a @ b ([batches, m, n]) and the
+    extras read through their strides, op by op with the kernels' numpy twins (so fused and
+    unfused agree on nan, saturation, ...)."""
     z = _product(matrix(a, a_view, batches), matrix(b, b_view, batches))
-    if bias:
-        flat = np.asarray(bias[0]).reshape(-1)
-        at = (np.arange(batches)[:, None, None] * bias_strides[0]
-              + np.arange(m)[None, :, None] * bias_strides[1]
-              + np.arange(n)[None, None, :] * bias_strides[2])
-        z = z + flat[at].astype(z.dtype)
-    if activation == "linear":
-        return z
-    fn = _ACTIVATIONS[activation]
-    return fn(z, alpha) if registry.get(activation).params else fn(z)
-
-
-_ACTIVATIONS = {**activations.KERNELS, **math.KERNELS}
+    return elementwise.epilogue(z, extras, epilogue, batches, m, n)
 
 
 def band_part(x, batches, rows, cols, lower, upper, strides):

@@ -2,9 +2,10 @@
 own, and the pipeline gf.function applies:
 
     simplify, fold, cse, dce    repeated until none changes anything (at most ROUNDS rounds)
-    fuse_epilogue               bias + activation into matmul
-    fuse_elementwise            elementwise trees into one generated kernel
-    fuse_prologue               an elementwise tree into the reduction reading it
+    fuse_elementwise            connected elementwise nodes into one generated kernel (one
+                                output or several)
+    fuse_epilogue               the elementwise kernel reading a matmul or conv into its pass
+    fuse_prologue               an elementwise kernel into the reduction reading it
     dce                         what fusion left unread
 
 `optimize` records every pass (nodes and kernels before and after) for summary() and prints
@@ -14,7 +15,7 @@ from ...runtime import debug
 from . import cse, dce, fold, fuse_elementwise, fuse_epilogue, fuse_prologue, simplify
 
 CLEANUP = (("simplify", simplify.run), ("fold", fold.run), ("cse", cse.run), ("dce", dce.run))
-FUSION = (("fuse_epilogue", fuse_epilogue.run), ("fuse_elementwise", fuse_elementwise.run),
+FUSION = (("fuse_elementwise", fuse_elementwise.run), ("fuse_epilogue", fuse_epilogue.run),
           ("fuse_prologue", fuse_prologue.run), ("dce", dce.run))
 ROUNDS = 4
 

@@ -40,7 +40,7 @@ from .simplify import constant_value
 
 MAX_INPUTS = 12
 MAX_OUTPUTS = 4
-MAX_OPS = 256
+MAX_OPS = 512
 # Recomputing these in each reader costs less than a pass that stores the value and reads it
 # back (benchmarks/README.md, "Duplicate or store"); transcendental kernels are stored.
 CHEAP = frozenset({
@@ -70,14 +70,16 @@ def takes_prologue(node):
 
 
 class _Group:
-    """Nodes that become one fused kernel; `shape` is the shape of its outputs."""
-    __slots__ = ("members", "shape", "ops", "duplicated")
+    """Nodes that become one fused kernel; `shape` is the shape of its outputs, `leaves` the
+    values it reads from textures."""
+    __slots__ = ("members", "shape", "ops", "duplicated", "leaves")
 
     def __init__(self, node):
         self.members = {node}
         self.shape = node.output.shape
         self.ops = fused_program.size(node)
         self.duplicated = 0
+        self.leaves = _leaves(self.members)
 
 
 def run(graph, backend=None):
@@ -139,15 +141,24 @@ class _Fusion:
         shape = units[0].shape
         if any(g.shape != shape for g in units) or (outside and node.output.shape != shape):
             return False
-        members = set().union(*(g.members for g in units)) | {node}
         ops = sum(g.ops for g in units) + fused_program.size(node)
-        if not self._fits(members, ops, check_paths=len(units) > 1 or outside):
-            return False
         target = units[0]
+        if len(units) == 1 and not outside:
+            # node read only here, directly: it leaves the leaves, its inputs join them (the
+            # common case, kept linear in the group's size)
+            leaves = (target.leaves - {node.output}) | _leaves([node])
+            if ops > MAX_OPS or len(leaves) > MAX_INPUTS:
+                return False
+        else:
+            members = set().union(*(g.members for g in units)) | {node}
+            leaves = _leaves(members)
+            if not self._fits(members, ops, leaves, check_paths=True):
+                return False
         for g in units[1:]:
             self._absorb(target, g)
         target.members.add(node)
-        target.ops += fused_program.size(node)
+        target.ops = ops
+        target.leaves = leaves
         self.group_of[node] = target
         return True
 
@@ -157,9 +168,11 @@ class _Fusion:
         merged = []
         for g in units:
             for target in merged:
+                members = target.members | g.members
                 if target.shape == g.shape and self._fits(
-                        target.members | g.members, target.ops + g.ops, check_paths=True):
+                        members, target.ops + g.ops, _leaves(members), check_paths=True):
                     self._absorb(target, g)
+                    target.leaves = _leaves(target.members)
                     break
             else:
                 merged.append(g)
@@ -172,8 +185,8 @@ class _Fusion:
         target.ops += group.ops
         target.duplicated += group.duplicated
 
-    def _fits(self, members, ops, check_paths):
-        if ops > MAX_OPS or len(_leaves(members)) > MAX_INPUTS or _views_inside(members):
+    def _fits(self, members, ops, leaves, check_paths):
+        if ops > MAX_OPS or len(leaves) > MAX_INPUTS or _views_inside(members):
             return False
         if check_paths:
             return len(self._outputs(members)) <= MAX_OUTPUTS and self._convex(members)
@@ -186,21 +199,24 @@ class _Fusion:
         if node.prim.kernel not in CHEAP or len(units) + len(reductions) < 2:
             return False
         ops = fused_program.size(node)
-        for g in units:
-            if (g.duplicated + 1 > DUPLICATE_BUDGET or g.ops + ops > MAX_OPS
-                    or len(_leaves(g.members | {node})) > MAX_INPUTS):
-                return False
         out = node.output
+        added = []
+        for g in units:
+            leaves = (g.leaves - {out}) | _leaves([node])
+            if (g.duplicated + 1 > DUPLICATE_BUDGET or g.ops + ops > MAX_OPS
+                    or len(leaves) > MAX_INPUTS):
+                return False
+            added.append(leaves)
         first, rest = units[0], units[1:]
+        for g, leaves in zip(units, added):
+            g.ops += ops
+            g.duplicated += 1
+            g.leaves = leaves
         first.members.add(node)
-        first.ops += ops
-        first.duplicated += 1
         self.group_of[node] = first
         for g in rest:
             clone = self._clone(node, [r for r in self.users[out] if r in g.members])
             g.members.add(clone)
-            g.ops += ops
-            g.duplicated += 1
             self.group_of[clone] = g
         for reduction in reductions:
             clone = self._clone(node, [reduction])
