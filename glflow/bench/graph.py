@@ -13,7 +13,9 @@ Cases:
   call (programs compiled, buffers planned), apart from the steady-state call;
 - `mlp` / `cnn`: the peer harness's MLP (784-256-256-10, batch 64) and CNN (batch 32):
   Keras `predict` and `train_on_batch`, compiled (the default) against run_eagerly=True, with
-  the kernels each launches (gf.profile).
+  the kernels each launches (gf.profile);
+- `duplicate_or_store_*`, `unrolled_steps`: the measurements behind elementwise fusion's
+  duplication rule and its cap on ops per kernel (fusion_rules.py).
 Every ratio comes from interleaved rounds (harness.measure_interleaved); GL only (the suite
 is about GL dispatch and fusion). `--tiny` runs tiny shapes once: figures mean nothing then.
 """
@@ -25,7 +27,7 @@ import glflow as gf
 from glflow.graph import passes
 from glflow.runtime import state
 
-from . import harness, model_zoo
+from . import fusion_rules, harness, model_zoo
 from .dispatch import ELEMENTS as CHAIN_ELEMENTS
 from .dispatch import RawLoop
 from .runner import Case
@@ -184,9 +186,13 @@ def cnn(size):
 
 
 def cases(size):
+    rules = [("duplicate_or_store_cheap", lambda s: fusion_rules.duplicate_or_store("cheap", s)),
+             ("duplicate_or_store_tanh", lambda s: fusion_rules.duplicate_or_store("tanh", s)),
+             ("unrolled_steps", fusion_rules.unrolled_steps)]
     return [Case(name, lambda fn=fn: fn(size))
-            for name, fn in (("fused_chain", fused_chain), ("replay_overhead", replay_overhead),
-                             ("trace_compile", trace_compile), ("mlp", mlp), ("cnn", cnn))]
+            for name, fn in [("fused_chain", fused_chain), ("replay_overhead", replay_overhead),
+                             ("trace_compile", trace_compile), ("mlp", mlp), ("cnn", cnn)]
+            + rules]
 
 
 def settings(size):

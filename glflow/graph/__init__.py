@@ -5,11 +5,12 @@
     tracer.py          Tracer: primitive runs, host calls and Variable writes -> graph nodes
     signature.py       when gf.function retraces
     function.py        gf.function, ConcreteFunction (summary, gradients through a call)
-    passes/            simplify, fold, cse, dce, fuse_epilogue, fuse_elementwise
+    passes/            simplify, fold, cse, dce, fuse_elementwise, fuse_epilogue, fuse_prologue
+                       (fused_program.py: the program of a group of elementwise nodes)
     memory_plan.py     buffers shared by liveness
     executor.py        Program: a graph compiled for one backend, run as a loop of steps
     profile.py         gf.profile
-    summary.py, dot.py what a graph is, as text and as a picture (expression.py: fused trees)
+    summary.py, dot.py what a graph is, as text and as a picture (expression.py: fused programs)
 
 docs/architecture.md ("Graph mode") describes how the parts fit.
 """

@@ -257,3 +257,19 @@ def test_multi_output_fused_equals_unfused_cpu(case):
 @given(programs())
 def test_multi_output_fused_equals_unfused_gl(case):
     check("gl", *case)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_the_fused_kernel_runs_several_outputs_through_backend_run(name):
+    """backend.run("fused") with a program of two outputs (compiled graphs reach it through
+    prepare; this is the plain entry point) writes both, each in its op's dtype."""
+    program = ((("mul", (("in", 0), ("in", 1)), (), "float32"),
+                ("greater", (("t", 0), ("in", 1)), (), "bool")), (("t", 0), ("t", 1)))
+    x, y = data(3, 5), data(5)
+    with backend(name) as b:
+        handles = [(b.upload(a), a.shape) for a in (x, y)]
+        outs = b.run("fused", handles, ((3, 5), (3, 5)), "float32",
+                     {"program": program, "params": ()})
+        got = [b.read(h, (3, 5), d) for h, d in zip(outs, ("float32", "bool"))]
+    np.testing.assert_array_equal(got[0], x * y)
+    np.testing.assert_array_equal(got[1], x * y > y)

@@ -28,7 +28,8 @@ Scalar constants become float uniforms (the `fill` kernel's function), not textu
 
 Bounds: MAX_INPUTS leaves (GL samplers; GL guarantees 16 units), MAX_OUTPUTS outputs (render
 targets: GLSL ES 3.00 / WebGL2 guarantee 4, desktop GL 8) and MAX_OPS ops (the shader grows
-with them, and so does its compile time: benchmarks/README.md, "Fusion limits").
+with them, and so does its compile time: benchmarks/README.md, "Reading `graph`":
+unrolled_steps).
 """
 import heapq
 
@@ -42,13 +43,14 @@ MAX_INPUTS = 12
 MAX_OUTPUTS = 4
 MAX_OPS = 512
 # Recomputing these in each reader costs less than a pass that stores the value and reads it
-# back (benchmarks/README.md, "Duplicate or store"); transcendental kernels are stored.
+# back, for chains of up to 16 of them; a chain of two transcendental kernels costs more
+# (benchmarks/README.md, "Reading `graph`": duplicate_or_store). Those are stored.
 CHEAP = frozenset({
     "add", "sub", "mul", "neg", "abs", "maximum", "minimum", "squared_difference", "square",
     "relu", "relu6", "step", "sign", "identity", "fill", "where", "clip_by_value",
     "leaky_relu", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
     "logical_and", "logical_or", "logical_xor", "logical_not", "cast_bool", "cast_int"})
-DUPLICATE_BUDGET = 4   # duplicated ops one group computes, at most
+DUPLICATE_BUDGET = 8   # duplicated nodes one group computes, at most
 # Reductions that can take an elementwise prologue (fuse_prologue.py).
 PROLOGUE_REDUCTIONS = ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_any",
                        "reduce_all")
