@@ -1,0 +1,198 @@
+"""A loaded ONNX model: a Python function of glflow ops, called with numpy arrays or tensors.
+
+    m = gf.onnx.load("model.onnx")
+    y = m(x)                        # or m(x1, x2), or m({"input": x}); tensors out
+    ys = m.run({"input": x})        # numpy arrays out, in the ONNX output dtypes
+    m.inputs, m.outputs             # Ports: name, shape (symbolic dims kept), dtype
+
+A call checks every input (names, dtypes, ranks, static dims, and that a symbolic dim has
+one size across inputs) before any GPU work, then runs the plan's steps inside a tidy, so a
+call that fails leaves nothing allocated.
+"""
+import numbers
+
+import numpy as np
+
+from .. import ops
+from ..runtime import state
+from ..tensor import Tensor, keep, tidy
+from . import convert, types
+from .errors import where
+
+
+class OnnxModel:
+    """The callable that `glflow.onnx.load` returns."""
+
+    def __init__(self, model_proto):
+        self.proto = model_proto
+        self._plan = convert.build(model_proto)
+        self._device_constants = {}  # backend name -> {constant name: Tensor}
+        self._constants_on_device()  # uploaded once, now: a constant glflow cannot hold fails at load
+
+    @property
+    def inputs(self):
+        return list(self._plan.inputs)
+
+    @property
+    def outputs(self):
+        return list(self._plan.outputs)
+
+    def __repr__(self):
+        return f"OnnxModel(inputs={self.inputs}, outputs={self.outputs})"
+
+    # ------------------------------------------------------------------ calling
+    def __call__(self, *args):
+        """Run on numpy arrays or tensors; one output comes back as a Tensor, several as a
+        tuple of Tensors in the graph's output order."""
+        feeds = self._feeds(args)
+        outs = tidy(lambda: [_as_tensor(v, p) for v, p in zip(self._execute(feeds),
+                                                              self._plan.outputs)])
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+    def run(self, inputs):
+        """Run on a dict {name: array} (or a list in input order); a list of numpy arrays in
+        the ONNX output dtypes comes back (as onnxruntime's InferenceSession.run does)."""
+        if isinstance(inputs, dict):
+            feeds = self._feeds((inputs,))
+        else:
+            feeds = self._feeds(tuple(inputs))
+
+        def body():
+            return [_as_numpy(v, p) for v, p in zip(self._execute(feeds), self._plan.outputs)]
+        return tidy(body)
+
+    # ------------------------------------------------------------------ inputs
+    def _feeds(self, args):
+        ports = self._plan.inputs
+        if len(args) == 1 and isinstance(args[0], dict):
+            given = dict(args[0])
+            unknown = [k for k in given if k not in {p.name for p in ports}]
+            if unknown:
+                raise ValueError(f"onnx model: unknown input {unknown[0]!r}; the inputs are "
+                                 f"{[p.name for p in ports]}")
+        else:
+            if len(args) > len(ports):
+                raise ValueError(f"onnx model: {len(args)} inputs given, the model takes "
+                                 f"{len(ports)} ({[p.name for p in ports]})")
+            given = {p.name: a for p, a in zip(ports, args)}
+        missing = [p for p in ports if p.name not in given]
+        if missing:
+            raise ValueError(f"onnx model: missing input {missing[0].name!r} "
+                             f"({_describe(missing[0])})")
+        feeds, bound = {}, {}
+        for p in ports:
+            feeds[p.name] = _check_input(p, given[p.name], bound)
+        return feeds
+
+    # ------------------------------------------------------------------ running
+    def _constants_on_device(self):
+        name = state.get_backend()
+        on = self._device_constants.get(name)
+        if on is None:
+            on = {}
+            for c in self._plan.device_constants:
+                on[c] = keep(_upload(self._plan.constants[c], f"onnx constant {c!r}"))
+            self._device_constants[name] = on
+        return on
+
+    def _execute(self, feeds):
+        on_device = self._constants_on_device()
+        values = dict(self._plan.constants)
+        values.update(feeds)
+        for step in self._plan.steps:
+            if isinstance(step, convert.DeviceStep):
+                results = _run_device(step, values, on_device)
+            else:
+                results = step.run(values)
+            for name, value in zip(step.outputs, results):
+                if name:
+                    values[name] = value
+        return [values[p.name] for p in self._plan.outputs]
+
+
+def _run_device(step, values, on_device):
+    args = []
+    for i, name in enumerate(step.inputs):
+        if not name:
+            args.append(None)
+        elif i in step.host:
+            args.append(_host(values[name]))
+        elif name in on_device:
+            args.append(on_device[name])
+        else:
+            v = values[name]
+            args.append(v if isinstance(v, Tensor)
+                        else _upload(v, f"onnx {where(step.node)} input {name!r}"))
+    out = step.fn(step.info, *args)
+    return out if isinstance(out, (tuple, list)) else (out,)
+
+
+def _host(value):
+    """A value an op needs on the host (a shape, bounds, a count). A value the GPU computed
+    is read back here, which waits for the GPU: the one place a call reads a tensor."""
+    if isinstance(value, Tensor):
+        array = value.numpy()
+        return array.astype(np.int64) if array.dtype == np.int32 else array
+    return value
+
+
+def _upload(array, what):
+    kind = types.array_kind(array)
+    if kind == "float":
+        array = np.asarray(array, np.float32)
+    elif kind == "other":
+        raise TypeError(f"{what}: values of dtype {array.dtype} have no glflow dtype")
+    return ops.convert(array, what, {"float": "float32", "int": "int32", "bool": "bool"}[kind])
+
+
+def _check_input(port, value, bound):
+    """The value as a numpy array or Tensor after checking its dtype and shape."""
+    if isinstance(value, Tensor):
+        value._live_storage(f"onnx input {port.name!r}")
+        kind = {"float32": "float", "int32": "int", "bool": "bool"}[value.dtype]
+    else:
+        if isinstance(value, (str, bytes)):
+            raise TypeError(f"onnx model: input {port.name!r} must be an array, got a string")
+        value = np.asarray(value)
+        kind = types.array_kind(value)
+        if kind == "float" and port.elem_type and types.kind(port.elem_type) == "float":
+            value = value.astype(types.numpy_dtype(port.elem_type), copy=False)
+    want = types.kind(port.elem_type) if port.elem_type else None
+    if want is not None and kind != want:
+        raise TypeError(f"onnx model: input {port.name!r} must hold {want} values "
+                        f"({types.name(port.elem_type)}), got dtype {value.dtype}")
+    if port.shape is not None:
+        shape = tuple(value.shape)
+        if len(shape) != len(port.shape) or any(
+                isinstance(d, numbers.Integral) and d != s for d, s in zip(port.shape, shape)):
+            raise ValueError(f"onnx model: input {port.name!r} must have shape "
+                             f"{_dims(port.shape)}, got {list(shape)}")
+        for d, s in zip(port.shape, shape):
+            if isinstance(d, str):
+                if bound.setdefault(d, (s, port.name))[0] != s:
+                    first = bound[d]
+                    raise ValueError(f"onnx model: dimension {d!r} is {first[0]} in input "
+                                     f"{first[1]!r} but {s} in input {port.name!r}")
+    return value
+
+
+def _dims(shape):
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def _describe(port):
+    shape = "unknown shape" if port.shape is None else f"shape {_dims(port.shape)}"
+    return f"{types.name(port.elem_type) if port.elem_type else 'unknown type'}, {shape}"
+
+
+def _as_tensor(value, port):
+    if isinstance(value, Tensor):
+        return value
+    return _upload(np.asarray(value), f"onnx output {port.name!r}")
+
+
+def _as_numpy(value, port):
+    array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+    if port.elem_type and port.elem_type in types.SUPPORTED:
+        array = array.astype(types.numpy_dtype(port.elem_type), copy=False)
+    return array
