@@ -276,3 +276,57 @@ def cumsum(n, x, axis):
 def cumprod(n, x, axis):
     a = axis_of(int(np.asarray(axis).item()), x.rank)
     return ops.cumprod(x, a, exclusive=bool(n["exclusive"]), reverse=bool(n["reverse"]))
+
+
+def _scatter_check(n):
+    if n.attrs.get("reduction", "none") not in ("none", "add"):
+        n.refuse(f"attribute 'reduction' = {n['reduction']!r}")
+
+
+def _scatter(n, data, idx, updates):
+    """data with updates written (reduction 'none') or added ('add') at the index tuples."""
+    added = ops.scatter_nd(idx, ops.cast(updates, "float32"), list(data.shape))
+    base = ops.cast(data, "float32")
+    if n.attrs.get("reduction", "none") == "none":
+        hit = ops.scatter_nd(idx, ops.ones(list(updates.shape)), list(data.shape))
+        base = ops.where(ops.greater(hit, 0.0), 0.0, base)
+    y = ops.add(base, added)
+    return ops.cast(y, data.dtype) if data.dtype != "float32" else y
+
+
+@mapping("ScatterND", attrs={"reduction": "none"}, host=(1,), check=_scatter_check)
+def scatter_nd(n, data, indices, updates):
+    idx = np.asarray(indices).astype(np.int64)
+    k = idx.shape[-1]
+    idx = np.where(idx < 0, idx + np.array(data.shape[:k]), idx)
+    return _scatter(n, data, idx, updates)
+
+
+@mapping("ScatterElements", "Scatter", attrs={"axis": 0, "reduction": "none"}, host=(1,),
+         check=_scatter_check)
+def scatter_elements(n, data, indices, updates):
+    a = axis_of(n["axis"], data.rank)
+    idx = np.asarray(indices).astype(np.int64)
+    idx = np.where(idx < 0, idx + data.shape[a], idx)
+    grid = list(np.indices(idx.shape))
+    grid[a] = idx
+    return _scatter(n, data, np.stack(grid, axis=-1), updates)
+
+
+@mapping("Compress", attrs={"axis": None}, host=(1,))
+def compress(n, x, condition):
+    # the output's size depends on the condition's values, so they are needed on the host
+    keep = np.nonzero(np.asarray(condition).reshape(-1))[0]
+    if n["axis"] is None:
+        return ops.gather(ops.reshape(x, [-1]), keep[keep < x.size])
+    a = axis_of(n["axis"], x.rank)
+    return ops.gather(x, keep[keep < x.shape[a]], axis=a)
+
+
+@mapping("BitShift", attrs={"direction": None})
+def bit_shift(n, x, y):
+    # unsigned shifts as exact int32 arithmetic: x * 2**y or floor(x / 2**y)
+    power = ops.cast(ops.pow(2.0, ops.cast(y, "float32")), "int32")
+    if n["direction"] == "LEFT":
+        return ops.mul(x, power)
+    return ops.floor_div(x, power)
