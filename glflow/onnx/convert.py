@@ -137,12 +137,12 @@ def _kept(op_type):
 
 
 def _check_ports(g):
-    for vi in list(g.input) + list(g.output):
-        if not vi.type.HasField("tensor_type"):
-            kind = vi.type.WhichOneof("value") or "unknown"
-            raise UnsupportedError(f"onnx: graph {'input' if vi in g.input else 'output'} "
-                                   f"{vi.name!r} is a {kind.replace('_type', '')}, not a tensor; "
-                                   "glflow runs tensor graphs")
+    for side, values in (("input", g.input), ("output", g.output)):
+        for vi in values:
+            if not vi.type.HasField("tensor_type"):
+                kind = (vi.type.WhichOneof("value") or "untyped").replace("_type", "")
+                raise UnsupportedError(f"onnx: graph {side} {vi.name!r} has {kind} type, not "
+                                       "tensor; glflow runs graphs of tensors")
 
 
 def _check_plain(node):

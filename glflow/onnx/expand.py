@@ -30,8 +30,8 @@ def expand_functions(model, opset, keep):
                 nodes.append(node)
                 new_versions.append(version)
                 continue
-            fn, fn_version = body
-            for inner in _inline(node, fn, next(counter)):
+            fn, fn_version, defaults = body
+            for inner in _inline(node, fn, defaults, next(counter)):
                 nodes.append(inner)
                 new_versions.append(fn_version)
             changed = True
@@ -59,7 +59,7 @@ def _function(node, opset, known):
         v = max(plain)
         fn = onnx.FunctionProto()
         fn.ParseFromString(schema.get_function_with_opset_version(v))
-        return fn, _fn_opset(fn, v)
+        return fn, _fn_opset(fn, v), _defaults(schema)
     dependent = [v for v in schema.context_dependent_function_opset_versions if v <= opset]
     if not dependent:
         return None
@@ -77,18 +77,28 @@ def _function(node, opset, known):
         return None
     fn = onnx.FunctionProto()
     fn.ParseFromString(data)
-    return fn, _fn_opset(fn, v)
+    return fn, _fn_opset(fn, v), _defaults(schema)
+
+
+def _defaults(schema):
+    """The schema's attribute defaults: a body may refer to an attribute the node omits."""
+    out = {}
+    for name, a in schema.attributes.items():
+        if a.default_value is not None and a.default_value.type:
+            out[name] = a.default_value
+    return out
 
 
 def _fn_opset(fn, version):
     return next((o.version for o in fn.opset_import if o.domain in ("", "ai.onnx")), version)
 
 
-def _inline(node, fn, k):
+def _inline(node, fn, defaults, k):
     prefix = f"{node.name or node.op_type}__{k}__"
     rename = dict(zip(fn.input, list(node.input) + [""] * (len(fn.input) - len(node.input))))
     rename.update(zip(fn.output, node.output))
-    attrs = {a.name: a for a in fn.attribute_proto}
+    attrs = dict(defaults)
+    attrs.update({a.name: a for a in fn.attribute_proto})
     attrs.update({a.name: a for a in node.attribute})
     for inner in fn.node:
         new = onnx.NodeProto()

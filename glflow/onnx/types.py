@@ -21,7 +21,7 @@ def name(elem_type):
     """'FLOAT', 'INT64', ... (ONNX's own spelling), or the number when it is unknown."""
     try:
         return TensorProto.DataType.Name(elem_type)
-    except ValueError:
+    except (ValueError, TypeError):
         return str(elem_type)
 
 

@@ -322,3 +322,31 @@ def lp_norm(n, x):
 def mvn(n, x):
     mean, var = ops.moments(x, list(n["axes"]), keepdims=True)
     return ops.div(ops.sub(x, mean), ops.sqrt(ops.add(var, 1e-9)))
+
+
+@mapping("ConvInteger", attrs=_CONV_ATTRS, check=_spatial_check)
+def conv_integer(n, x, w, x_zero=None, w_zero=None):
+    xf = ops.cast(x, "float32")
+    if x_zero is not None:
+        xf = ops.sub(xf, ops.cast(x_zero, "float32"))
+    wf = ops.cast(w, "float32")
+    if w_zero is not None:
+        wz = ops.cast(w_zero, "float32")
+        wf = ops.sub(wf, wz if wz.rank == 0 else ops.reshape(wz, [-1] + [1] * (w.rank - 1)))
+    return ops.cast(ops.round(conv(n, xf, wf)), "int32")
+
+
+@mapping("QLinearConv", attrs=_CONV_ATTRS, check=_spatial_check)
+def qlinear_conv(n, x, x_scale, x_zero, w, w_scale, w_zero, y_scale, y_zero, b=None):
+    xf = ops.mul(ops.sub(ops.cast(x, "float32"), ops.cast(x_zero, "float32")), x_scale)
+    wz, ws = ops.cast(w_zero, "float32"), w_scale
+    shape = [-1] + [1] * (w.rank - 1)
+    wf = ops.mul(ops.sub(ops.cast(w, "float32"), wz if wz.rank == 0 else ops.reshape(wz, shape)),
+                 ws if ws.rank == 0 else ops.reshape(ws, shape))
+    bias = None
+    if b is not None:  # int32 bias in units of x_scale * w_scale
+        bias = ops.mul(ops.cast(b, "float32"), ops.mul(x_scale, ws))
+    real = conv(n, xf, wf, bias)
+    info = np.iinfo(np.int8 if n.output_types[0] == 3 else np.uint8)
+    y = ops.add(ops.round(ops.div(real, y_scale)), ops.cast(y_zero, "float32"))
+    return ops.cast(ops.clip_by_value(y, float(info.min), float(info.max)), "int32")

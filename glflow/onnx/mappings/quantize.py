@@ -40,3 +40,38 @@ def quantize(n, x, scale, zero=None):
         y = ops.add(y, _along(ops.cast(zero, "float32"), n["axis"], x.rank))
     lo, hi = max(float(info.min), -2.0 ** 24), min(float(info.max), 2.0 ** 24)
     return ops.cast(ops.clip_by_value(y, lo, hi), "int32")
+
+
+def _centred(x, zero):
+    """An integer tensor minus its zero point, in float32 (exact for 8- and 16-bit values)."""
+    y = ops.cast(x, "float32")
+    return ops.sub(y, ops.cast(zero, "float32")) if zero is not None else y
+
+
+def _zero_along(zero, axis, rank):
+    return None if zero is None else _along(zero, axis, rank)
+
+
+@mapping("MatMulInteger")
+def matmul_integer(n, a, b, a_zero=None, b_zero=None):
+    # a's zero point is per row (its last-but-one axis), b's per column (its last axis)
+    za = None if a_zero is None else (a_zero if a_zero.rank == 0 else
+                                      ops.reshape(a_zero, [-1, 1]))
+    y = ops.matmul(_centred(a, za), _centred(b, b_zero))
+    return ops.cast(ops.round(y), "int32")
+
+
+@mapping("QLinearMatMul")
+def qlinear_matmul(n, a, a_scale, a_zero, b, b_scale, b_zero, y_scale, y_zero):
+    za = a_zero if a_zero.rank == 0 else ops.reshape(a_zero, [-1, 1])
+    sa = a_scale if a_scale.rank == 0 else ops.reshape(a_scale, [-1, 1])
+    real = ops.matmul(ops.mul(_centred(a, za), sa), ops.mul(_centred(b, b_zero), b_scale))
+    return _requantize(n, real, y_scale, y_zero, -1, real.rank)
+
+
+def _requantize(n, real, scale, zero, axis, rank):
+    elem = n.output_types[0]
+    info = np.iinfo(types.numpy_dtype(elem)) if elem in types.INTS else np.iinfo(np.uint8)
+    y = ops.round(ops.div(real, _along(scale, axis, rank)))
+    y = ops.add(y, _along(ops.cast(zero, "float32"), axis, rank))
+    return ops.cast(ops.clip_by_value(y, float(info.min), float(info.max)), "int32")

@@ -330,3 +330,19 @@ def bit_shift(n, x, y):
     if n["direction"] == "LEFT":
         return ops.mul(x, power)
     return ops.floor_div(x, power)
+
+
+@mapping("NonZero", host=(0,))
+def non_zero(n, x):
+    # the output's size is the number of nonzero values: it needs them on the host
+    return ops.tensor(np.stack(np.nonzero(np.asarray(x))).astype(np.int32).reshape(x.ndim, -1))
+
+
+@mapping("ReverseSequence", attrs={"batch_axis": 1, "time_axis": 0}, host=(1,))
+def reverse_sequence(n, x, lengths):
+    t, b = n["time_axis"], n["batch_axis"]
+    idx = np.indices(x.shape)
+    steps = idx[t]
+    length = np.asarray(lengths).reshape(-1)[idx[b]]
+    idx[t] = np.where(steps < length, length - 1 - steps, steps)
+    return ops.gather_nd(x, np.moveaxis(idx, 0, -1))
