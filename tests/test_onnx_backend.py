@@ -15,19 +15,18 @@ TARGET = 1200  # of the ~1765 node cases, the issue's floor
 
 
 def expected_failures():
-    """[(reason, [test names])] from the list file."""
+    """[(reason, [test names])] from the list file: blocks separated by blank lines, each a
+    "# reason" (one or more comment lines) and the names it covers."""
     groups = []
     with open(LIST, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line.startswith("# "):
-                if not groups or groups[-1][1]:
-                    groups.append((line[2:], []))
-                else:  # a reason continued on the next line
-                    groups[-1] = (groups[-1][0] + " " + line[2:], [])
-            elif line and not line.startswith("#"):
-                groups[-1][1].append(line)
-    return [g for g in groups if g[1]]
+        blocks = f.read().split("\n\n")
+    for block in blocks:
+        lines = [line.strip() for line in block.strip().splitlines()]
+        reason = " ".join(line[2:] for line in lines if line.startswith("# "))
+        names = [line for line in lines if line and not line.startswith("#")]
+        if names:
+            groups.append((reason, names))
+    return groups
 
 
 def _suite():
