@@ -26,6 +26,8 @@ from .tensor import Tensor, Variable, dispose, keep, tidy
 # The Keras-style stack (layers, models, training) sits on top of the op library.
 from . import (callbacks, data, io, layers, losses, metrics, models, optimizers,  # noqa: E402
                train, utils, vis)
+# ONNX models as functions of glflow ops (needs the optional onnx package when used)
+from . import onnx  # noqa: E402
 from .layers import Input  # noqa: E402
 from .models import Model, Sequential, load_model  # noqa: E402
 from .runtime.version import VERSION as __version__  # noqa: E402,F401
@@ -64,5 +66,5 @@ __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_gra
            "finish", "set_debug_level", "set_device", "list_devices",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
            "callbacks", "data", "io", "vis", "train", "utils", "Input", "Model", "Sequential",
-           "load_model", "context", "gl_section", "from_texture", "to_texture"
+           "load_model", "onnx", "context", "gl_section", "from_texture", "to_texture"
            ] + list(_ops_all)

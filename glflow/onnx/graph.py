@@ -32,7 +32,7 @@ def tensor_shape(type_proto):
         return None
     dims = []
     for d in type_proto.tensor_type.shape.dim:
-        if d.HasField("dim_value"):
+        if d.HasField("dim_value") and d.dim_value >= 0:  # some exporters write -1: unknown
             dims.append(int(d.dim_value))
         elif d.HasField("dim_param"):
             dims.append(d.dim_param)

@@ -168,7 +168,7 @@ def _check_input(port, value, bound):
             raise ValueError(f"onnx model: input {port.name!r} must have shape "
                              f"{_dims(port.shape)}, got {list(shape)}")
         for d, s in zip(port.shape, shape):
-            if isinstance(d, str):
+            if isinstance(d, str) and d not in ("", "?"):  # '?': unknown, by convention
                 if bound.setdefault(d, (s, port.name))[0] != s:
                     first = bound[d]
                     raise ValueError(f"onnx model: dimension {d!r} is {first[0]} in input "
