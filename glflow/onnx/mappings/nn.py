@@ -58,36 +58,11 @@ def conv(n, x, w, b=None):
     strides, dilations, pairs = _geometry(n, x.shape, kernel)
     out = w.shape[0]
     x2, w2 = _as_2d(x), _as_2d(w)
-    if n["group"] > 1 and n["group"] == x.shape[1] == out:
-        y = _depthwise(x2, w2, strides, dilations, pairs)
-    else:
-        filters = ops.transpose(w2, [2, 3, 1, 0])  # [O, I/g, kh, kw] -> [kh, kw, I/g, O]
-        y = ops.conv2d(x2, filters, strides, pairs, "NCHW", dilations, n["group"])
+    filters = ops.transpose(w2, [2, 3, 1, 0])  # [O, I/g, kh, kw] -> [kh, kw, I/g, O]
+    y = ops.conv2d(x2, filters, strides, pairs, "NCHW", dilations, n["group"])
     if b is not None:
         y = ops.add(y, ops.reshape(b, [1, out, 1, 1]))
     return ops.reshape(y, [y.shape[0], out, y.shape[3]]) if x.rank == 3 else y
-
-
-def _depthwise(x, w, strides, dilations, pairs):
-    """A depthwise convolution (one filter per channel) as the sum over the kernel's taps of
-    strided windows of x times that tap's per-channel weight: elementwise work, which also
-    sidesteps glflow's grouped-conv matmul, limited to batch * groups * rows <= the texture
-    size."""
-    N, C, H, W = x.shape
-    kh, kw = w.shape[2:]
-    (sh, sw), (dh, dw) = strides, dilations
-    x = ops.pad(x, [[0, 0], [0, 0]] + [list(p) for p in pairs])
-    oh = (x.shape[2] - (kh - 1) * dh - 1) // sh + 1
-    ow = (x.shape[3] - (kw - 1) * dw - 1) // sw + 1
-    taps = []
-    for i in builtins.range(kh):
-        for j in builtins.range(kw):
-            window = ops.getitem(x, (builtins.slice(None), builtins.slice(None),
-                                     builtins.slice(i * dh, i * dh + (oh - 1) * sh + 1, sh),
-                                     builtins.slice(j * dw, j * dw + (ow - 1) * sw + 1, sw)))
-            tap = ops.reshape(ops.getitem(w, (builtins.slice(None), 0, i, j)), [1, C, 1, 1])
-            taps.append(ops.mul(window, tap))
-    return ops.add_n(taps) if len(taps) > 1 else taps[0]
 
 
 _CONV_T_ATTRS = dict(_CONV_ATTRS, output_padding=None, output_shape=None)
