@@ -1,5 +1,6 @@
 """ONNX's standard backend interface (onnx.backend.base) on glflow, as the ONNX backend test
 suite drives it: prepare a model once, then run it on lists of numpy arrays."""
+import numpy as np
 import onnx
 from onnx import helper
 from onnx.backend.base import Backend, BackendRep
@@ -37,20 +38,24 @@ class GlflowBackend(Backend):
 
     @classmethod
     def run_node(cls, node, inputs, device="CPU", outputs_info=None, **kwargs):
-        """One node as a one-node model; input types come from the arrays given."""
+        """One node as a one-node model: input types from the arrays given, output types
+        from outputs_info or ONNX's inference for the node."""
         inputs = list(inputs)
-        values = [helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(a.dtype),
-                                                list(a.shape))
-                  for name, a in zip(node.input, inputs)]
-        outs = [helper.make_tensor_value_info(name, onnx.TensorProto.UNDEFINED, None)
-                for name in node.output]
-        if outputs_info:
-            outs = [helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(dt),
-                                                  list(shape))
-                    for name, (dt, shape) in zip(node.output, outputs_info)]
         opset = kwargs.get("opset_version", onnx.defs.onnx_opset_version())
-        model = helper.make_model(helper.make_graph([node], "node", values, outs),
-                                  opset_imports=[helper.make_opsetid("", opset)])
+        in_types = {name: helper.make_tensor_type_proto(
+            helper.np_dtype_to_tensor_dtype(a.dtype), list(a.shape))
+            for name, a in zip(node.input, inputs)}
+        if outputs_info:
+            out_types = {name: helper.make_tensor_type_proto(
+                helper.np_dtype_to_tensor_dtype(np.dtype(dt)), list(shape))
+                for name, (dt, shape) in zip(node.output, outputs_info)}
+        else:
+            schema = onnx.defs.get_schema(node.op_type, opset, node.domain)
+            out_types = onnx.shape_inference.infer_node_outputs(schema, node, in_types)
+        graph = helper.make_graph(
+            [node], "node", [helper.make_value_info(n, t) for n, t in in_types.items()],
+            [helper.make_value_info(n, out_types[n]) for n in node.output])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
         return cls.prepare(model, device).run(inputs)
 
     @classmethod
