@@ -1,7 +1,10 @@
 """Models through glflow.onnx against onnxruntime: five small networks exported from PyTorch
 (tests/data/onnx/generate/make_models.py) at two batch sizes from one load, and two real
 pretrained models shipped inside PyPI packages (tests/data/onnx/pretrained/README.md)."""
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ import glflow as gf
 from onnx_checks import assert_close_to, reference
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "onnx")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn_bn", "lstm", "transformer_block",
@@ -47,3 +51,18 @@ def test_magika_file_type_model_matches_onnxruntime():
     ref = reference(path, {"bytes": x})[0]
     assert_close_to(y, ref)
     assert y.argmax() == ref.argmax()
+
+
+def test_onnx_models_benchmark_suite_smoke_runs_on_the_three_runtimes(tmp_path):
+    # timings are not checked (tests never assert them): the suite runs and agrees
+    done = subprocess.run([sys.executable, "-m", "glflow", "bench", "--suite", "onnx_models",
+                           "--tiny", "--only", "mlp", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = json.loads((tmp_path / "onnx_models.json").read_text())
+    assert [r["runtime"] for r in doc["rows"]] == ["gl", "cpu", "onnxruntime"]
+    for row in doc["rows"]:
+        assert "error" not in row, row
+        assert row["median_ms"] > 0
+    assert all(r["max_rel_err"] < 1e-4 and r["kernels_per_call"] > 0 for r in doc["rows"][:2])
+    assert "mlp_gl_over_onnxruntime" in doc["summary"]
