@@ -250,3 +250,11 @@ def test_backend_interface_prepare_run_model_run_node_supports_device():
     (r,) = backend.run_node(node, [p, q])
     np.testing.assert_array_equal(r, p * q)
     assert backend.supports_device("CPU") and not backend.supports_device("CUDA")
+
+
+def test_the_bare_function_takes_and_returns_tensors():
+    m = gf.onnx.load(_flatten_model())
+    x = np.random.default_rng(4).standard_normal((3, 3, 4)).astype(np.float32)
+    (y,) = m.function(gf.tensor(x))
+    assert isinstance(y, Tensor) and y.shape == [3, 12]
+    np.testing.assert_allclose(y.numpy(), reference(_flatten_model(), {"x": x})[0], rtol=1e-6)

@@ -4,6 +4,7 @@
     y = m(x)                        # or m(x1, x2), or m({"input": x}); tensors out
     ys = m.run({"input": x})        # numpy arrays out, in the ONNX output dtypes
     m.inputs, m.outputs             # Ports: name, shape (symbolic dims kept), dtype
+    m.function(*tensors)            # the bare function of glflow ops (what graph mode traces)
 
 A call checks every input (names, dtypes, ranks, static dims, and that a symbolic dim has
 one size across inputs) before any GPU work, then runs the plan's steps inside a tidy, so a
@@ -60,6 +61,13 @@ class OnnxModel:
         def body():
             return [_as_numpy(v, p) for v, p in zip(self._execute(feeds), self._plan.outputs)]
         return tidy(body)
+
+    def function(self, *inputs):
+        """The model as a plain function of tensors: one Tensor per graph input (in the order
+        of `inputs`) in, a list of Tensors (one per output) out; no argument checks, no tidy.
+        This is what graph mode traces: glflow ops, plus host steps on shapes."""
+        feeds = dict(zip((p.name for p in self._plan.inputs), inputs))
+        return [_as_tensor(v, p) for v, p in zip(self._execute(feeds), self._plan.outputs)]
 
     # ------------------------------------------------------------------ inputs
     def _feeds(self, args):
