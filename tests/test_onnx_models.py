@@ -1,6 +1,7 @@
 """Models through glflow.onnx against onnxruntime: five small networks exported from PyTorch
-(tests/data/onnx/generate/make_models.py) at two batch sizes from one load, and two real
-pretrained models shipped inside PyPI packages (tests/data/onnx/pretrained/README.md)."""
+by both its exporters (tests/data/onnx/generate/make_models.py) at two batch sizes from one
+load, and two real pretrained models shipped inside PyPI packages
+(tests/data/onnx/pretrained/README.md)."""
 import json
 import os
 import subprocess
@@ -16,12 +17,14 @@ DATA = os.path.join(os.path.dirname(__file__), "data", "onnx")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn_bn", "lstm", "transformer_block",
-                                  "mobilenet_block"])
+EXPORTED = ("mlp", "cnn_bn", "lstm", "transformer_block", "mobilenet_block")
+
+
+@pytest.mark.parametrize("name", [m + exporter for exporter in ("", "_dynamo") for m in EXPORTED])
 def test_exported_model_matches_onnxruntime_at_two_batch_sizes(name):
     path = os.path.join(DATA, f"{name}.onnx")
     m = gf.onnx.load(path)
-    assert m.inputs[0].shape[0] == "batch"  # the dynamic dimension is kept, by name
+    assert isinstance(m.inputs[0].shape[0], str)  # the dynamic dimension is kept, by name
     for batch in (1, 3):  # one load serves both: the shape arithmetic runs per call
         shape = [batch] + m.inputs[0].shape[1:]
         x = np.random.default_rng(batch).standard_normal(shape).astype(np.float32)

@@ -22,7 +22,7 @@ else:
     class UnsupportedError(ValueError):
         pass
 
-__all__ = ["load", "UnsupportedError"]
+__all__ = ["load", "UnsupportedError", "OnnxModel", "Port", "read_model"]
 
 
 def load(model):

@@ -28,7 +28,8 @@ class OnnxModel:
         self.proto = model_proto
         self._plan = convert.build(model_proto)
         self._device_constants = {}  # backend name -> {constant name: Tensor}
-        self._constants_on_device()  # uploaded once, now: a constant glflow cannot hold fails at load
+        # constants are uploaded once, now: one glflow cannot hold fails at load time
+        self._constants_on_device()
 
     @property
     def inputs(self):

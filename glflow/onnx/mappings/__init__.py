@@ -1,3 +1,4 @@
 """The node -> glflow op table (table.py), filled by the family modules below."""
-from . import elementwise, nn, quantize, recurrent, reduce, resize, shape  # noqa: F401 - each registers its mappings
+# each family module registers its mappings when imported
+from . import elementwise, nn, quantize, recurrent, reduce, resize, shape  # noqa: F401
 from .table import TABLE, Mapping, NodeInfo, mapping  # noqa: F401

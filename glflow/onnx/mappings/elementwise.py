@@ -210,5 +210,3 @@ def _cast_like_check(n):
 @mapping("CastLike", attrs={"saturate": 1, "round_mode": "up"}, check=_cast_like_check)
 def cast_like(n, x, like):
     return _cast_to(x, n.input_types[1])
-
-

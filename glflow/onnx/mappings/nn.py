@@ -126,8 +126,9 @@ def _spread(x, strides):
     y = ops.reshape(x, [N, C, H, 1, W, 1])
     y = ops.pad(y, [[0, 0], [0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1]])
     y = ops.reshape(y, [N, C, H * sh, W * sw])
-    return ops.getitem(y, (builtins.slice(None), builtins.slice(None),
-                           builtins.slice(0, (H - 1) * sh + 1), builtins.slice(0, (W - 1) * sw + 1)))
+    keep = (builtins.slice(None), builtins.slice(None), builtins.slice(0, (H - 1) * sh + 1),
+            builtins.slice(0, (W - 1) * sw + 1))
+    return ops.getitem(y, keep)
 
 
 def _pad_or_crop(x, pairs):

@@ -58,6 +58,3 @@ class NodeInfo:
 
     def refuse(self, what):
         raise UnsupportedError(f"onnx: {where(self.proto)}: {what} is not supported by glflow")
-
-    def has_input(self, i):
-        return i < len(self.proto.input) and self.proto.input[i] != ""

@@ -6,7 +6,10 @@ torch 2.13.0, onnx and onnxscript:
 
 Weights come from torch.manual_seed(0); batch norm statistics are set to non-trivial values
 so the exported BatchNormalization nodes compute something. Each model has a dynamic batch
-dimension ('batch')."""
+dimension ('batch') and is written twice: `<name>.onnx` by the TorchScript exporter at opset
+17 (constant folding off, so batch norm stays a node and the shape arithmetic of a dynamic
+batch stays in the graph), and `<name>_dynamo.onnx` by the torch.export-based exporter, the
+default since PyTorch 2.9 (opset 20)."""
 import os
 
 import torch
@@ -91,6 +94,11 @@ def main():
                           dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}},
                           opset_version=17, dynamo=False,
                           do_constant_folding=False)  # keeps BatchNormalization nodes
+        print(path, os.path.getsize(path))
+        path = os.path.join(OUT, f"{name}_dynamo.onnx")
+        torch.onnx.export(model, (x,), path, input_names=["x"], output_names=["y"],
+                          dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=64)},),
+                          dynamo=True, external_data=False)
         print(path, os.path.getsize(path))
 
 
