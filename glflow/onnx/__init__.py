@@ -22,7 +22,8 @@ else:
     class UnsupportedError(ValueError):
         pass
 
-__all__ = ["load", "UnsupportedError", "OnnxModel", "Port", "read_model"]
+__all__ = ["load", "UnsupportedError"] + ([] if _onnx_package is None else
+                                          ["OnnxModel", "Port", "read_model"])
 
 
 def load(model):
