@@ -9,7 +9,7 @@ import pytest
 from onnx import helper
 
 import glflow as gf
-from glflow.onnx import backend
+from glflow.onnx import backend, convert
 from glflow.tensor import Tensor
 from onnx_checks import BOOL, DOUBLE, FLOAT, INT64, STRING, model, reference
 
@@ -260,3 +260,27 @@ def test_the_bare_function_takes_and_returns_tensors():
     (y,) = m.function(gf.tensor(x))
     assert isinstance(y, Tensor) and y.shape == [3, 12]
     np.testing.assert_allclose(y.numpy(), reference(_flatten_model(), {"x": x})[0], rtol=1e-6)
+
+
+def test_host_shape_arithmetic_runs_once_per_input_shape(monkeypatch):
+    m = gf.onnx.load(_flatten_model())
+    assert m._plan.shape_pure
+    runs = []
+    for cls in (convert.HostStep, convert.ShapeStep):
+        real = cls.run
+        monkeypatch.setattr(cls, "run", lambda self, v, real=real: runs.append(1) or real(self, v))
+    x1 = np.ones((1, 3, 4), np.float32)
+    x2 = np.random.default_rng(5).standard_normal((2, 3, 4)).astype(np.float32)
+    for x in (x1, x2, x1, x2, x2):
+        np.testing.assert_allclose(m(x).numpy(), reference(_flatten_model(), {"x": x})[0],
+                                   rtol=1e-6)
+    assert len(runs) == 2 * 4  # 4 host steps, for 2 distinct shapes
+
+
+def test_value_dependent_shapes_turn_the_host_cache_off():
+    nodes = [helper.make_node("NonZero", ["x"], ["nz"]),
+             helper.make_node("Shape", ["nz"], ["s"])]
+    m = gf.onnx.load(model(nodes, [("x", FLOAT, [4])], [("s", INT64, [2])]))
+    assert not m._plan.shape_pure
+    for x, count in (([1, 0, 2, 0], 2), ([1, 1, 2, 0], 3)):
+        np.testing.assert_array_equal(m.run([np.float32(x)])[0], [1, count])

@@ -28,16 +28,27 @@ NONDETERMINISTIC = {"RandomNormal", "RandomUniform", "RandomNormalLike", "Random
                     "Bernoulli", "Multinomial"}
 # outputs as large as a data tensor, from a shape alone: made on the device, not uploaded
 GENERATORS = {"ConstantOfShape", "Expand", "Tile", "EyeLike"}
+# output shapes that depend on tensor values, not on shapes
+DATA_SHAPED = {"NonZero", "Compress"}
 
 
 class Plan:
     """The steps of one graph, with its constants and ports."""
 
-    def __init__(self, inputs, outputs, constants, steps):
+    def __init__(self, inputs, outputs, constants, steps, host):
         self.inputs = inputs        # Ports the caller feeds (initializer-backed ones excluded)
         self.outputs = outputs      # Ports
         self.constants = constants  # {name: numpy array}
         self.steps = steps
+        self.host = host            # names of the values host steps compute per call
+        # When every host value is a function of the input shapes alone (no op whose output
+        # shape depends on tensor values, no host argument computed on the device), a call
+        # may reuse the host values of an earlier call with the same input shapes.
+        self.shape_pure = not any(
+            isinstance(s, DeviceStep) and (s.node.op_type in DATA_SHAPED or any(
+                name and i in s.host and name not in constants and name not in host
+                for i, name in enumerate(s.inputs)))
+            for s in steps)
         self.device_constants = sorted({name for s in steps if isinstance(s, DeviceStep)
                                         for i, name in enumerate(s.inputs)
                                         if name in constants and i not in s.host})
@@ -128,7 +139,7 @@ def build(model):
     for p in outputs:  # an output without a declared type takes the inferred one
         if not p.elem_type and p.name in known:
             p.elem_type = known[p.name][0]
-    return Plan(inputs, outputs, constants, steps)
+    return Plan(inputs, outputs, constants, steps, host)
 
 
 def _kept(op_type):

@@ -21,6 +21,9 @@ from . import convert, types
 from .errors import where
 
 
+HOST_CACHE_SIZE = 64  # distinct input shapes whose host values a model keeps
+
+
 class OnnxModel:
     """The callable that `glflow.onnx.load` returns."""
 
@@ -28,6 +31,7 @@ class OnnxModel:
         self.proto = model_proto
         self._plan = convert.build(model_proto)
         self._device_constants = {}  # backend name -> {constant name: Tensor}
+        self._host_values = {}  # input shapes -> the host steps' values (plan.shape_pure)
         # constants are uploaded once, now: one glflow cannot hold fails at load time
         self._constants_on_device()
 
@@ -105,18 +109,29 @@ class OnnxModel:
         return on
 
     def _execute(self, feeds):
+        plan = self._plan
         on_device = self._constants_on_device()
-        values = dict(self._plan.constants)
+        values = dict(plan.constants)
         values.update(feeds)
-        for step in self._plan.steps:
+        key = tuple(tuple(v.shape) for v in feeds.values()) if plan.shape_pure else None
+        known = self._host_values.get(key) if key is not None else None
+        if known is not None:  # the shape arithmetic of these input shapes, done before
+            values.update(known)
+        for step in plan.steps:
             if isinstance(step, convert.DeviceStep):
                 results = _run_device(step, values, on_device)
-            else:
+            elif known is None:
                 results = step.run(values)
+            else:
+                continue
             for name, value in zip(step.outputs, results):
                 if name:
                     values[name] = value
-        return [values[p.name] for p in self._plan.outputs]
+        if key is not None and known is None:
+            if len(self._host_values) >= HOST_CACHE_SIZE:
+                self._host_values.clear()
+            self._host_values[key] = {n: values[n] for n in plan.host}
+        return [values[p.name] for p in plan.outputs]
 
 
 def _run_device(step, values, on_device):
