@@ -6,7 +6,7 @@ import os
 import numpy as np
 import onnx
 import pytest
-from onnx import helper
+from onnx import helper, numpy_helper
 
 import glflow as gf
 from glflow.onnx import backend, convert
@@ -169,13 +169,81 @@ def test_an_unsupported_dtype_is_refused_at_load_naming_it():
         gf.onnx.load(proto)
 
 
-def test_control_flow_is_refused_at_load():
-    branch = helper.make_graph([helper.make_node("Identity", ["x"], ["z"])], "b", [],
-                               [helper.make_tensor_value_info("z", FLOAT, [2])])
-    nodes = [helper.make_node("If", ["c"], ["y"], name="choose", then_branch=branch,
-                              else_branch=branch)]
+def _branch(name, op, value):
+    """A subgraph with no inputs: y = op(x, value) on the enclosing scope's x."""
+    c = f"{name}_c"
+    nodes = [helper.make_node("Constant", [], [c], value=numpy_helper.from_array(
+                 np.array(value, np.float32), c)),
+             helper.make_node(op, ["x", c], [f"{name}_y"])]
+    return helper.make_graph(nodes, name, [], [helper.make_tensor_value_info(f"{name}_y", FLOAT,
+                                                                            [2])])
+
+
+def test_if_on_a_runtime_condition_runs_the_branch_it_picks():
+    nodes = [helper.make_node("If", ["c"], ["y"], then_branch=_branch("t", "Add", 10.0),
+                              else_branch=_branch("e", "Mul", -1.0))]
     proto = model(nodes, [("c", BOOL, []), ("x", FLOAT, [2])], [("y", FLOAT, [2])])
-    with pytest.raises(gf.onnx.UnsupportedError, match=r"If node 'choose': control flow"):
+    m = gf.onnx.load(proto)
+    x = np.float32([1.5, -2.0])
+    for c in (True, False):
+        feeds = {"c": np.array(c), "x": x}
+        np.testing.assert_array_equal(m.run(feeds)[0], reference(proto, feeds)[0])
+
+
+def test_if_on_a_constant_condition_is_inlined_at_load():
+    nodes = [helper.make_node("If", ["c"], ["y"], then_branch=_branch("t", "Add", 10.0),
+                              else_branch=_branch("e", "Mul", -1.0))]
+    proto = model(nodes, [("x", FLOAT, [2])], [("y", FLOAT, [2])], [("c", np.array(False))])
+    m = gf.onnx.load(proto)
+    assert [s.node.op_type for s in m._plan.steps] == ["Mul", "Identity"]
+    np.testing.assert_array_equal(m.run([np.float32([1.5, -2.0])])[0], [-1.5, 2.0])
+
+
+def test_loop_carries_values_and_stacks_scan_outputs():
+    body = helper.make_graph(
+        [helper.make_node("Cast", ["i"], ["fi"], to=FLOAT),
+         helper.make_node("Add", ["acc_in", "fi"], ["acc_out"]),
+         helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+         helper.make_node("Mul", ["acc_out", "x"], ["row"])],
+        "body", [helper.make_tensor_value_info("i", INT64, []),
+                 helper.make_tensor_value_info("cond_in", BOOL, []),
+                 helper.make_tensor_value_info("acc_in", FLOAT, [2])],
+        [helper.make_tensor_value_info("cond_out", BOOL, []),
+         helper.make_tensor_value_info("acc_out", FLOAT, [2]),
+         helper.make_tensor_value_info("row", FLOAT, [2])])
+    nodes = [helper.make_node("Loop", ["trips", "", "acc0"], ["acc", "rows"], body=body)]
+    proto = model(nodes, [("trips", INT64, []), ("acc0", FLOAT, [2]), ("x", FLOAT, [2])],
+                  [("acc", FLOAT, [2]), ("rows", FLOAT, [None, 2])])
+    feeds = {"trips": np.array(4, np.int64), "acc0": np.float32([0.5, 1.0]),
+             "x": np.float32([2.0, -1.0])}
+    for out, want in zip(gf.onnx.load(proto).run(feeds), reference(proto, feeds)):
+        np.testing.assert_allclose(out, want, rtol=1e-6)
+
+
+def test_scan_runs_its_body_along_the_sequence_axis_both_ways():
+    body = helper.make_graph(
+        [helper.make_node("Add", ["s_in", "row"], ["s_out"]),
+         helper.make_node("Identity", ["s_out"], ["seen"])],
+        "body", [helper.make_tensor_value_info("s_in", FLOAT, [3]),
+                 helper.make_tensor_value_info("row", FLOAT, [3])],
+        [helper.make_tensor_value_info("s_out", FLOAT, [3]),
+         helper.make_tensor_value_info("seen", FLOAT, [3])])
+    nodes = [helper.make_node("Scan", ["s0", "xs"], ["s", "ys"], body=body, num_scan_inputs=1,
+                              scan_input_axes=[1], scan_input_directions=[1])]
+    proto = model(nodes, [("s0", FLOAT, [3]), ("xs", FLOAT, [3, 4])],
+                  [("s", FLOAT, [3]), ("ys", FLOAT, [4, 3])])
+    feeds = {"s0": np.zeros(3, np.float32),
+             "xs": np.random.default_rng(6).standard_normal((3, 4)).astype(np.float32)}
+    for out, want in zip(gf.onnx.load(proto).run(feeds), reference(proto, feeds)):
+        np.testing.assert_allclose(out, want, rtol=1e-5)
+
+
+def test_an_unsupported_op_inside_a_subgraph_is_refused_at_load():
+    det = helper.make_graph([helper.make_node("Det", ["m"], ["d"], name="inner_det")], "b", [],
+                            [helper.make_tensor_value_info("d", FLOAT, [])])
+    nodes = [helper.make_node("If", ["c"], ["y"], then_branch=det, else_branch=det)]
+    proto = model(nodes, [("c", BOOL, []), ("m", FLOAT, [2, 2])], [("y", FLOAT, [])])
+    with pytest.raises(gf.onnx.UnsupportedError, match=r"Det node 'inner_det'"):
         gf.onnx.load(proto)
 
 

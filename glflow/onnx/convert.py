@@ -12,12 +12,14 @@ So the per-call function is a list of steps: host steps on small numpy arrays an
 steps that call glflow ops, the shape of program graph mode can trace. Everything the plan
 refuses (an op without mapping, an attribute, a dtype) is refused here, at load time.
 """
+from collections import deque
+
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
-from . import graph, types
+from . import control, graph, types
 from .expand import expand_functions
 from .errors import UnsupportedError, where
 from .mappings import TABLE, NodeInfo
@@ -45,13 +47,18 @@ class Plan:
         # shape depends on tensor values, no host argument computed on the device), a call
         # may reuse the host values of an earlier call with the same input shapes.
         self.shape_pure = not any(
-            isinstance(s, DeviceStep) and (s.node.op_type in DATA_SHAPED or any(
-                name and i in s.host and name not in constants and name not in host
-                for i, name in enumerate(s.inputs)))
+            isinstance(s, control.ControlStep) or isinstance(s, DeviceStep) and (
+                s.node.op_type in DATA_SHAPED or any(
+                    name and i in s.host and name not in constants and name not in host
+                    for i, name in enumerate(s.inputs)))
             for s in steps)
-        self.device_constants = sorted({name for s in steps if isinstance(s, DeviceStep)
-                                        for i, name in enumerate(s.inputs)
-                                        if name in constants and i not in s.host})
+        self.device_constants = sorted(
+            {name for s in steps if isinstance(s, DeviceStep) for i, name in enumerate(s.inputs)
+             if name in constants and i not in s.host}
+            | {name for s in steps if isinstance(s, control.ControlStep)
+               for body in s.bodies.values() for name in body.device_constants}
+            | {name for s in steps if isinstance(s, control.ControlStep)
+               for name in s.inputs if name in constants})
 
 
 class HostStep:
@@ -106,16 +113,36 @@ def build(model):
     opset = opsets.get("", opsets.get("ai.onnx"))
     _check_ports(model.graph)
     model, versions = expand_functions(model, opset, _kept)
-    g = model.graph
     known = graph.value_types(model)
-    constants = graph.initializers(g)
-    host = set()  # names of values computed on the host at call time
+    constants = graph.initializers(model.graph)
+    context = (opsets, opset, known, constants)
+    plan = _build_graph(model.graph, versions, context, set())
+    inits = {t.name for t in model.graph.initializer}
+    plan.inputs = [p for p in plan.inputs if p.name not in inits]
+    for p in plan.outputs:  # an output without a declared type takes the inferred one
+        if not p.elem_type and p.name in known:
+            p.elem_type = known[p.name][0]
+    return plan
+
+
+def _build_graph(g, versions, context, outer_host):
+    """The Plan of a graph or subgraph; `outer_host` names the host values in scope."""
+    opsets, opset, known, constants = context
+    host = set(outer_host)  # names of values computed on the host at call time
     steps = []
-    for node, version in zip(g.node, versions):
+    work = deque(zip(g.node, versions))
+    while work:
+        node, version = work.popleft()
         _check_plain(node)
         node_opsets = dict(opsets, **{"": version}) if version != opset else opsets
         inputs = [n for n in node.input if n]
-        if node.op_type in ("Shape", "Size") and node.domain in DEFAULT_DOMAINS:
+        if node.op_type in control.STEPS:
+            if node.op_type == "If" and node.input[0] in constants:  # decided now: inline
+                work.extendleft(reversed([(n, version) for n in _branch(node, constants)]))
+            else:
+                steps.append(_control_step(node, version, context, host))
+            continue
+        if node.op_type in ("Shape", "Size"):
             step = ShapeStep(node)
             if inputs[0] in constants:
                 _store(constants, node, step.run(constants))
@@ -133,13 +160,35 @@ def build(model):
             host.update(n for n in node.output if n)
             continue
         steps.append(_device_step(node, version, known))
-    inits = set(constants)
-    inputs = [graph.port(vi) for vi in g.input if vi.name not in inits]
-    outputs = [graph.port(vi) for vi in g.output]
-    for p in outputs:  # an output without a declared type takes the inferred one
-        if not p.elem_type and p.name in known:
-            p.elem_type = known[p.name][0]
-    return Plan(inputs, outputs, constants, steps, host)
+    return Plan([graph.port(vi) for vi in g.input], [graph.port(vi) for vi in g.output],
+                constants, steps, host - set(outer_host))
+
+
+def _branch(node, constants):
+    """The nodes of the branch a constant condition takes, ending in Identity nodes that
+    give its outputs the If's names."""
+    taken = "then_branch" if np.asarray(constants[node.input[0]]).reshape(-1)[0] else \
+        "else_branch"
+    body = next(a.g for a in node.attribute if a.name == taken)
+    constants.update(graph.initializers(body))
+    nodes = list(body.node)
+    for inner, outer in zip(body.output, node.output):
+        if outer:
+            nodes.append(helper.make_node("Identity", [inner.name], [outer],
+                                          name=f"{node.name}__{taken}__{outer}"))
+    return nodes
+
+
+def _control_step(node, version, context, host):
+    constants = context[3]
+    bodies = {}
+    for a in node.attribute:
+        if a.type == onnx.AttributeProto.GRAPH:
+            constants.update(graph.initializers(a.g))
+            bodies[a.name] = _build_graph(a.g, [version] * len(a.g.node), context, host)
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute
+             if a.type != onnx.AttributeProto.GRAPH}
+    return control.STEPS[node.op_type](node, bodies, attrs)
 
 
 def _kept(op_type):
@@ -162,9 +211,11 @@ def _check_plain(node):
                                f"{node.domain!r} is not supported by glflow (only the default "
                                "ONNX domain)")
     for a in node.attribute:
-        if a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
-            raise UnsupportedError(f"onnx: {where(node)}: control flow (subgraph attribute "
-                                   f"{a.name!r}) is not supported by glflow")
+        if (a.type == onnx.AttributeProto.GRAPHS or a.type == onnx.AttributeProto.GRAPH
+                and node.op_type not in control.STEPS):
+            raise UnsupportedError(f"onnx: {where(node)}: subgraph attribute {a.name!r} of "
+                                   f"{node.op_type} is not supported by glflow (If, Loop and "
+                                   "Scan are)")
 
 
 def _fold(node, opsets, constants):

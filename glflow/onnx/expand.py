@@ -118,7 +118,24 @@ def _inline(node, fn, defaults, k):
                     new.attribute.append(ref)
             else:
                 new.attribute.append(a)
+                if a.type == onnx.AttributeProto.GRAPH:  # its names follow the body's
+                    _rename_graph(new.attribute[-1].g, rename, prefix)
         yield new
+
+
+def _rename_graph(g, rename, prefix):
+    """Every name of a subgraph inside a function body renamed as the body's are, so its
+    references to the body's values (outer scope for it) still resolve."""
+    for vi in list(g.input) + list(g.output) + list(g.value_info):
+        vi.name = _renamed(vi.name, rename, prefix)
+    for t in g.initializer:
+        t.name = _renamed(t.name, rename, prefix)
+    for node in g.node:
+        node.input[:] = [_renamed(n, rename, prefix) for n in node.input]
+        node.output[:] = [_renamed(n, rename, prefix) for n in node.output]
+        for a in node.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                _rename_graph(a.g, rename, prefix)
 
 
 def _renamed(name, rename, prefix):

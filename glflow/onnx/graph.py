@@ -54,14 +54,23 @@ def value_types(model):
         inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
     except Exception:  # inference is an aid: a model it fails on may still run
         inferred = model
-    g = inferred.graph
     out = {}
+    _graph_types(inferred.graph, out)
+    return out
+
+
+def _graph_types(g, out):
+    """Value types of a graph and of the subgraphs of its nodes (names are unique across
+    them, as ONNX requires)."""
     for vi in list(g.value_info) + list(g.input) + list(g.output):
         if vi.type.HasField("tensor_type") and vi.type.tensor_type.elem_type:
             out[vi.name] = (vi.type.tensor_type.elem_type, tensor_shape(vi.type))
     for init in g.initializer:
         out[init.name] = (init.data_type, list(init.dims))
-    return out
+    for node in g.node:
+        for a in node.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                _graph_types(a.g, out)
 
 
 def initializers(graph):

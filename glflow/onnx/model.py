@@ -11,13 +11,14 @@ one size across inputs) before any GPU work, then runs the plan's steps inside a
 call that fails leaves nothing allocated.
 """
 import numbers
+from collections import ChainMap
 
 import numpy as np
 
 from .. import ops
 from ..runtime import state
 from ..tensor import Tensor, keep, tidy
-from . import convert, types
+from . import control, convert, types
 from .errors import where
 
 
@@ -117,21 +118,36 @@ class OnnxModel:
         known = self._host_values.get(key) if key is not None else None
         if known is not None:  # the shape arithmetic of these input shapes, done before
             values.update(known)
-        for step in plan.steps:
-            if isinstance(step, convert.DeviceStep):
-                results = _run_device(step, values, on_device)
-            elif known is None:
-                results = step.run(values)
-            else:
-                continue
-            for name, value in zip(step.outputs, results):
-                if name:
-                    values[name] = value
+        _run_steps(plan.steps, values, on_device, skip_host=known is not None)
         if key is not None and known is None:
             if len(self._host_values) >= HOST_CACHE_SIZE:
                 self._host_values.clear()
             self._host_values[key] = {n: values[n] for n in plan.host}
         return [values[p.name] for p in plan.outputs]
+
+
+def _run_steps(steps, values, on_device, skip_host=False):
+    for step in steps:
+        if isinstance(step, convert.DeviceStep):
+            results = _run_device(step, values, on_device)
+        elif isinstance(step, control.ControlStep):
+            results = step.run(values, _body_runner(values, on_device))
+        elif not skip_host:
+            results = step.run(values)
+        else:
+            continue
+        for name, value in zip(step.outputs, results):
+            if name:
+                values[name] = value
+
+
+def _body_runner(values, on_device):
+    """Runs a subgraph's plan in a scope of its own that sees the enclosing values."""
+    def run_body(plan, feeds):
+        scope = ChainMap(dict(feeds), values)
+        _run_steps(plan.steps, scope, on_device)
+        return [scope[p.name] for p in plan.outputs]
+    return run_body
 
 
 def _run_device(step, values, on_device):

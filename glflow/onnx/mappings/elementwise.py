@@ -202,11 +202,8 @@ def cast(n, x):
     return _cast_to(x, n["to"])
 
 
-def _cast_like_check(n):
-    if n.input_types[1] is None:
-        n.refuse("a target_type input of unknown dtype")
-
-
-@mapping("CastLike", attrs={"saturate": 1, "round_mode": "up"}, check=_cast_like_check)
+@mapping("CastLike", attrs={"saturate": 1, "round_mode": "up"})
 def cast_like(n, x, like):
-    return _cast_to(x, n.input_types[1])
+    if n.input_types[1] is not None:
+        return _cast_to(x, n.input_types[1])
+    return ops.cast(x, like.dtype) if x.dtype != like.dtype else ops.identity(x)
