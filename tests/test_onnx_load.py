@@ -171,12 +171,11 @@ def test_an_unsupported_dtype_is_refused_at_load_naming_it():
 
 def _branch(name, op, value):
     """A subgraph with no inputs: y = op(x, value) on the enclosing scope's x."""
-    c = f"{name}_c"
-    nodes = [helper.make_node("Constant", [], [c], value=numpy_helper.from_array(
-                 np.array(value, np.float32), c)),
-             helper.make_node(op, ["x", c], [f"{name}_y"])]
-    return helper.make_graph(nodes, name, [], [helper.make_tensor_value_info(f"{name}_y", FLOAT,
-                                                                            [2])])
+    c, y = f"{name}_c", f"{name}_y"
+    constant = numpy_helper.from_array(np.array(value, np.float32), c)
+    nodes = [helper.make_node("Constant", [], [c], value=constant),
+             helper.make_node(op, ["x", c], [y])]
+    return helper.make_graph(nodes, name, [], [helper.make_tensor_value_info(y, FLOAT, [2])])
 
 
 def test_if_on_a_runtime_condition_runs_the_branch_it_picks():
