@@ -1,5 +1,6 @@
-"""Convolutions, pooling and normalisation (NCHW, as ONNX). 1-D ops run as 2-D ones with a
-height of 1; 3-D and larger spatial ranks are refused at load time where shapes are known."""
+"""Convolutions and normalisation (NCHW, as ONNX). 1-D convolutions run as 2-D ones with a
+height of 1; 3-D and larger spatial ranks are refused at load time where shapes are known.
+(Pooling: pool.py.)"""
 import builtins
 
 import numpy as np
@@ -138,100 +139,6 @@ def _pad_or_crop(x, pairs):
     x = ops.getitem(x, crop)
     grow = [[0, 0], [0, 0]] + [[max(b, 0), max(a, 0)] for b, a in pairs]
     return ops.pad(x, grow) if any(v for p in grow for v in p) else x
-
-
-# ---------------------------------------------------------------------------- pooling
-
-_POOL_ATTRS = {"auto_pad": "NOTSET", "ceil_mode": 0, "dilations": None, "kernel_shape": None,
-               "pads": None, "strides": None}
-
-
-def _pool_check(n):
-    _spatial_check(n)
-    if n.attrs.get("dilations") and any(d != 1 for d in n["dilations"]):
-        n.refuse(f"attribute 'dilations' = {n['dilations']}")
-    if n.attrs.get("storage_order"):
-        n.refuse("attribute 'storage_order' = 1")
-    if n.n_outputs > 1 and n.proto.output[1]:
-        n.refuse("the Indices output")
-
-
-def _pool_pairs(n, x, kernel, strides):
-    strides_, dil, pairs = _geometry(n, x.shape, kernel)
-    if n["ceil_mode"]:  # the extra end padding that makes the last partial window count
-        sizes = list(x.shape[2:]) if x.rank == 4 else [1] + list(x.shape[2:])
-        full_k = kernel if x.rank == 4 else [1] + kernel
-        grown = []
-        for (b, a), size, kk, s in zip(pairs, sizes, full_k, strides_):
-            span = size + b + a - kk
-            out = -(-span // s) + 1
-            if (out - 1) * s >= size + b:  # the last window must start inside the input
-                out -= 1
-            grown.append((b, max(a, (out - 1) * s + kk - size - b)))
-        pairs = grown
-    return strides_, pairs
-
-
-@mapping("MaxPool", attrs=dict(_POOL_ATTRS, storage_order=0), check=_pool_check)
-def max_pool(n, x):
-    kernel = list(n["kernel_shape"])
-    strides, pairs = _pool_pairs(n, x, kernel, None)
-    x2 = _as_2d(x)
-    k2 = kernel if x.rank == 4 else [1] + kernel
-    if any(v for p in pairs for v in p):  # pad with the lowest value so pads never win
-        low = float(np.finfo(np.float32).min) if x.dtype == "float32" else -(1 << 24)
-        x2 = ops.pad(x2, [[0, 0], [0, 0]] + [list(p) for p in pairs], constant_values=low)
-    y = ops.max_pool(ops.cast(x2, "float32"), k2, strides, "valid", "NCHW")
-    y = ops.cast(y, x.dtype) if x.dtype != "float32" else y
-    return ops.reshape(y, [y.shape[0], y.shape[1], y.shape[3]]) if x.rank == 3 else y
-
-
-@mapping("AveragePool", attrs=dict(_POOL_ATTRS, count_include_pad=0), check=_pool_check)
-def avg_pool(n, x):
-    kernel = list(n["kernel_shape"])
-    _, plain = _pool_pairs(n, x, kernel, None) if not n["ceil_mode"] else (None, None)
-    strides, pairs = _pool_pairs(n, x, kernel, None)
-    x2 = _as_2d(x)
-    k2 = kernel if x.rank == 4 else [1] + kernel
-    if not any(v for p in pairs for v in p):
-        y = ops.avg_pool(x2, k2, strides, "valid", "NCHW")
-    else:
-        # a window's mean over the elements it counts: padded sums / padded counts
-        ones = ops.ones([1, 1] + list(x2.shape[2:]))
-        if n["count_include_pad"]:  # explicit pads count, the ceil_mode overhang does not
-            base = plain if plain is not None else _geometry(n, x.shape, kernel)[2]
-            ones = ops.pad(ones, [[0, 0], [0, 0]] + [list(p) for p in base], constant_values=1.0)
-            extra = [(b - pb, a - pa) for (b, a), (pb, pa) in zip(pairs, base)]
-            x2 = ops.pad(x2, [[0, 0], [0, 0]] + [list(p) for p in base])
-        else:
-            extra = pairs
-        grow = [[0, 0], [0, 0]] + [list(p) for p in extra]
-        sums = ops.avg_pool(ops.pad(x2, grow), k2, strides, "valid", "NCHW")
-        counts = ops.avg_pool(ops.pad(ones, grow), k2, strides, "valid", "NCHW")
-        y = ops.div(sums, counts)
-    return ops.reshape(y, [y.shape[0], y.shape[1], y.shape[3]]) if x.rank == 3 else y
-
-
-@mapping("LpPool", attrs=dict(_POOL_ATTRS, p=2), check=_pool_check)
-def lp_pool(n, x):
-    kernel = list(n["kernel_shape"])
-    strides, pairs = _pool_pairs(n, x, kernel, None)
-    x2 = _as_2d(ops.pow(ops.abs(x), float(n["p"])))
-    k2 = kernel if x.rank == 4 else [1] + kernel
-    x2 = ops.pad(x2, [[0, 0], [0, 0]] + [list(p) for p in pairs])
-    count = float(np.prod(k2))
-    y = ops.pow(ops.mul(ops.avg_pool(x2, k2, strides, "valid", "NCHW"), count), 1.0 / n["p"])
-    return ops.reshape(y, [y.shape[0], y.shape[1], y.shape[3]]) if x.rank == 3 else y
-
-
-@mapping("GlobalAveragePool")
-def global_avg_pool(n, x):
-    return ops.mean(x, list(builtins.range(2, x.rank)), keepdims=True)
-
-
-@mapping("GlobalMaxPool")
-def global_max_pool(n, x):
-    return ops.max(x, list(builtins.range(2, x.rank)), keepdims=True)
 
 
 # ---------------------------------------------------------------------------- normalisation
