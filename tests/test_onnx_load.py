@@ -351,3 +351,12 @@ def test_value_dependent_shapes_turn_the_host_cache_off():
     assert not m._plan.shape_pure
     for x, count in (([1, 0, 2, 0], 2), ([1, 1, 2, 0], 3)):
         np.testing.assert_array_equal(m.run([np.float32(x)])[0], [1, count])
+
+
+def test_outputs_without_a_declared_shape_load():
+    # onnx's checker wants a shape on every graph output; exporters may omit it (onnxruntime
+    # runs such models), so the check sees the inferred shapes
+    proto = model([helper.make_node("Relu", ["x"], ["y"])], [("x", FLOAT, [3])],
+                  [("y", FLOAT, None)])
+    np.testing.assert_array_equal(gf.onnx.load(proto).run([np.float32([-1, 0, 2])])[0],
+                                  [0, 0, 2])

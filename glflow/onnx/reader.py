@@ -55,10 +55,23 @@ def _check(model, what):
         raise ValueError(f"onnx.load: {what} is not an ONNX model (no IR version, opset or "
                          "graph outputs: truncated or another format)")
     try:
-        onnx.checker.check_model(model)
+        onnx.checker.check_model(_with_inferred_shapes(model))
     except onnx.checker.ValidationError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
         raise ValueError(f"onnx.load: {what} is not a valid ONNX model: {first}") from None
+
+
+def _with_inferred_shapes(model):
+    """The model to check: where a graph input or output declares no shape (the checker
+    requires one, onnxruntime does not), a copy with the shapes ONNX's inference gives."""
+    g = model.graph
+    if all(vi.type.tensor_type.HasField("shape") for vi in list(g.input) + list(g.output)
+           if vi.type.HasField("tensor_type")):
+        return model
+    try:
+        return onnx.shape_inference.infer_shapes(model)
+    except Exception:  # inference refuses it: the checker will say why
+        return model
 
 
 def default_opset(model):

@@ -166,14 +166,20 @@ def _einsum(n, equation, xs):
     """Einsum as transposes, broadcasts, one product and a sum: each operand is brought to
     one axis order over every letter, multiplied, and the letters not kept are summed."""
     eq = equation.replace(" ", "")
-    lhs, _, rhs = eq.partition("->")
+    lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")
-    if "..." in eq:
-        raise NotImplementedError(f"onnx: Einsum node {n.name!r}: ellipsis equations are not "
-                                  "supported by glflow")
-    if not _:
-        counts = {c: lhs.count(c) for c in lhs if c.isalpha()}
-        rhs = "".join(sorted(c for c in counts if counts[c] == 1))
+    # '...' stands for the leading axes a term's letters leave over, aligned from the right
+    # across operands (numpy's rule): each becomes letters the equation does not use
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in eq]
+    widths = [x.rank - (len(t) - 3) if "..." in t else 0 for t, x in zip(terms, xs)]
+    wide = max(widths, default=0)
+    lead = "".join(spare[:wide])
+    terms = [t.replace("...", lead[wide - w:]) for t, w in zip(terms, widths)]
+    lhs = ",".join(terms)
+    if not arrow:
+        counts = {c: lhs.count(c) for c in lhs if c.isalpha() and c not in lead}
+        rhs = lead + "".join(sorted(c for c in counts if counts[c] == 1))
+    rhs = rhs.replace("...", lead)
     letters = list(dict.fromkeys(c for c in lhs if c.isalpha()))
     sizes = {}
     aligned = []
