@@ -346,3 +346,19 @@ def reverse_sequence(n, x, lengths):
     length = np.asarray(lengths).reshape(-1)[idx[b]]
     idx[t] = np.where(steps < length, length - 1 - steps, steps)
     return ops.gather_nd(x, np.moveaxis(idx, 0, -1))
+
+
+@mapping("TensorScatter", attrs={"axis": -2, "mode": "linear"}, host=(2,))
+def tensor_scatter(n, cache, update, write=None):
+    """A KV-cache write: update's positions along `axis` go to the cache from each batch
+    entry's write index on (modulo the cache length in circular mode). The positions are
+    index tuples made on the host from the write indices."""
+    a = axis_of(n["axis"], cache.rank)
+    length = cache.shape[a]
+    starts = np.zeros(cache.shape[0], np.int64) if write is None else \
+        np.asarray(write).astype(np.int64).reshape(-1)
+    grid = list(np.indices(update.shape))
+    grid[a] = grid[a] + starts[grid[0]]
+    if n["mode"] == "circular":
+        grid[a] %= length
+    return _scatter(n, cache, np.stack(grid, axis=-1), update)
