@@ -29,7 +29,7 @@ class OnnxModel:
     """The callable that `glflow.onnx.load` returns."""
 
     def __init__(self, model_proto):
-        self.proto = model_proto
+        # the plan keeps what a call needs (constants as numpy arrays); the proto is not kept
         self._plan = convert.build(model_proto)
         self._device_constants = {}  # backend name -> {constant name: Tensor}
         self._host_values = {}  # input shapes -> the host steps' values (plan.shape_pure)

@@ -207,3 +207,12 @@ def cast_like(n, x, like):
     if n.input_types[1] is not None:
         return _cast_to(x, n.input_types[1])
     return ops.cast(x, like.dtype) if x.dtype != like.dtype else ops.identity(x)
+
+
+@mapping("BitShift", attrs={"direction": None})
+def bit_shift(n, x, y):
+    # unsigned shifts as exact int32 arithmetic: x * 2**y or floor(x / 2**y)
+    power = ops.cast(ops.pow(2.0, ops.cast(y, "float32")), "int32")
+    if n["direction"] == "LEFT":
+        return ops.mul(x, power)
+    return ops.floor_div(x, power)
