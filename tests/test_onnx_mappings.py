@@ -1,12 +1,12 @@
-"""Mappings the ONNX node tests cover thinly, against numpy and ONNX's reference
-implementation on the same inputs."""
+"""Mappings the ONNX node tests cover thinly, against numpy, ONNX's reference implementation
+or onnxruntime on the same inputs."""
 import numpy as np
 import pytest
-from onnx import helper
+from onnx import helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 import glflow as gf
-from onnx_checks import FLOAT, model
+from onnx_checks import FLOAT, INT64, model, reference
 
 
 @pytest.mark.parametrize("equation, a_shape, b_shape", [
@@ -48,3 +48,29 @@ def test_pooling_with_three_axes_or_dilations_matches_the_onnx_reference(op, att
     x = np.random.default_rng(8).standard_normal(shape).astype(np.float32)
     (want,) = ReferenceEvaluator(proto).run(None, {"x": x})
     np.testing.assert_allclose(gf.onnx.load(proto).run([x])[0], want, rtol=1e-5, atol=1e-6)
+
+
+def test_sequences_are_lists_in_and_out():
+    seq_in = helper.make_tensor_sequence_value_info("parts", FLOAT, ["rows", 2])
+    seq_out = helper.make_tensor_sequence_value_info("pieces", FLOAT, None)
+    nodes = [helper.make_node("ConcatFromSequence", ["parts"], ["joined"], axis=0),
+             helper.make_node("SplitToSequence", ["joined", "sizes"], ["pieces"], axis=0),
+             helper.make_node("SequenceLength", ["pieces"], ["count"]),
+             helper.make_node("SequenceAt", ["pieces", "last"], ["tail"])]
+    graph = helper.make_graph(
+        nodes, "seq", [seq_in], [seq_out, helper.make_tensor_value_info("count", INT64, []),
+                                 helper.make_tensor_value_info("tail", FLOAT, None)],
+        [numpy_helper.from_array(np.array([1, 4], np.int64), "sizes"),
+         numpy_helper.from_array(np.array(-1, np.int64), "last")])
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    parts = [np.float32([[1, 2]]), np.float32([[3, 4], [5, 6], [7, 8], [9, 10]])]
+    m = gf.onnx.load(proto)
+    assert m.inputs[0].kind == "sequence"
+    out = m.run({"parts": parts})
+    want = reference(proto, {"parts": parts})
+    assert len(out[0]) == len(want[0]) == 2
+    for got, ref in zip(out[0] + out[1:], want[0] + want[1:]):
+        np.testing.assert_array_equal(got, ref)
+        assert got.dtype == ref.dtype
+    pieces, count, tail = m(parts)
+    assert isinstance(pieces, list) and pieces[1].shape == [4, 2] and tail.shape == [4, 2]

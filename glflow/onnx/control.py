@@ -103,4 +103,21 @@ def _at(rank, axis, index):
     return tuple(key)
 
 
-STEPS = {"If": IfStep, "Loop": LoopStep, "Scan": ScanStep}
+class SequenceMapStep(ControlStep):
+    """The body once per position of the input sequences (tensor inputs given whole each
+    time); each body output collected into a sequence."""
+
+    def run(self, values, run_body):
+        body = self.bodies["body"]
+        args = [values[n] for n in self.inputs if n]
+        length = len(args[0])
+        outs = [[] for _ in body.outputs]
+        for i in range(length):
+            feeds = {p.name: (a[i] if isinstance(a, list) else a)
+                     for p, a in zip(body.inputs, args)}
+            for acc, value in zip(outs, run_body(body, feeds)):
+                acc.append(as_tensor(value))
+        return outs
+
+
+STEPS = {"If": IfStep, "Loop": LoopStep, "Scan": ScanStep, "SequenceMap": SequenceMapStep}

@@ -32,6 +32,9 @@ NONDETERMINISTIC = {"RandomNormal", "RandomUniform", "RandomNormalLike", "Random
 GENERATORS = {"ConstantOfShape", "Expand", "Tile", "EyeLike"}
 # output shapes that depend on tensor values, not on shapes
 DATA_SHAPED = {"NonZero", "Compress"}
+# onnx.reference holds optionals its own way (wrapped in lists): these are never folded, so
+# an optional is always glflow's (a value, or None for an empty one)
+OPTIONALS = {"Optional", "OptionalHasElement", "OptionalGetElement"}
 
 
 class Plan:
@@ -150,7 +153,7 @@ def _build_graph(g, versions, context, outer_host):
                 steps.append(step)
                 host.update(n for n in node.output if n)
             continue
-        foldable = node.op_type not in NONDETERMINISTIC
+        foldable = node.op_type not in NONDETERMINISTIC and node.op_type not in OPTIONALS
         if foldable and all(n in constants for n in inputs):
             _store(constants, node, _fold(node, node_opsets, constants))
             continue
@@ -197,12 +200,14 @@ def _kept(op_type):
 
 
 def _check_ports(g):
+    """Graph inputs and outputs: tensors, sequences of tensors, optional tensors."""
     for side, values in (("input", g.input), ("output", g.output)):
         for vi in values:
-            if not vi.type.HasField("tensor_type"):
-                kind = (vi.type.WhichOneof("value") or "untyped").replace("_type", "")
-                raise UnsupportedError(f"onnx: graph {side} {vi.name!r} has {kind} type, not "
-                                       "tensor; glflow runs graphs of tensors")
+            kind, inner = graph.unwrap(vi.type)
+            if not inner.HasField("tensor_type"):
+                raise UnsupportedError(f"onnx: graph {side} {vi.name!r} has a type glflow "
+                                       "does not hold (it holds tensors, and sequences and "
+                                       "optionals of them)")
 
 
 def _check_plain(node):
@@ -230,8 +235,9 @@ def _fold(node, opsets, constants):
 
 def _store(constants, node, values):
     for name, value in zip(node.output, values):
-        if name:
-            constants[name] = np.asarray(value)
+        if name:  # sequences stay lists, empty optionals None
+            constants[name] = value if isinstance(value, list) or value is None else \
+                np.asarray(value)
 
 
 def _device_step(node, opset, known):

@@ -7,14 +7,16 @@ from . import types
 
 
 class Port:
-    """A graph input or output: name, shape (ints, dim names as str, None when unknown) and
-    ONNX element type."""
-    __slots__ = ("name", "shape", "elem_type")
+    """A graph input or output: name, shape (ints, dim names as str, None when unknown), ONNX
+    element type, and kind: 'tensor', 'sequence' (of tensors: a list), 'optional' (a tensor or
+    None) or 'optional sequence'."""
+    __slots__ = ("name", "shape", "elem_type", "kind")
 
-    def __init__(self, name, shape, elem_type):
+    def __init__(self, name, shape, elem_type, kind="tensor"):
         self.name = name
         self.shape = shape
         self.elem_type = elem_type
+        self.kind = kind
 
     @property
     def dtype(self):
@@ -23,7 +25,8 @@ class Port:
 
     def __repr__(self):
         shape = "?" if self.shape is None else [d if d is not None else "?" for d in self.shape]
-        return f"Port({self.name!r}, shape={shape}, dtype={self.dtype})"
+        kind = "" if self.kind == "tensor" else f", kind={self.kind!r}"
+        return f"Port({self.name!r}, shape={shape}, dtype={self.dtype}{kind})"
 
 
 def tensor_shape(type_proto):
@@ -41,10 +44,22 @@ def tensor_shape(type_proto):
     return dims
 
 
+def unwrap(type_proto):
+    """(kind, the tensor TypeProto inside): kind 'tensor', 'sequence', 'optional' or
+    'optional sequence'."""
+    kind, inner = [], type_proto
+    if inner.HasField("optional_type"):
+        kind, inner = ["optional"], inner.optional_type.elem_type
+    if inner.HasField("sequence_type"):
+        kind, inner = kind + ["sequence"], inner.sequence_type.elem_type
+    return " ".join(kind) or "tensor", inner
+
+
 def port(value_info):
-    t = value_info.type
-    elem = t.tensor_type.elem_type if t.HasField("tensor_type") else None
-    return Port(value_info.name, tensor_shape(t) if elem is not None else None, elem)
+    kind, inner = unwrap(value_info.type)
+    if not inner.HasField("tensor_type"):
+        return Port(value_info.name, None, None, kind)
+    return Port(value_info.name, tensor_shape(inner), inner.tensor_type.elem_type, kind)
 
 
 def value_types(model):

@@ -105,7 +105,9 @@ class OnnxModel:
         if on is None:
             on = {}
             for c in self._plan.device_constants:
-                on[c] = keep(_upload(self._plan.constants[c], f"onnx constant {c!r}"))
+                value = self._plan.constants[c]
+                if isinstance(value, np.ndarray):  # not a constant sequence or None
+                    on[c] = keep(_upload(value, f"onnx constant {c!r}"))
             self._device_constants[name] = on
         return on
 
@@ -114,7 +116,7 @@ class OnnxModel:
         on_device = self._constants_on_device()
         values = dict(plan.constants)
         values.update(feeds)
-        key = tuple(tuple(v.shape) for v in feeds.values()) if plan.shape_pure else None
+        key = _signature(feeds.values()) if plan.shape_pure else None
         known = self._host_values.get(key) if key is not None else None
         if known is not None:  # the shape arithmetic of these input shapes, done before
             values.update(known)
@@ -124,6 +126,13 @@ class OnnxModel:
                 self._host_values.clear()
             self._host_values[key] = {n: values[n] for n in plan.host}
         return [values[p.name] for p in plan.outputs]
+
+
+def _signature(values):
+    """The input shapes a call's host values depend on (sequences: their lengths too)."""
+    return tuple(None if v is None else
+                 ("seq",) + _signature(v) if isinstance(v, list) else tuple(v.shape)
+                 for v in values)
 
 
 def _run_steps(steps, values, on_device, skip_host=False):
@@ -160,11 +169,14 @@ def _run_device(step, values, on_device):
         elif name in on_device:
             args.append(on_device[name])
         else:
+            what = f"onnx {where(step.node)} input {name!r}"
             v = values[name]
-            args.append(v if isinstance(v, Tensor)
-                        else _upload(v, f"onnx {where(step.node)} input {name!r}"))
+            if isinstance(v, list):  # a sequence: its elements as tensors
+                args.append([e if isinstance(e, Tensor) else _upload(e, what) for e in v])
+            else:
+                args.append(v if isinstance(v, Tensor) or v is None else _upload(v, what))
     out = step.fn(step.info, *args)
-    return out if isinstance(out, (tuple, list)) else (out,)
+    return out if isinstance(out, tuple) else (out,)  # a list is one value: a sequence
 
 
 def _host(value):
@@ -186,7 +198,15 @@ def _upload(array, what):
 
 
 def _check_input(port, value, bound):
-    """The value as a numpy array or Tensor after checking its dtype and shape."""
+    """The value as a numpy array or Tensor after checking its dtype and shape (a list of
+    them for a sequence; None for an empty optional)."""
+    if port.kind.startswith("optional") and value is None:
+        return None
+    if port.kind.endswith("sequence"):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"onnx model: input {port.name!r} is a sequence: give a list of "
+                            f"arrays, got {type(value).__name__}")
+        return [_check_input(_element(port), v, {}) for v in value]
     if isinstance(value, Tensor):
         value._live_storage(f"onnx input {port.name!r}")
         kind = {"float32": "float", "int32": "int", "bool": "bool"}[value.dtype]
@@ -216,6 +236,10 @@ def _check_input(port, value, bound):
     return value
 
 
+def _element(port):
+    return type(port)(port.name, port.shape, port.elem_type)
+
+
 def _dims(shape):
     return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
 
@@ -226,12 +250,18 @@ def _describe(port):
 
 
 def _as_tensor(value, port):
-    if isinstance(value, Tensor):
+    if isinstance(value, list):
+        return [_as_tensor(v, port) for v in value]
+    if isinstance(value, Tensor) or value is None:
         return value
     return _upload(np.asarray(value), f"onnx output {port.name!r}")
 
 
 def _as_numpy(value, port):
+    if isinstance(value, list):
+        return [_as_numpy(v, port) for v in value]
+    if value is None:
+        return None
     array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
     if port.elem_type and port.elem_type in types.SUPPORTED:
         array = array.astype(types.numpy_dtype(port.elem_type), copy=False)

@@ -8,6 +8,7 @@ from google.protobuf.message import DecodeError
 from onnx import inliner, version_converter
 
 from .errors import UnsupportedError
+from .graph import unwrap
 
 MIN_OPSET = 13
 
@@ -65,8 +66,8 @@ def _with_inferred_shapes(model):
     """The model to check: where a graph input or output declares no shape (the checker
     requires one, onnxruntime does not), a copy with the shapes ONNX's inference gives."""
     g = model.graph
-    if all(vi.type.tensor_type.HasField("shape") for vi in list(g.input) + list(g.output)
-           if vi.type.HasField("tensor_type")):
+    inner = [unwrap(vi.type)[1] for vi in list(g.input) + list(g.output)]
+    if all(t.tensor_type.HasField("shape") for t in inner if t.HasField("tensor_type")):
         return model
     try:
         return onnx.shape_inference.infer_shapes(model)

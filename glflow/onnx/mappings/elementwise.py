@@ -12,7 +12,6 @@ _UNARY = {
     "Sigmoid": ops.sigmoid, "Erf": ops.erf, "Floor": ops.floor, "Ceil": ops.ceil,
     "Round": ops.round, "Sign": ops.sign, "Relu": ops.relu, "Softplus": ops.softplus,
     "Softsign": ops.softsign, "IsNaN": ops.is_nan, "Not": ops.logical_not,
-    "Identity": ops.identity,
 }
 
 
@@ -22,6 +21,12 @@ def _unary(fn):
 
 for _op, _fn in _UNARY.items():
     mapping(_op)(_unary(_fn))
+
+
+@mapping("Identity")
+def identity(n, x=None):
+    # a sequence (a list) or an empty optional (None) passes as it is
+    return x if isinstance(x, list) or x is None else ops.identity(x)
 
 _BINARY = {
     "Add": ops.add, "Sub": ops.sub, "Mul": ops.mul, "Equal": ops.equal, "Less": ops.less,
