@@ -28,6 +28,7 @@ def identity(n, x=None):
     # a sequence (a list) or an empty optional (None) passes as it is
     return x if isinstance(x, list) or x is None else ops.identity(x)
 
+
 _BINARY = {
     "Add": ops.add, "Sub": ops.sub, "Mul": ops.mul, "Equal": ops.equal, "Less": ops.less,
     "LessOrEqual": ops.less_equal, "Greater": ops.greater, "GreaterOrEqual": ops.greater_equal,

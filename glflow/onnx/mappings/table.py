@@ -3,8 +3,9 @@
 A mapping is `fn(node, *inputs)`, called once per model run with glflow Tensors (or numpy
 arrays for the inputs listed in `host=`, values the op needs on the host: a reshape's target
 shape, a slice's bounds; lists for sequences) and None for an omitted optional input. It
-returns a Tensor (or a list: a sequence) or a tuple of them, one per node output. `node` is a NodeInfo: its attributes (the declared
-defaults filled in), its opset and the ONNX types of its values.
+returns a Tensor (or a list: a sequence) or a tuple of them, one per node output. `node` is a
+NodeInfo: its attributes (the declared defaults filled in), its opset and the ONNX types of
+its values.
 
 `attrs` declares every attribute the mapping understands, with its default; a node with any
 other attribute is refused at load time. `check(node)` refuses, at load time too, the
