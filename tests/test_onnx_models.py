@@ -75,3 +75,16 @@ def test_onnx_models_benchmark_suite_smoke_runs_on_the_three_runtimes(tmp_path):
         assert row["median_ms"] > 0
     assert all(r["max_rel_err"] < 1e-4 and r["kernels_per_call"] > 0 for r in doc["rows"][:2])
     assert "mlp_gl_over_onnxruntime" in doc["summary"]
+
+
+def test_glflow_run_on_an_onnx_file_matches_onnxruntime(tmp_path):
+    # the CLI's model runner loads .onnx files through gf.onnx.load (glflow/inference)
+    path = os.path.join(DATA, "transformer_block.onnx")
+    x = np.random.default_rng(9).standard_normal((5, 6, 32)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    done = subprocess.run([sys.executable, "-m", "glflow", "run", path, "--input",
+                           str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy"),
+                           "--batch-size", "2"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, check=False, env=dict(os.environ, PYTHONPATH=ROOT))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert_close_to(np.load(tmp_path / "y.npy"), reference(path, {"x": x})[0])
