@@ -1,6 +1,7 @@
 """The glflow command line: `glflow info | demo | bench | run SCRIPT`."""
 import argparse
 import json
+import os
 import runpy
 import sys
 
@@ -37,6 +38,9 @@ def run_bench(argv):
 
 
 def cmd_run(args):
+    if not os.path.exists(args.script):
+        print(f"glflow run: no such file: {args.script!r}", file=sys.stderr)
+        return 2
     sys.argv = [args.script] + args.rest
     runpy.run_path(args.script, run_name="__main__")
     return 0

@@ -9,6 +9,7 @@ means adding a module; `--suite NAME` finds it by its module name. Results go to
 """
 import argparse
 import importlib
+import pkgutil
 import sys
 import time
 
@@ -25,11 +26,22 @@ def load_suite(name):
     except ModuleNotFoundError as exc:
         if exc.name != f"{__name__}.{name}":
             raise
-        raise ValueError(f"glflow bench: no suite named {name!r} (a suite is a module "
-                         f"glflow/bench/{name}.py)") from None
+        raise ValueError(f"glflow bench: no suite named {name!r}; the suites are "
+                         f"{', '.join(available_suites())}") from None
     if not callable(getattr(module, "run", None)):
         raise ValueError(f"glflow bench: glflow.bench.{name} has no run(quick) function")
     return module
+
+
+def available_suites():
+    """The suite names: modules of this package with a run function, sorted."""
+    names = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name != "harness" and not info.name.startswith("_"):
+            module = importlib.import_module(f"{__name__}.{info.name}")
+            if callable(getattr(module, "run", None)):
+                names.append(info.name)
+    return sorted(names)
 
 
 def run_suite(name, quick=False, out_dir=DEFAULT_OUT, stream=None):
