@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 import glflow as gf
+from glflow.atomic_write import atomic_write
 
 
 def _sync():
@@ -125,11 +126,9 @@ def write_results(suite, rows, out_dir, summary=None, settings=None):
     path = os.path.join(out_dir, f"{suite}.json")
     doc = {"suite": suite, "statistic": "median", "machine": machine_info(),
            "settings": settings or {}, "rows": rows, "summary": summary or {}}
-    tmp = path + ".tmp"  # never leave a half-written file behind an interrupted run
-    with open(tmp, "w") as f:
+    with atomic_write(path, "w") as f:  # never half a file behind an interrupted run
         json.dump(doc, f, indent=2, default=_json_default)
         f.write("\n")
-    os.replace(tmp, path)
     return path
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import losses, optimizers
 from .. import metrics as metrics_mod
+from ..atomic_write import atomic_write
 from ..layers import serialization
 from . import safetensors_io
 
@@ -38,13 +39,10 @@ def _write(path, meta, tensors):
     body = json.dumps(meta, separators=(",", ":")).encode("utf-8")
     blob = safetensors_io.save_bytes(tensors)
     crc = zlib.crc32(blob, zlib.crc32(body))
-    path = os.fspath(path)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:  # written aside, then renamed: a crash never leaves half a file
+    with atomic_write(path, "wb") as f:  # a crash or a concurrent save never leaves half a file
         f.write(_HEADER.pack(MAGIC, VERSION, len(body), len(blob), crc))
         f.write(body)
         f.write(blob)
-    os.replace(tmp, path)
 
 
 def _read(path):
