@@ -4,6 +4,7 @@ Ops in `glflow/ops/` call `run(...)` with already-validated arguments; the engin
 to the active backend and wraps the result in a Tensor. Nothing here validates user input.
 """
 import os
+import sys
 import threading
 import warnings
 
@@ -113,9 +114,26 @@ def _resolve_default():
         state.fallback_reason = f"{type(exc).__name__}: {exc}"
         warnings.warn(f"glflow: OpenGL is unavailable ({state.fallback_reason}); "
                       "using the numpy (cpu) backend. Set GLFLOW_BACKEND=gl to make this an error.",
-                      RuntimeWarning, stacklevel=3)
+                      RuntimeWarning, stacklevel=_caller_outside_glflow())
         _backend_named("cpu")  # backend() looks the name up: it must exist (was a KeyError)
         return "cpu"
+
+
+def _caller_outside_glflow():
+    """warnings.warn's stacklevel, for a call made here, of the first frame outside the glflow
+    package: a warning then names the user's line whichever public function got here (a fixed
+    level pointed into glflow for all but one entry point)."""
+    frame, level = sys._getframe(2), 2  # 1 is the function that warns
+    while frame is not None and _in_glflow(frame.f_code.co_filename):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _in_glflow(filename):
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def backend():
