@@ -22,12 +22,14 @@ FINITE = st.floats(-100.0, 100.0, width=32, allow_subnormal=False)
 SPECIAL = st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0])
 
 # Tolerances: add/sub/mul/maximum/minimum are single correctly rounded float32 operations on
-# both sides: exact. GLSL allows division 2.5 ulp off, and pow is exp2(b * log2(a)): with
-# |b * log2(a)| <= ~20 here that is a few ulp of the result (rtol 1e-5, as in test_elementwise).
+# both sides: exact. GLSL allows division 2.5 ulp off. pow is binary powering for integral
+# exponents and exp2(b * log2(a)) otherwise: with |b * log2(a)| <= 17.3 here the rounding of
+# that product is up to 7e-7 of the result; 1.4e-6 is the worst of 200,000 draws (rtol 3e-6,
+# as in test_elementwise).
 OPS = {
     "add": (np.add, 0.0), "sub": (np.subtract, 0.0), "mul": (np.multiply, 0.0),
     "maximum": (np.maximum, 0.0), "minimum": (np.minimum, 0.0),
-    "div": (np.divide, 3e-7), "pow": (np.power, 1e-5),
+    "div": (np.divide, 3e-7), "pow": (np.power, 3e-6),
 }
 
 

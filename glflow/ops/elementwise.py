@@ -21,6 +21,7 @@ for _name in COMPARISONS:
     kernels.register(_name, "binary", differentiable=False)
 for _name in UNARY:
     kernels.register(_name, "unary")
+kernels.register("pow_int", "binary", differentiable=False, requires=("pow",))
 kernels.register("sign", "unary", differentiable=False)
 kernels.register("identity", "unary")
 kernels.register("fill", "special", params=("value",), differentiable=False)
@@ -77,8 +78,14 @@ def div(a, b):
 
 
 def pow(a, b):  # noqa: A001 - public name follows tfjs
-    """a ** b with broadcasting."""
+    """a ** b with broadcasting, numpy's results for every sign and special value (0 ** -1 =
+    inf, (-8) ** (1/3) = nan). Integral exponents are exact while the result is: 5 ** 2 = 25,
+    in float32 and int32. int32 ** int32 stays int32: a negative exponent gives the result
+    truncated toward zero (1, -1 or 0) and 0 ** negative = 0, as int32 x // 0 = 0. The
+    gradient is TensorFlow's: b a^(b-1) (inf for 0 ** 0.5), a^b log(a) where a > 0, else 0."""
     a, b = _core.tensors("pow", a, b)
+    if dtypes.promote(a._dtype, b._dtype) == dtypes.INT32:
+        return engine.record("pow", [a, b], binary("pow_int", a, b), None)
     y = binary("pow", a, b)
 
     def grad(dy):

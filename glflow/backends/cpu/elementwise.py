@@ -41,6 +41,16 @@ def pow(a, b):  # noqa: A001 - the kernel's name
         return np.power(_f(a), _f(b))
 
 
+def pow_int(a, b):
+    """int32 a ** b, exact (numpy's integer power, wrapping as int32 does) for b >= 0; for
+    b < 0 the real result truncated toward zero (1, -1 or 0), and 0 ** b = 0 (int32 has no
+    inf; numpy raises instead, which a GPU kernel cannot)."""
+    a, b = np.broadcast_arrays(_n(a).astype(np.int64), _n(b).astype(np.int64))
+    power = np.power(a, np.maximum(b, 0))
+    reciprocal = np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (b % 2), 0))
+    return np.where(b < 0, reciprocal, power).astype(np.int32)
+
+
 def maximum(a, b):
     return np.maximum(_n(a), _n(b))
 
