@@ -250,9 +250,29 @@ def custom_grad(f):
 
         def backward(dy):
             out = grad_fn(dy)
-            return out if isinstance(out, (list, tuple)) else [out]
+            return _checked_custom_grads(list(out) if isinstance(out, (list, tuple)) else [out],
+                                         xs)
         return engine.record("custom_grad", xs, value, backward)
     return wrapped
+
+
+def _checked_custom_grads(grads, xs):
+    """One Tensor (or None) per input, of the input's shape: fewer silently gave zeros, and a
+    numpy array failed with AttributeError '_shape'."""
+    if len(grads) != len(xs):
+        raise ValueError(f"custom_grad: the gradient function returned {len(grads)} "
+                         f"gradient(s) for {len(xs)} input(s); return one per input (None "
+                         "for an input without one)")
+    for i, (g, x) in enumerate(zip(grads, xs)):
+        if g is None:
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(f"custom_grad: gradient {i} is a {type(g).__name__}, not a Tensor; "
+                            "compute it with glflow ops (gf.tensor(array) wraps an array)")
+        if tuple(g._shape) != tuple(x._shape):
+            raise ValueError(f"custom_grad: gradient {i} has shape {g.shape}, but input {i} "
+                             f"has shape {x.shape}")
+    return grads
 
 
 def _or_zeros(g, x):

@@ -232,6 +232,11 @@ def tidy(fn_or_name=None, fn=None):
     """
     if callable(fn_or_name):
         fn = fn_or_name
+    elif fn_or_name is not None and not isinstance(fn_or_name, str) or not (
+            fn is None or callable(fn)):  # tidy(5) returned a scope and ran nothing
+        raise TypeError(f"tidy: expected tidy(fn), tidy(name, fn) or `with tidy():`, got "
+                        f"arguments of type {type(fn_or_name).__name__} and "
+                        f"{type(fn).__name__}")
     if fn is None:
         return _TidyScope()
     with _TidyScope() as scope:

@@ -146,6 +146,16 @@ def test_tidy_with_name_and_exception():
     assert engine.state.scopes == []
 
 
+def test_tidy_without_a_function_is_a_type_error():
+    # tidy(5) returned a scope object and ran nothing
+    for args in [(5,), (np.ones(2),), ("name", 5), (5, lambda: None)]:
+        with pytest.raises(TypeError, match="tidy: expected tidy"):
+            gf.tidy(*args)
+    assert engine.state.scopes == []
+    with gf.tidy("named"):  # a name alone still scopes a block
+        gf.ones([1])
+
+
 # --------------------------------------------------------------------------- dispose
 
 def test_use_after_dispose_is_a_clear_error():
