@@ -101,6 +101,23 @@ def test_sparse_categorical_crossentropy():
         losses.sparse_categorical_crossentropy(np.array([0.5, 1.0]), logits[:2])
 
 
+@pytest.mark.parametrize("backend", ["gl", "cpu"])
+def test_sparse_crossentropy_of_out_of_range_device_labels_is_nan(backend):
+    # Labels already on the device gave a loss of 0 (an all-zero one-hot row): now NaN for
+    # those samples, as TensorFlow's GPU kernel gives, and the usual value for the others.
+    gf.set_backend(backend)
+    logits = np.random.default_rng(3).normal(size=(5, 4)).astype(np.float32)
+    labels = np.array([0, 4, 3, -1, 2], np.int32)
+    got = losses.sparse_categorical_crossentropy(gf.tensor(labels), logits,
+                                                 from_logits=True).numpy()
+    assert np.isnan(got[[1, 3]]).all()
+    log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    want = -log_p[[0, 2, 4], labels[[0, 2, 4]]]
+    np.testing.assert_allclose(got[[0, 2, 4]], want, rtol=1e-6)
+    assert np.isnan(losses.SparseCategoricalCrossentropy(from_logits=True)(
+        gf.tensor(labels), logits).numpy())
+
+
 def test_loss_objects_reduction_and_sample_weight():
     p = np.random.default_rng(3).normal(size=(6, 3)).astype(np.float32)
     per_sample = ((p - Y_REG) ** 2).mean(-1)
