@@ -13,7 +13,7 @@ from .reduction import sum_to_shape
 # --------------------------------------------------------------------------- registry
 ARITHMETIC = ("add", "sub", "mul", "div", "pow", "maximum", "minimum")
 COMPARISONS = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal")
-UNARY = ("neg", "abs", "square", "sqrt", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
+UNARY = ("neg", "abs", "square", "sqrt", "exp", "log", "sin", "tanh", "sigmoid", "relu",
          "reciprocal")
 for _name in ARITHMETIC:
     kernels.register(_name, "binary")
@@ -21,6 +21,7 @@ for _name in COMPARISONS:
     kernels.register(_name, "binary", differentiable=False)
 for _name in UNARY:
     kernels.register(_name, "unary")
+kernels.register("cos", "unary", requires=("sin",))  # sin.glsl's argument reduction
 kernels.register("pow_int", "binary", differentiable=False, requires=("pow",))
 kernels.register("sign", "unary", differentiable=False)
 kernels.register("identity", "unary")

@@ -19,7 +19,7 @@ TENSOR_METHODS = ["expm1", "log1p", "tan", "asin", "acos", "atan", "sinh", "cosh
 
 kernels.register("expm1", "unary")
 kernels.register("log1p", "unary")
-kernels.register("tan", "unary")
+kernels.register("tan", "unary", requires=("sin",))  # sin.glsl's argument reduction
 # atan, asin and acos evaluate the atan2 kernel (registered in arithmetic.py) in GLSL
 for _name in ("atan", "asin", "acos"):
     kernels.register(_name, "unary", requires=("atan2",))

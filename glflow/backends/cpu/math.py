@@ -5,7 +5,7 @@ same piecewise polynomial as shaders/erf.glsl, so both backends compute one func
 """
 import numpy as np
 
-from .elementwise import _f, _n
+from .elementwise import _f, _n, trig_in_range
 
 
 def _quiet():
@@ -24,8 +24,9 @@ def log1p(x):
 
 
 def tan(x):
+    x = _f(x)
     with _quiet():
-        return np.tan(_f(x))
+        return trig_in_range(x, np.tan(x))
 
 
 def asin(x):
