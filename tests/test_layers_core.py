@@ -46,6 +46,42 @@ def test_dense_matches_numpy_and_gradients(activation):
              fd_rtol=1e-3 if activation == "relu" else 1e-4)
 
 
+# Written here from the definitions, independent of glflow's code (both backends share it).
+NUMPY_ACTIVATIONS = {
+    "relu": lambda z: np.maximum(z, 0.0),
+    "tanh": np.tanh,
+    "elu": lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
+    "softplus": lambda z: np.logaddexp(0.0, z),
+    "swish": lambda z: z / (1.0 + np.exp(-z)),
+    "softmax": lambda z: np.exp(z - z.max(-1, keepdims=True))
+    / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True),
+}
+
+
+@pytest.mark.parametrize("backend", ["gl", "cpu"])
+@pytest.mark.parametrize("activation", sorted(NUMPY_ACTIVATIONS))
+def test_dense_with_a_different_bias_per_unit_matches_numpy(backend, activation):
+    # The bias add of Dense's unfused path (activations matmul cannot fuse: elu, softplus,
+    # swish, softmax) could be deleted without a layer test failing: the old test's bias was
+    # the same in every unit, and softmax ignores a constant shift. Here every unit has its
+    # own bias and the expected values come from numpy in float64.
+    gf.set_backend(backend)
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(6, 4))
+    kernel, bias = rng.normal(size=(4, 5)), rng.normal(size=5)
+    layer = layers.Dense(5, activation=activation)
+    layer.build((None, 4))
+    layer.kernel.assign(kernel.astype(np.float32))
+    layer.bias.assign(bias.astype(np.float32))
+    got = layer(x.astype(np.float32)).numpy()
+    want = NUMPY_ACTIVATIONS[activation](x @ kernel + bias)
+    np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-6)
+    x3 = rng.normal(size=(2, 3, 4))  # rank 3: the same per-unit bias on every row
+    got3 = layer(x3.astype(np.float32)).numpy()
+    np.testing.assert_allclose(got3, NUMPY_ACTIVATIONS[activation](x3 @ kernel + bias),
+                               rtol=2e-5, atol=2e-6)
+
+
 def test_dense_rank3_input_keeps_leading_axes():
     layer = layers.Dense(2, use_bias=False)
     x = np.random.default_rng(2).normal(size=(2, 3, 4)).astype(np.float32)
