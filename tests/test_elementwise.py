@@ -99,6 +99,42 @@ def test_pow_gradient_at_zero_agrees_with_tensorflow():
         np.testing.assert_allclose(db, [0.0, 0.0, 16 * np.log(4.0)], rtol=1e-6)
 
 
+# Ties: the documented rule, written here as expected values (a comparison of the two backends
+# cannot see a rule both share; turning maximum's `>=` into `>` passed every test before).
+TIE_A = np.array([[1.0, 2.0, -3.0, 0.0], [5.0, -1.0, 2.0, 7.0], [0.5, 0.5, -2.0, 4.0]],
+                 np.float32)
+TIE_B = np.array([1.0, 3.0, -3.0, 0.0], np.float32)  # ties: [0,0], [0,2], [0,3], ...
+
+
+@pytest.mark.parametrize("backend", ["gl", "cpu"])
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_minimum_gradients_at_ties_go_to_the_first_argument(backend, name):
+    # maximum: "the gradient goes to a where a >= b"; minimum: "where a <= b". At a tie a gets
+    # all of it and b nothing; b's gradient is summed over the rows it was broadcast to.
+    gf.set_backend(backend)
+    dy = np.arange(1, 13, dtype=np.float32).reshape(3, 4)
+    goes_to_a = TIE_A >= TIE_B if name == "maximum" else TIE_A <= TIE_B
+    want_a = np.where(goes_to_a, dy, 0.0)
+    want_b = np.where(goes_to_a, 0.0, dy).sum(axis=0)
+    assert (TIE_A == TIE_B).sum() == 3 and (goes_to_a & (TIE_A != TIE_B)).any()
+    da, db = gf.grads(lambda a, b: gf.sum(getattr(gf, name)(a, b) * dy))(
+        [gf.tensor(TIE_A), gf.tensor(TIE_B)])
+    np.testing.assert_array_equal(da.numpy(), want_a)
+    np.testing.assert_array_equal(db.numpy(), want_b)
+
+
+@pytest.mark.parametrize("backend", ["gl", "cpu"])
+def test_relu_and_abs_gradients_at_zero_are_zero(backend):
+    # relu'(0) = 0 (dy flows where x > 0) and abs'(0) = sign(0) = 0, as in TensorFlow
+    gf.set_backend(backend)
+    x = np.array([-2.0, -0.0, 0.0, 1e-30, 3.0], np.float32)
+    dy = np.array([1.0, 2.0, 3.0, 4.0, 5.0], np.float32)
+    relu = gf.grad(lambda t: gf.sum(gf.relu(t) * dy))(gf.tensor(x)).numpy()
+    np.testing.assert_array_equal(relu, [0.0, 0.0, 0.0, 4.0, 5.0])
+    absolute = gf.grad(lambda t: gf.sum(gf.abs(t) * dy))(gf.tensor(x)).numpy()
+    np.testing.assert_array_equal(absolute, [-1.0, 0.0, 0.0, 4.0, 5.0])
+
+
 @pytest.mark.parametrize("name", ["equal", "not_equal", "less", "less_equal", "greater",
                                   "greater_equal"])
 def test_comparisons(name):
