@@ -50,8 +50,10 @@ def test_loss_values_and_gradients(name):
     np.testing.assert_allclose(losses.FUNCTIONS[name](y_true, y_pred).numpy(),
                                ref(y_true.astype(np.float64), y_pred.astype(np.float64)),
                                rtol=2e-5, atol=1e-6)
-    # hinge and huber have kinks; with normal predictions no sample lands within 1e-6 of one
-    check_op(lambda p: fn(gf.tensor(y_true), p), [spec], rtol=2e-5, fd_rtol=1e-3)
+    # hinge and huber have kinks, but with these seeded predictions no sample lies within the
+    # 1e-6 step of one: float64 finite differences then agree to ~1e-8 (the check passes at
+    # fd_rtol=1e-6), so the default 1e-4 holds; it was loosened to 1e-3 without need
+    check_op(lambda p: fn(gf.tensor(y_true), p), [spec], rtol=2e-5)
 
 
 def test_cross_entropies_from_logits_and_label_smoothing():
