@@ -1,17 +1,20 @@
-"""Entry point for the 'conv' benchmark suite (glflow/bench/conv.py: what it measures and how).
+"""The 'conv' benchmark suite from a source checkout (glflow/bench/conv.py says what it
+measures and how).
 
-    python benchmarks/bench_conv.py [--quick]       (same as: python -m glflow bench --suite conv)
+    python benchmarks/bench_conv.py [--quick] [--out DIR]
 
-Medians after warm-up, gf.finish() before each clock stops, variants interleaved in every
-round; results in benchmarks/results/conv.json.
+is `python -m glflow bench --suite conv [--quick] [--out DIR]`.
+
+Results go to a new folder under ~/.cache/glflow/bench/ ($XDG_CACHE_HOME/glflow/bench/), or to
+--out DIR; the reference results committed in benchmarks/results/ change only when --out names
+that folder. How to read them: benchmarks/README.md.
 """
 import os
 import sys
 
-# run from a source checkout without installing: the repository root holds the package
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from glflow.bench import run_suite  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
+
+from glflow.bench import main  # noqa: E402
 
 if __name__ == "__main__":
-    run_suite("conv", quick="--quick" in sys.argv[1:],
-              out_dir=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    sys.exit(main(["--suite", "conv"] + sys.argv[1:]))

@@ -1,15 +1,15 @@
 """fused_matmul (bias + relu inside matmul's unpack pass) vs the same work as three ops
 (matmul, add bias, relu), on the active backend (GL by default), in one run.
 
-    python benchmarks/bench_fused_matmul.py [--repeats 21] [--sizes 64,128,256,512]
+    python benchmarks/bench_fused_matmul.py [--repeats 21] [--sizes 64,128,256,512] [--out DIR]
 
 Each case is warmed up (shader compiles, pool filled), then timed `repeats` rounds (the
 variants take turns) with gf.finish() before the clock stops; medians are reported and
-written to benchmarks/results/fused_matmul.json. Shapes are a dense layer:
-x [batch, n] @ w [n, n] + b [n].
+written to <DIR>/fused_matmul.json (default: a new folder under ~/.cache/glflow/bench/; the
+reference copy, benchmarks/results/fused_matmul.json, changes only with --out
+benchmarks/results). Shapes are a dense layer: x [batch, n] @ w [n, n] + b [n].
 """
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -20,8 +20,7 @@ import numpy as np
 # run from a source checkout without installing: the repository root holds the package
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import glflow as gf  # noqa: E402
-
-RESULTS = os.path.join(os.path.dirname(__file__), "results", "fused_matmul.json")
+from glflow.bench import output  # noqa: E402
 
 
 def median_seconds(fns, repeats, warmup=3):
@@ -68,6 +67,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--sizes", default="64,128,256,512")
+    parser.add_argument("--out", help="folder for fused_matmul.json (default: a new one under "
+                        f"{output.default_root()})")
     args = parser.parse_args()
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
@@ -79,10 +80,9 @@ def main():
     info = gf.backend_info()
     out = {"backend": gf.get_backend(), "renderer": info.get("renderer"),
            "repeats": args.repeats, "statistic": "median", "cases": rows}
-    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, "w") as f:
-        json.dump(out, f, indent=2)
-    print(f"wrote {RESULTS}")
+    path = output.write_json(os.path.join(args.out or output.new_run_dir(), "fused_matmul.json"),
+                             out)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

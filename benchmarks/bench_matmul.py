@@ -1,21 +1,20 @@
-"""glflow benchmark 'matmul': square matmul,
-GL vs numpy GFLOP/s for n = 128 .. 1024.
+"""The 'matmul' benchmark suite from a source checkout (glflow/bench/matmul.py says what it
+measures and how).
 
     python benchmarks/bench_matmul.py [--quick] [--out DIR]
 
-The same as `glflow bench --suite matmul` (glflow/bench/matmul.py); results go to
-benchmarks/results/matmul.json unless --out says otherwise.
-How to read them: benchmarks/README.md.
+is `python -m glflow bench --suite matmul [--quick] [--out DIR]`.
+
+Results go to a new folder under ~/.cache/glflow/bench/ ($XDG_CACHE_HOME/glflow/bench/), or to
+--out DIR; the reference results committed in benchmarks/results/ change only when --out names
+that folder. How to read them: benchmarks/README.md.
 """
 import os
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))  # a source checkout runs without installing
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # a checkout
 
 from glflow.bench import main  # noqa: E402
 
 if __name__ == "__main__":
-    # a later --out on the command line wins over this default
-    out = os.path.join(HERE, "results")
-    sys.exit(main(["--suite", "matmul", "--out", out] + sys.argv[1:]))
+    sys.exit(main(["--suite", "matmul"] + sys.argv[1:]))

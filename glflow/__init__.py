@@ -7,41 +7,47 @@
 
 Importing glflow touches no GL: the context is created on the first op that needs it.
 """
-from . import autodiff, engine, ops
-from .autodiff import (GradientTape, custom_grad, grad, grads, value_and_grad, value_and_grads,
-                       variable_grads)
-from .dtypes import BOOL as bool_, FLOAT32 as float32, INT32 as int32
-from .engine import dispose, empty_cache, get_backend, keep, memory, set_backend, tidy
+from . import backends  # noqa: F401 - registers the gl and cpu backends with the runtime
+from . import autodiff, ops
+from .autodiff import (GradientTape, custom_grad, grad, grads, no_record, value_and_grad,
+                       value_and_grads, variable_grads)
 from .ops import *  # noqa: F401,F403 - the public op surface
 from .ops import __all__ as _ops_all
-from .tensor import Tensor, Variable, _install_operators
+from .runtime import state as _state
+from .runtime.debug import set_debug_level
+from .runtime.dtypes import BOOL as bool_, FLOAT32 as float32, INT32 as int32
+from .runtime.memory import empty_cache, memory
+from .runtime.state import get_backend, set_backend
+from .tensor import Tensor, Variable, dispose, keep, tidy
 
 # The Keras-style stack (layers, models, training) sits on top of the op library.
-from . import callbacks, data, layers, losses, metrics, models, optimizers, vis  # noqa: E402
+from . import (callbacks, data, layers, losses, metrics, models, optimizers, train,  # noqa: E402
+               utils, vis)
+from .layers import Input  # noqa: E402
 from .models import Model, Sequential, load_model  # noqa: E402
 
 __version__ = "0.1.0"
 
-_install_operators()
-
 
 def backend_info():
     """What the active backend is running on (renderer, limits, float16 support)."""
-    b = engine.backend()
+    b = _state.backend()
     info = {"backend": b.name}
     info.update(b.describe())
-    if engine.state.fallback_reason:
-        info["fallback_reason"] = engine.state.fallback_reason
+    if _state.fallback_reason:
+        info["fallback_reason"] = _state.fallback_reason
     return info
 
 
 def finish():
     """Wait until queued GPU work is done (for timing; reads synchronise by themselves)."""
-    engine.backend().finish()
+    _state.backend().finish()
 
 
 __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_grad",
-           "value_and_grads", "variable_grads", "custom_grad", "tidy", "keep", "dispose",
-           "memory", "empty_cache", "set_backend", "get_backend", "backend_info", "finish",
+           "value_and_grads", "variable_grads", "custom_grad", "no_record", "tidy", "keep",
+           "dispose", "memory", "empty_cache", "set_backend", "get_backend", "backend_info",
+           "finish", "set_debug_level",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
-           "callbacks", "data", "vis", "Model", "Sequential", "load_model"] + list(_ops_all)
+           "callbacks", "data", "vis", "train", "utils", "Input", "Model", "Sequential",
+           "load_model"] + list(_ops_all)

@@ -5,9 +5,12 @@ import os
 import runpy
 import sys
 
+import glflow as gf
+
+from . import bench, demo
+
 
 def cmd_info(args):
-    import glflow as gf
     info = gf.backend_info()
     if args.json:
         print(json.dumps(info, indent=2))
@@ -22,18 +25,12 @@ def cmd_info(args):
 
 
 def cmd_demo(args):
-    from .demo import run
-    return run(quick=args.quick)
+    return demo.run(quick=args.quick)
 
 
 def run_bench(argv):
     """`glflow bench ...` goes to the harness's own parser untouched: an argparse REMAINDER
     positional refuses options that start with `--` (`glflow bench --suite softmax` failed)."""
-    try:
-        from . import bench
-    except ImportError as exc:  # pragma: no cover - the harness ships with the package
-        print(f"glflow bench: benchmark harness unavailable ({exc})", file=sys.stderr)
-        return 1
     return bench.main(argv)
 
 
@@ -56,7 +53,8 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="smaller sizes, a few seconds")
     p.set_defaults(fn=cmd_demo)
     # Listed for `glflow --help`; the arguments are parsed by glflow.bench (see run_bench).
-    sub.add_parser("bench", help="benchmarks (GL vs numpy, glflow vs raw moderngl); "
+    sub.add_parser("bench", help="benchmarks: GL vs numpy, glflow vs raw moderngl and vs "
+                   "TF.js (--peer), plots (--plot), run comparisons (--compare); "
                    "`glflow bench --help` for options")
     p = sub.add_parser("run", help="run a Python script (e.g. an example) with glflow")
     p.add_argument("script")

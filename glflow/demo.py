@@ -6,9 +6,12 @@
 4. matmul speed, GL vs numpy;
 5. a Keras-style CNN trained on the GPU (autodiff, Adam), evaluated on held-out digits.
 """
+import statistics
 import time
 
 import numpy as np
+
+import glflow as gf
 
 
 def _section(title):
@@ -55,13 +58,30 @@ def _agreement(gf, rng):
         print(f"  {name:26s} max |gl - numpy| = {err:.2e} (relative {err / scale:.1e})")
 
 
-def _matmul_speed(gf, rng, n, measure=None):
+def median_seconds(fn, reps=5, warmup=2, inner=1, sync=True):
+    """Median seconds per call of fn after `warmup` untimed calls, each sample `inner` calls
+    and (sync) gf.finish() before the clock stops: the rules of glflow/bench/harness.py, which
+    the demo may not import (the two are sibling applications in .importlinter)."""
+    for _ in range(warmup):
+        fn()
+    if sync:
+        gf.finish()
+    samples = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        if sync:
+            gf.finish()
+        samples.append((time.perf_counter() - start) / inner)
+    return statistics.median(samples)
+
+
+def _matmul_speed(gf, rng, n, measure=median_seconds):
     """GL and numpy matmul rates, both fair: warmed up, medians of several runs, GL stopped by
     finish(). The phases run apart, GL first, as glflow/bench/matmul.py does: OpenBLAS's
     threads spin on after each call and take the cores llvmpipe needs, and numpy timed cold
     right after GL work read ~15x too slow (11 GFLOP/s where the bench measures ~170)."""
-    from .bench import harness
-    measure = measure or harness.measure
     _section(f"matmul {n}x{n}: GL fragment shaders vs numpy (medians after warm-up)")
     a = rng.standard_normal((n, n)).astype(np.float32)
     b = rng.standard_normal((n, n)).astype(np.float32)
@@ -120,7 +140,6 @@ def _digits(rng):
 
 
 def run(quick=False):
-    import glflow as gf
     rng = np.random.default_rng(0)
     _section("backend")
     for key, value in gf.backend_info().items():

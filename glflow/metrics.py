@@ -5,7 +5,8 @@ import numbers
 
 import numpy as np
 
-from . import engine, losses, ops
+from . import losses, ops
+from .autodiff import no_record
 from ._loss_utils import align, as_tensor, snake_case
 from .tensor import Variable
 
@@ -76,7 +77,7 @@ class Metric:
         raise NotImplementedError
 
     def reset_state(self):
-        with engine.no_record():
+        with no_record():
             for var, init in self._variables:
                 var.assign(ops.fill(var.shape, init, "float32"))
 
@@ -104,7 +105,7 @@ class Mean(Metric):
         self.count = self.add_variable([], "count")
 
     def update_state(self, values, sample_weight=None):
-        with engine.no_record():
+        with no_record():
             values = as_tensor(values, self.name)
             if isinstance(sample_weight, numbers.Real):  # one weight for all (e.g. batch size)
                 w = float(sample_weight)
@@ -122,7 +123,7 @@ class Mean(Metric):
             self._add(self.count, ops.mul(ops.sum(w), float(per_value)))
 
     def result(self):
-        with engine.no_record():
+        with no_record():
             return _divide_no_nan(self.total, self.count)
 
 
@@ -132,7 +133,7 @@ class Sum(Metric):
         self.total = self.add_variable([], "total")
 
     def update_state(self, values, sample_weight=None):
-        with engine.no_record():
+        with no_record():
             values = as_tensor(values, self.name)
             self._add(self.total, ops.sum(losses.reduce_weighted(values, sample_weight, "none")))
 
@@ -149,7 +150,7 @@ class MeanMetricWrapper(Mean):
         self.kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        with engine.no_record():
+        with no_record():
             super().update_state(self.fn(y_true, y_pred, **self.kwargs), sample_weight)
 
     def get_config(self):
@@ -203,7 +204,7 @@ class _Confusion(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         where = type(self).__name__
-        with engine.no_record():
+        with no_record():
             y_true, y_pred = align(y_true, y_pred, where)
             labels = ops.reshape(y_true, [-1, 1])
             above = ops.cast(ops.greater(ops.reshape(y_pred, [-1, 1]), self._threshold_row),
@@ -237,7 +238,7 @@ class Precision(_Confusion):
         super().__init__(thresholds, name, dtype, counts=("tp", "fp"))
 
     def result(self):
-        with engine.no_record():
+        with no_record():
             return self._out(_divide_no_nan(self.tp, ops.add(self.tp, self.fp)))
 
 
@@ -246,7 +247,7 @@ class Recall(_Confusion):
         super().__init__(thresholds, name, dtype, counts=("tp", "fn"))
 
     def result(self):
-        with engine.no_record():
+        with no_record():
             return self._out(_divide_no_nan(self.tp, ops.add(self.tp, self.fn)))
 
 
@@ -279,7 +280,7 @@ class AUC(_Confusion):
 
     def result(self):
         k = self.num_thresholds
-        with engine.no_record():
+        with no_record():
             def head(x):
                 return ops.slice(x, [0], [k - 1])
 

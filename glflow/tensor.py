@@ -1,15 +1,19 @@
-"""Tensor and Variable: immutable n-d arrays whose data lives in a backend's storage.
+"""Tensor and Variable: immutable n-d arrays whose data lives in a backend's storage, and the
+lifetime controls around them (tidy, keep, dispose).
 
-A Tensor never changes after creation; ops make new tensors. Because of that, tensors may share
-one storage (reshape, Variable.assign, clone share it for free) and a storage returns to its
-backend's pool when the last tensor holding it dies: no manual dispose is needed.
+A Tensor never changes after creation; ops make new tensors. So tensors may share one storage
+(reshape, Variable.assign and clone share it for free), and a storage goes back to its backend
+when the last tensor holding it dies: no manual dispose is needed. `tidy`, `keep` and `dispose`
+give deterministic control, as in TensorFlow.js.
+
+This module sits on the runtime layer only. What needs ops (operators, chainable methods,
+converting Python values) is installed onto Tensor by `glflow.ops` when it loads.
 """
 from math import prod
 
 import numpy as np
 
-from . import engine
-from .dtypes import numpy_dtype
+from .runtime import counters, dtypes, state
 
 
 class Storage:
@@ -20,34 +24,34 @@ class Storage:
         self.backend = backend
         self.handle = handle
         self.nbytes = nbytes
-        if not counted:  # Tensor._from_data counts it with the tensor, under one lock
-            engine.on_alloc(nbytes)
+        if not counted:  # Tensor.wrap counts it with the tensor, under one lock
+            counters.storage_made(nbytes)
 
     def __del__(self):
         try:
             self.backend.free(self.handle)
-            engine.on_free(self.nbytes)
+            counters.storage_freed(self.nbytes)
         except Exception:  # interpreter shutdown: modules may already be gone
             pass
 
 
 class Tensor:
     __array_priority__ = 100  # numpy defers `ndarray + Tensor` to Tensor.__radd__
-    # Slots for what every op reads and writes: eager ops make a tensor each, and slot stores
-    # skip the per-instance dict (made only when something else is set: a Keras mask, a
-    # Variable's name).
+    # Slots for what every op reads and writes; the per-instance dict is made only when
+    # something else is set (a Keras mask, a Variable's name).
     __slots__ = ("_storage", "_shape", "_dtype", "_disposed", "_kept", "_id", "__dict__",
                  "__weakref__")
 
     _is_variable = False
+    # Set by glflow.ops at import: converts a Python/numpy value into a Tensor with clear
+    # errors (Variable and assign need it; validation belongs to the op layer).
+    _convert = None
 
     @classmethod
-    def _from_data(cls, handle, shape, dtype, backend):
+    def wrap(cls, handle, shape, dtype, backend):
+        """A new tensor owning a backend handle just made for it."""
         t = cls.__new__(cls)
-        # math.prod on the int tuple: np.prod cost ~4 us per op, a third of eager dispatch.
-        nbytes = prod(shape) * 4
-        # The storage's bytes are counted by on_create: one lock round-trip per eager op
-        # instead of two (each ~0.3 us).
+        nbytes = prod(shape) * 4  # math.prod on ints: np.prod cost ~4 us per op
         t._init(Storage(backend, handle, nbytes, counted=True), shape, dtype, nbytes)
         return t
 
@@ -57,10 +61,14 @@ class Tensor:
         self._dtype = dtype
         self._disposed = False
         self._kept = False
-        self._id = engine.on_create(self, new_bytes)
+        self._id = counters.new_id()
+        counters.tensor_made(new_bytes)
+        scopes = state.thread.scopes
+        if scopes and not self._is_variable:
+            scopes[-1].append(self)
 
-    def _with_shape(self, shape):
-        """A tensor sharing this one's storage under another shape of the same size (free reshape)."""
+    def _alias(self, shape):
+        """A tensor sharing this one's storage under another shape of the same size."""
         t = Tensor.__new__(Tensor)
         t._init(self._live_storage("reshape"), shape, self._dtype)
         return t
@@ -69,7 +77,7 @@ class Tensor:
         if not getattr(self, "_disposed", True):
             self._disposed = True
             try:
-                engine.on_release(self)
+                counters.tensor_dropped()
             except Exception:
                 pass
 
@@ -120,10 +128,10 @@ class Tensor:
             return
         self._disposed = True
         self._storage = None
-        engine.on_release(self)
+        counters.tensor_dropped()
 
     def keep(self):
-        return engine.keep(self)
+        return keep(self)
 
     # ------------------------------------------------------------------ reading
     def numpy(self):
@@ -132,23 +140,31 @@ class Tensor:
         return st.backend.read(st.handle, self._shape, self._dtype)
 
     def data(self):
-        """Flat values, like tfjs `dataSync()`."""
+        """Flat values, like TF.js `dataSync()`."""
         return self.numpy().reshape(-1)
 
     data_sync = data
 
     def array(self):
-        """Nested Python lists, like tfjs `arraySync()`."""
+        """Nested Python lists, like TF.js `arraySync()`."""
         return self.numpy().tolist()
+
+    array_sync = array
 
     def item(self):
         if self.size != 1:
-            raise ValueError(f"item: tensor of shape {list(self._shape)} has {self.size} elements, not 1")
+            raise ValueError(f"item: tensor of shape {list(self._shape)} has {self.size} "
+                             "elements, not 1")
         return self.numpy().reshape(-1)[0].item()
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
         return a if dtype is None else a.astype(dtype)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """numpy functions (np.sum, np.mean, np.concatenate, ...) read tensors back and
+        compute on their values, returning numpy results, as TensorFlow's eager tensors do."""
+        return func(*_to_numpy_values(args), **_to_numpy_values(kwargs))
 
     def __repr__(self):
         if self._disposed:
@@ -159,6 +175,15 @@ class Tensor:
         return f"{name}({body}, shape={list(self._shape)}, dtype={self._dtype})"
 
     __str__ = __repr__
+
+    def __format__(self, spec):
+        """f"{loss:.4f}" formats a one-element tensor's value; an empty spec gives repr."""
+        if not spec:
+            return repr(self)
+        if self.size != 1:
+            raise TypeError(f"format: a tensor of shape {list(self._shape)} has no scalar "
+                            f"format; use format(t.numpy(), ...) or index it first")
+        return format(self.item(), spec)
 
     def print(self):
         print(repr(self))
@@ -179,6 +204,12 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):
+        if self._dtype == dtypes.FLOAT32 or self.size != 1:
+            raise TypeError(f"only a one-element int32/bool tensor can be used as an index, "
+                            f"not {self._dtype} of shape {list(self._shape)}")
+        return int(self.item())
+
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
@@ -187,58 +218,58 @@ class Tensor:
         return object.__hash__(self)
 
     def __setitem__(self, key, value):
-        raise TypeError("Tensor is immutable: use ops to make a new tensor, or a Variable and assign()")
+        raise TypeError("Tensor is immutable: use ops to make a new tensor, or a Variable and "
+                        "assign()")
 
-    # ------------------------------------------------------------------ conversions
-    def clone(self):
-        from . import ops
-        return ops.identity(self)
+    # ------------------------------------------------------------------ copying
+    def __reduce__(self):
+        """Pickling and copy.deepcopy carry the values, the dtype and the variable fields; the
+        copy lives on the backend active when it is unpickled."""
+        if self._disposed:
+            raise ValueError(f"pickle: tensor {self._id} (shape {list(self._shape)}) is disposed")
+        if self._is_variable:
+            return (_rebuild_variable, (self.numpy(), self._dtype, self.trainable, self.name))
+        return (_rebuild_tensor, (self.numpy(), self._dtype))
 
-    def cast(self, dtype):
-        from . import ops
-        return ops.cast(self, dtype)
+    def __copy__(self):
+        return self  # immutable: a shallow copy may share everything
+
+    def __deepcopy__(self, memo):
+        copy = _rebuild_tensor(self.numpy(), self._dtype) if not self._is_variable else \
+            _rebuild_variable(self.numpy(), self._dtype, self.trainable, self.name)
+        memo[id(self)] = copy
+        return copy
 
     def to_variable(self, trainable=True, name=None):
         return Variable(self, trainable=trainable, name=name)
 
 
+def _rebuild_tensor(values, dtype):
+    return Tensor._convert(values, "unpickle", dtype=dtype)
+
+
+def _rebuild_variable(values, dtype, trainable, name):
+    return Variable(Tensor._convert(values, "unpickle", dtype=dtype), trainable=trainable,
+                    name=name)
+
+
+def _to_numpy_values(obj):
+    if isinstance(obj, Tensor):
+        return obj.numpy()
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_numpy_values(v) for v in obj)
+    if isinstance(obj, dict):
+        return {k: _to_numpy_values(v) for k, v in obj.items()}
+    return obj
+
+
 def _formatter(dtype):
-    if dtype == "float32":
-        # str of the numpy scalar: the shortest text that round-trips in the storage type (as
-        # numpy prints), with the ".0" that numpy's array2string would drop. repr(float(v))
-        # printed float32 values with float64 digits (0.1 showed as 0.10000000149011612).
+    if dtype == dtypes.FLOAT32:
+        # str of the numpy scalar: the shortest text that round-trips in float32, with the ".0"
+        # numpy's array2string would drop (repr(float(v)) printed float64 digits: 0.1 showed
+        # as 0.10000000149011612).
         return {"float_kind": lambda v: str(v) if isinstance(v, np.floating) else repr(float(v))}
     return None
-
-
-def _install_operators():
-    """Operators and chainable methods call the public ops (imported late: ops import tensor)."""
-    from . import ops
-
-    def binary(fn, reflected=False):
-        if reflected:
-            return lambda self, other: fn(other, self)
-        return lambda self, other: fn(self, other)
-
-    table = {"__add__": ops.add, "__sub__": ops.sub, "__mul__": ops.mul, "__truediv__": ops.div,
-             "__pow__": ops.pow, "__matmul__": ops.matmul}
-    for name, fn in table.items():
-        setattr(Tensor, name, binary(fn))
-        setattr(Tensor, name.replace("__", "__r", 1), binary(fn, reflected=True))
-    compare = {"__lt__": ops.less, "__le__": ops.less_equal, "__gt__": ops.greater,
-               "__ge__": ops.greater_equal}
-    for name, fn in compare.items():
-        setattr(Tensor, name, binary(fn))
-    Tensor.__eq__ = binary(ops.equal)
-    Tensor.__ne__ = binary(ops.not_equal)
-    Tensor.__neg__ = lambda self: ops.neg(self)
-    Tensor.__pos__ = lambda self: self
-    Tensor.__abs__ = lambda self: ops.abs(self)
-    Tensor.__getitem__ = lambda self, key: ops.getitem(self, key)
-    Tensor.__hash__ = lambda self: object.__hash__(self)
-    for name in ops.TENSOR_METHODS:
-        if not hasattr(Tensor, name):
-            setattr(Tensor, name, getattr(ops, name))
 
 
 class Variable(Tensor):
@@ -246,19 +277,19 @@ class Variable(Tensor):
     _is_variable = True
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None):
-        from . import ops
-        value = ops.convert(initial_value, "variable", dtype=dtype)
+        value = Tensor._convert(initial_value, "variable", dtype=dtype)
         self._init(value._live_storage("variable"), value._shape, value._dtype)
         self.trainable = bool(trainable)
         self.name = name or f"variable_{self._id}"
 
     def assign(self, value):
-        from . import ops
-        # Plain values (lists, numpy) take the variable's dtype; a tensor keeps its own, so a
-        # mismatch is refused below instead of being cast (float -> int32 would truncate).
+        """Swap in new values (a tensor of the same shape and dtype, or array-like values,
+        which take the variable's dtype). Returns the variable."""
+        # A tensor keeps its own dtype, so a mismatch is refused below instead of being cast
+        # (float -> int32 would truncate).
         target = None if isinstance(value, Tensor) else self._dtype
-        value = ops.convert(value, "assign", dtype=target)
-        if tuple(value._shape) != self._shape:
+        value = Tensor._convert(value, "assign", dtype=target)
+        if value._shape != self._shape:
             raise ValueError(f"assign: shape of new value {list(value._shape)} differs from "
                              f"variable {self.name!r} shape {list(self._shape)}")
         if value._dtype != self._dtype:
@@ -266,15 +297,94 @@ class Variable(Tensor):
                             f"dtype {self._dtype}")
         storage = value._live_storage("assign")
         if storage.backend is not self.backend:
-            value = ops.convert(value.numpy(), "assign", dtype=self._dtype)
-            storage = value._storage
+            storage = Tensor._convert(value.numpy(), "assign", dtype=self._dtype)._storage
         self._storage = storage  # tensors are immutable, so sharing the storage is safe
         return self
 
+    def assign_add(self, delta):
+        """variable += delta (TF's assign_add); the addition runs as an op."""
+        return self.assign(self.read_value() + delta)
+
+    def assign_sub(self, delta):
+        """variable -= delta (TF's assign_sub)."""
+        return self.assign(self.read_value() - delta)
+
     def read_value(self):
         """An immutable Tensor snapshot of the current values (shares storage)."""
-        return self._with_shape(self._shape)
+        return self._alias(self._shape)
 
 
-def as_numpy_dtype(dtype):
-    return numpy_dtype(dtype)
+# --------------------------------------------------------------------------- lifetime scopes
+
+def tidy(fn_or_name=None, fn=None):
+    """Dispose every tensor created inside, except the ones returned (also nested), kept, or
+    saved by an active gradient tape (as TF.js does, so a tidy inside a gradient is safe).
+
+    `tidy(fn)` / `tidy(name, fn)` run fn; `with tidy():` scopes a block.
+    """
+    if callable(fn_or_name):
+        fn = fn_or_name
+    elif fn_or_name is not None and not isinstance(fn_or_name, str):
+        raise TypeError(f"tidy: expected a function, a name and a function, or nothing (as a "
+                        f"context manager), got {type(fn_or_name).__name__} {fn_or_name!r}")
+    if fn is None:
+        return TidyScope()
+    if not callable(fn):
+        raise TypeError(f"tidy: fn must be callable, got {type(fn).__name__}")
+    with TidyScope() as scope:
+        result = fn()
+        scope.keep_result(result)
+    return result
+
+
+class TidyScope:
+    def __init__(self):
+        self._kept = set()
+
+    def __enter__(self):
+        state.thread.scopes.append([])
+        return self
+
+    def keep_result(self, result):
+        for t in tensors_in(result):
+            self._kept.add(id(t))
+
+    def __exit__(self, *exc):
+        scopes = state.thread.scopes
+        created = scopes.pop()
+        tapes = state.thread.tapes
+        survivors = []
+        for t in created:
+            if (id(t) in self._kept or t._kept or t._disposed
+                    or (tapes and any(tape.holds(t) for tape in tapes))):
+                survivors.append(t)
+            else:
+                t.dispose()
+        # A tensor kept from an inner scope belongs to the outer one, as in TF.js.
+        if scopes:
+            scopes[-1].extend(s for s in survivors if not s._kept and not s._disposed)
+        return False
+
+
+def tensors_in(obj):
+    """Every Tensor in a value, a (nested) list/tuple or a dict's values."""
+    if isinstance(obj, Tensor):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from tensors_in(v)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from tensors_in(v)
+
+
+def keep(tensor):
+    """Exempt a tensor from the enclosing tidy scopes."""
+    tensor._kept = True
+    return tensor
+
+
+def dispose(obj):
+    """Dispose a tensor, or every tensor in a (nested) list/tuple/dict."""
+    for t in list(tensors_in(obj)):
+        t.dispose()

@@ -4,6 +4,7 @@ atomically (the format follows the file's extension, PNG when it has none)."""
 import os
 
 from .atomic_write import atomic_write
+from .models.summary import layer_rows
 
 
 def _pyplot():
@@ -57,7 +58,6 @@ def plot_history(history, path, keys=None):
 def plot_model(model, path, show_shapes=True):
     """The layers as boxes (name, type, output shape, parameters) joined by arrows, top to
     bottom in execution order; functional models draw their real connections."""
-    from .models.summary import layer_rows
     rows = layer_rows(model)
     if not rows:
         raise ValueError(f"plot_model: model {model.name!r} has no layers to draw")

@@ -23,7 +23,7 @@ import glflow as gf
 def main(seed=0, seconds=120.0):
     faulthandler.enable()
     rng = np.random.default_rng(seed)
-    backend = gf.engine.backend()
+    backend = gf.runtime.state.backend()
     backend.pool.budget = 1 << 20  # churn: most released textures are deleted at once
     ops = [gf.add, gf.mul, gf.sub, gf.maximum, lambda a, c: gf.where(a > c, a, c)]
     start, n = time.time(), 0

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 import glflow  # noqa: E402,F401
-from glflow import kernels  # noqa: E402
+from glflow.runtime import registry as kernels  # noqa: E402
 
 # Hypothesis draws the same examples in every run by default (derandomize: a seed from each
 # test's name), so a failure in CI reproduces anywhere; HYPOTHESIS_PROFILE=explore draws fresh

@@ -17,7 +17,7 @@ constants, or only on a single texel, has not had its gradient checked.
 import numpy as np
 
 import glflow as gf
-from glflow import dtypes, engine
+from glflow.runtime import counters, dtypes, state
 
 COVERAGE = {"gl": set(), "cpu": set(), "grad": set(), "finite_difference": set()}
 
@@ -79,7 +79,7 @@ def _as_list(y):
 
 
 def _kernels_run(before):
-    return {k for k, n in engine.state.kernel_counts.items() if n > before.get(k, 0)}
+    return {k for k, n in counters.kernel_counts.items() if n > before.get(k, 0)}
 
 
 def run_on(backend, fn, arrays):
@@ -87,7 +87,7 @@ def run_on(backend, fn, arrays):
     previous = gf.get_backend()
     gf.set_backend(backend)
     try:
-        before = dict(engine.state.kernel_counts)
+        before = dict(counters.kernel_counts)
         ts = [gf.tensor(a) for a in arrays]
         ys = [y.numpy() for y in _as_list(fn(*ts))]
         return ys, _kernels_run(before)
@@ -112,25 +112,23 @@ GRADIENT_CREDIT_MIN_SIZE = 4
 
 
 class PathTape(gf.GradientTape):
-    """A GradientTape that also collects `path_kernels`: the kernels launched by recorded ops
-    that depend on a watched input, have a gradient, and saw more than 4 elements. Kernels
-    launched since the previous recorded op are this op's (an op records after its launches).
-    custom_grad's kernels get no credit: its gradient is the caller's, not theirs."""
+    """A GradientTape that also collects `path_kernels`: the kernels of recorded primitive
+    calls that depend on a watched input, have a gradient, and saw more than 4 elements. A
+    custom_grad call has no kernel (its gradient is the caller's), and the calls inside its
+    function are not recorded, so their kernels get no credit there."""
 
     def __init__(self):
         super().__init__()
         self.path_kernels = set()
-        self._counts = dict(engine.state.kernel_counts)
 
-    def add(self, name, inputs, outputs, backward):
-        launched = _kernels_run(self._counts)
-        self._counts = dict(engine.state.kernel_counts)
-        on_path = any(self._depends(t) for t in inputs)
-        super().add(name, inputs, outputs, backward)
-        largest = max((t.size for t in list(inputs) + list(outputs)), default=0)
-        if (on_path and backward is not None and name != "custom_grad"
+    def add(self, call):
+        on_path = any(self._depends(t) for t in call.inputs)
+        super().add(call)
+        kernel = getattr(call.prim, "kernel", None)
+        largest = max((t.size for t in list(call.inputs) + list(call.outputs)), default=0)
+        if (on_path and kernel is not None and call.prim.grad is not None
                 and largest > GRADIENT_CREDIT_MIN_SIZE):
-            self.path_kernels.update(kernel for _, kernel in launched)
+            self.path_kernels.add(kernel)
 
 
 def _gradients(backend, fn, arrays, wrt, weights):

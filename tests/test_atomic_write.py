@@ -11,7 +11,7 @@ import pytest
 import glflow as gf
 from glflow import callbacks, layers, models, vis
 from glflow.atomic_write import atomic_write
-from glflow.bench import harness
+from glflow.bench import output
 
 
 def _model():
@@ -134,7 +134,7 @@ def test_plots_and_bench_results_write_through_unique_temporaries(tmp_path, repl
     history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6]}
     vis.plot_history(history, tmp_path / "history.png")
     vis.plot_model(_model(), tmp_path / "model.png")
-    harness.write_results("suite", [{"n": 1}], tmp_path)
+    output.write_json(str(tmp_path / "suite.json"), {"rows": [{"n": 1}]})
     for name in ("history.png", "model.png", "suite.json"):
         _check_replaced_through_unique_temporaries(replaces, tmp_path / name)
     assert (tmp_path / "history.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

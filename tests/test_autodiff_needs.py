@@ -1,12 +1,13 @@
 """Backward functions skip the input gradients the tape will drop: the walk tells a backward
 marked `takes_needs` which inputs are watched (or requested), and conv2d and matmul then skip
 the kernel of an unwatched input's gradient (a model's data batch). Counted with
-engine.state.kernel_counts; the gradients that are computed must not change."""
+counters.kernel_counts; the gradients that are computed must not change."""
 import numpy as np
 import pytest
 
 import glflow as gf
-from glflow import engine
+from glflow.ops._primitive import Call, record
+from glflow.runtime import counters, state
 from helpers import check_op, normal
 
 RNG = np.random.default_rng(7)
@@ -24,9 +25,9 @@ def backend(request):
 def launches(backend, kernel, tape, target, sources):
     """(tape.gradient(target, sources), how many `kernel` launches that call made)."""
     key = (backend, kernel)
-    before = engine.state.kernel_counts.get(key, 0)
+    before = counters.kernel_counts.get(key, 0)
     grads = tape.gradient(target, sources)
-    return grads, engine.state.kernel_counts.get(key, 0) - before
+    return grads, counters.kernel_counts.get(key, 0) - before
 
 
 def gradient_launches(backend, kernel, target_fn, sources, watch=()):
@@ -40,16 +41,20 @@ def gradient_launches(backend, kernel, target_fn, sources, watch=()):
 def test_backward_is_told_which_input_gradients_are_used(backend):
     seen = []
 
-    def probe(dy, needs=(True, True, True)):
-        seen.append(list(needs))
-        return [dy if need else None for need in needs]
-    probe.takes_needs = True
+    class Probe:
+        """A primitive that records which input gradients the tape asks it for."""
+        name, takes_needs, unbroadcast = "probe", True, False
+
+        def grad(self, call, dy):
+            seen.append(list(call.needs))
+            return [dy if need else None for need in call.needs]
     x, w = gf.tensor([1.0, 2.0]), gf.variable([3.0, 4.0])
     i = gf.tensor([1, 2], dtype="int32")
     with gf.GradientTape(persistent=True) as tape:
-        with engine.no_record():
+        with gf.no_record():
             out = gf.add(x, w)
-        y = gf.sum(engine.record("probe", [x, w, i], out, probe))
+        record(Call(Probe(), [x, w, i], {}, [out]))
+        y = gf.sum(out)
     (dw,) = tape.gradient(y, [w])
     dx, dw2 = tape.gradient(y, [x, w])  # x unwatched but requested: still gets its gradient
     assert seen == [[False, True, False], [True, True, False]]

@@ -46,10 +46,10 @@ def run_python(script, backend=None, break_gl=False, args=None):
 def test_import_creates_no_gl_context():
     out = run_python("""
         import glflow as gf
-        from glflow import engine
-        print(len(CREATED), engine.state.backend_name, sorted(engine.state.backends))
+        from glflow.runtime import counters, state
+        print(len(CREATED), state.current_name, sorted(state.made_backends()))
         gf.tensor([1.0]).numpy()
-        print(len(CREATED), engine.state.backend_name)
+        print(len(CREATED), state.current_name)
     """)
     assert out.split("\n")[:2] == ["0 None []", "1 gl"]
 
@@ -185,20 +185,19 @@ def test_glflow_info_on_cpu():
 def gl_unavailable(monkeypatch):
     """This process as if it had no OpenGL: the default backend is not chosen yet and making
     the GL backend fails (the previous state comes back afterwards)."""
-    from glflow import engine
+    from glflow.runtime import state
     monkeypatch.delenv("GLFLOW_BACKEND", raising=False)
-    real_make = engine._make_backend
 
-    def make(name):
-        if name == "gl":
-            raise RuntimeError("no EGL display (simulated by the test)")
-        return real_make(name)
-    monkeypatch.setattr(engine, "_make_backend", make)
-    saved = (engine.state.backend_name, dict(engine.state.backends), engine.state.fallback_reason)
-    engine.state.backend_name = None
-    engine.state.backends = {}
+    def no_gl():
+        raise RuntimeError("no EGL display (simulated by the test)")
+    monkeypatch.setitem(state._factories, "gl", no_gl)
+    saved = (dict(state._backends), state.current, state.current_name, state.fallback_reason)
+    state._backends.pop("gl", None)
+    state.current = state.current_name = None
     yield
-    engine.state.backend_name, engine.state.backends, engine.state.fallback_reason = saved
+    state._backends.clear()
+    state._backends.update(saved[0])
+    state.current, state.current_name, state.fallback_reason = saved[1:]
 
 
 ENTRY_POINTS = {

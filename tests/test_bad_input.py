@@ -3,7 +3,7 @@ before any GL work (DESIRED: `matmul: inner dimensions differ: a is [2, 3], b is
 import pytest
 
 import glflow as gf
-from glflow import engine
+from glflow.runtime import counters, state
 
 
 @pytest.fixture(params=["gl", "cpu"])
@@ -100,10 +100,11 @@ def test_disposed_tensor(backend):
 
 def test_too_large_for_the_device_is_refused_before_any_gl_work(monkeypatch):
     """max_texture_size**2 * 4 elements is the most one GL tensor holds. Larger shapes must
-    raise a clear ValueError without touching GL (so without allocating anything)."""
+    raise a clear MemoryError naming the bytes needed and the budget, without touching GL (so
+    without allocating anything)."""
     gf.set_backend("gl")
-    b = engine.backend()
-    limit = b.max_elements()
+    b = state.backend()
+    limit = b.limit("max_elements")
     assert limit == b.max_size ** 2 * 4
     touched = []
     monkeypatch.setattr(b, "upload", lambda *a, **k: touched.append("upload"))
@@ -111,11 +112,12 @@ def test_too_large_for_the_device_is_refused_before_any_gl_work(monkeypatch):
     monkeypatch.setattr(b.pool, "acquire", lambda *a, **k: touched.append("acquire"))
     side = b.max_size * 2
     too_big = [side, side + 1]  # (2 max)^2 + 2 max > 4 max^2
-    with pytest.raises(ValueError, match=rf"fill: shape \[{side}, {side + 1}\] has "
-                                         rf"{side * (side + 1)} elements, more than the gl "
-                                         rf"backend holds in one tensor \({limit}\)"):
+    with pytest.raises(MemoryError, match=rf"fill: a tensor of shape \[{side}, {side + 1}\] "
+                                          rf"needs {side * (side + 1) * 4:,} bytes; the gl "
+                                          rf"backend holds at most {limit * 4:,} bytes in one "
+                                          rf"tensor"):
         gf.zeros(too_big)
-    with pytest.raises(ValueError, match="ones: shape|fill: shape"):
+    with pytest.raises(MemoryError, match="fill: a tensor of shape"):
         gf.ones([limit + 1])
     # host-side creators check before numpy allocates (gigabytes) the values to upload
     for op, call in (("random_uniform", lambda: gf.random_uniform([limit + 1])),
@@ -124,20 +126,20 @@ def test_too_large_for_the_device_is_refused_before_any_gl_work(monkeypatch):
                      ("eye", lambda: gf.eye(side, side + 1)),
                      ("linspace", lambda: gf.linspace(0.0, 1.0, limit + 1)),
                      ("range", lambda: gf.range(0, limit + 1))):
-        with pytest.raises(ValueError, match=rf"{op}: shape \[.*\] has \d+ elements, more "
-                                             rf"than the gl backend"):
+        with pytest.raises(MemoryError, match=rf"{op}: a tensor of shape \[.*\] needs "
+                                              rf"[\d,]+ bytes; the gl backend holds at most"):
             call()
     assert touched == []
 
 
 def test_broadcast_result_too_large_is_refused(monkeypatch):
     gf.set_backend("gl")
-    b = engine.backend()
+    b = state.backend()
     side = b.max_size * 4
     col, row = gf.ones([side, 1]), gf.ones([1, side])
     launched = []
     monkeypatch.setattr(b, "elementwise", lambda *a, **k: launched.append(1))
-    with pytest.raises(ValueError, match=rf"add: shape \[{side}, {side}\] has .* more than"):
+    with pytest.raises(MemoryError, match=rf"add: a tensor of shape \[{side}, {side}\] needs"):
         col + row
     assert launched == []
 

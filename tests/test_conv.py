@@ -279,11 +279,11 @@ def test_conv2d_filter_gradient_of_empty_batch_is_zero():
 
 def test_conv2d_filter_gradient_kernel_with_4_render_targets(monkeypatch):
     # GL ES 3.0 guarantees only 4 draw buffers: blocks of 4 rows x 4 channels then
-    from glflow import engine
+    from glflow.runtime import counters, state
     previous = gf.get_backend()
     gf.set_backend("gl")
     try:
-        monkeypatch.setattr(engine.backend(), "block_rows", 4)
+        monkeypatch.setattr(state.backend(), "block_rows", 4)
     finally:
         gf.set_backend(previous)
     for x_shape, f_shape in (((2, 6, 7, 8), (3, 3, 8, 12)), ((1, 5, 6, 3), (2, 3, 3, 5))):
@@ -315,7 +315,7 @@ def test_conv_too_large_for_the_device_is_refused_before_gl_work():
     """3 channels take the im2col path, whose packed rows (9 * 64 * 64) exceed a texture: a
     clear error naming the op and the shapes, and nothing allocated."""
     gf.set_backend("gl")
-    if gf.engine.backend().max_size > 36864:
+    if gf.runtime.state.backend().max_size > 36864:
         return  # a device this large runs it; the refusal is what llvmpipe's 16384 shows
     x = gf.zeros([9, 64, 64, 3])
     f = gf.zeros([3, 3, 3, 5])

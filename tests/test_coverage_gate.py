@@ -7,7 +7,7 @@ from conftest import missing_coverage
 from helpers import COVERAGE, check_op, normal
 
 import glflow as gf
-from glflow.ops import elementwise
+from glflow.ops import math as math_ops
 
 
 @pytest.fixture
@@ -47,9 +47,10 @@ def test_finite_difference_credit_comes_from_a_passing_finite_difference_check(f
                                                                               monkeypatch):
     # Both backends run the op's gradient code, so a wrong gradient agrees gl vs cpu (grad
     # credit) and only finite differences see it: no finite-difference credit then. tanh's
-    # gradient is dy * (1 - y^2) through elementwise.sub; swapping sub's arguments flips it.
-    real_sub = elementwise.sub
-    monkeypatch.setattr(elementwise, "sub", lambda a, b: real_sub(b, a))
+    # gradient is dy * (1 - y^2) through glflow/ops/math.py's sub; swapping its arguments
+    # flips the sign.
+    real_sub = math_ops.sub
+    monkeypatch.setattr(math_ops, "sub", lambda a, b: real_sub(b, a))
     with pytest.raises(AssertionError, match="finite differences"):
         check_op(gf.tanh, [normal((6,))])
     assert "tanh" in COVERAGE["grad"]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import glflow as gf
-from glflow import dtypes
+from glflow.runtime import dtypes
 from helpers import check_op, fixed, normal
 
 

@@ -6,7 +6,8 @@ import io
 import numpy as np
 
 import glflow as gf
-from glflow import demo, engine
+from glflow import demo
+from glflow.runtime import counters
 
 
 def test_matmul_speed_times_gl_then_numpy_each_warmed_up_with_medians():
@@ -15,9 +16,9 @@ def test_matmul_speed_times_gl_then_numpy_each_warmed_up_with_medians():
     calls = []
 
     def spy(fn, reps=7, warmup=2, inner=1, sync=True):
-        before = dict(engine.state.kernel_counts)
+        before = dict(counters.kernel_counts)
         fn()
-        launched = engine.state.kernel_counts != before
+        launched = counters.kernel_counts != before
         calls.append({"gl": launched, "reps": reps, "warmup": warmup, "sync": sync})
         return 0.01
 
@@ -28,6 +29,13 @@ def test_matmul_speed_times_gl_then_numpy_each_warmed_up_with_medians():
         assert c["warmup"] >= 1 and c["reps"] >= 3, c  # warmed up, a median of several
     assert calls[0]["sync"] and not calls[1]["sync"]  # GL stops the clock after finish()
     assert "numpy" in out.getvalue() and "medians" in out.getvalue()
+
+
+def test_median_seconds_warms_up_and_takes_the_median():
+    calls = []
+    assert demo.median_seconds(lambda: calls.append(1), reps=3, warmup=2, inner=4,
+                               sync=False) >= 0.0
+    assert len(calls) == 2 + 3 * 4
 
 
 def test_demo_trains_on_the_digits():

@@ -16,11 +16,13 @@ import numpy as np
 import pytest
 
 import glflow as gf
-from glflow import engine, kernels
+from glflow.tensor import tensors_in
+from glflow.runtime import counters, state
+from glflow.runtime import registry as kernels
 from glflow.backends.gl import access, elementwise, reduce as gl_reduce
 from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES, ProgramCache, load
-from glflow.ops._core import call
-from glflow.ops.linalg_fused import ACTIVATIONS
+from glflow.backends.gl.elementwise import call
+from glflow.ops.linalg import ACTIVATIONS
 
 DIALECTS = {"330 core": VERSION_CORE, "300 es": VERSION_ES}
 
@@ -61,15 +63,12 @@ def validate(sources, stage, tmp_path):
 
 # --------------------------------------------------------------------------- generated sources
 
-ARITY = {"unary": 1, "binary": 2, "ternary": 3}
-
-
 def elementwise_sources():
     out = {}
     same = access.SAME
     for k in kernels.REGISTRY.values():
-        if k.family in ARITY:
-            n = ARITY[k.family]
+        if k.pattern == kernels.ELEMENTWISE and k.name != "fused":
+            n = elementwise.arity(k.name)
             out[f"elementwise {k.name}"] = elementwise.build_source(
                 call(k.name, n, len(k.params)), [same] * n, 2)
     # every access pattern the generator knows, at every rank it is used with
@@ -93,7 +92,7 @@ def elementwise_sources():
 
 def reduce_sources():
     return {f"reduce {k.name} {v or 'plain'}": gl_reduce._source(k.name, v)
-            for k in kernels.REGISTRY.values() if k.family == "reduce"
+            for k in kernels.REGISTRY.values() if k.family == "reduction"
             for v in ("", "INNER4", "CONTIG4")}
 
 
@@ -139,6 +138,7 @@ def special_workload():
                            gf.concat([t(3), t(5), t(1)], 0)),
         "matmul": matmuls,
         "band_part": lambda: (gf.band_part(t(4, 5), 1, 0), gf.band_part(t(2, 3, 3), -1, 1)),
+        "split": lambda: gf.split(t(4, 6), [1, 3, 2], 1) + gf.unstack(t(3, 5), 0),
         "fused_matmul": lambda: [gf.fused_matmul(t(5, 7), t(7, 3), bias=b, activation=act)
                                  for act in ACTIVATIONS
                                  for b in (None, t(3), t(5, 3))],
@@ -172,16 +172,17 @@ def recorded_sources(monkeypatch):
         seen.setdefault(source, None)
         return real_get(self, source, samplers)
     monkeypatch.setattr(ProgramCache, "get", recording_get)
-    before = dict(engine.state.kernel_counts)
+    before = dict(counters.kernel_counts)
     workload = special_workload()
     for name, run in workload.items():
         result = run()
-        for y in engine._tensors_in(result if isinstance(result, (list, tuple)) else [result]):
+        for y in tensors_in(result if isinstance(result, (list, tuple)) else [result]):
             y.numpy()
-    ran = {k for (b, k), n in engine.state.kernel_counts.items()
+    ran = {k for (b, k), n in counters.kernel_counts.items()
            if b == "gl" and n > before.get((b, k), 0)}
     monkeypatch.undo()
-    specials = {k.name for k in kernels.REGISTRY.values() if k.family == "special"}
+    specials = {k.name for k in kernels.REGISTRY.values()
+                if k.pattern != kernels.ELEMENTWISE and k.family != "reduction"}
     missing = sorted(specials - ran)
     assert not missing, (f"special kernels not run by this test's workload (add them to "
                          f"special_workload): {missing}")

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import glflow as gf
-from glflow import engine
+from glflow.runtime import counters, state
 from helpers import booleans, check_op, fixed, integers, normal, run_on
 
 BROADCASTS = [[(5, 7), (5, 7)], [(3, 1, 5), (4, 1)], [(7,), ()], [(2, 3, 8), (3, 8)],
@@ -98,7 +98,7 @@ def test_where_matches_numpy_for_any_broadcast(out_shape, drop, seed):
 def test_bad_input_raises_before_any_gl_work():
     f, flags = gf.ones([2, 3]), gf.tensor([[True, False, True], [False, True, True]])
     ints, short = gf.ones([2, 3], "int32"), gf.ones([4])
-    before = dict(engine.state.kernel_counts)
+    before = dict(counters.kernel_counts)
     with pytest.raises(ValueError, match=r"where: .*condition is \[2, 3\], a is \[4\], "
                                          r"b is \[2, 3\]"):
         gf.where(flags, short, f)
@@ -113,4 +113,4 @@ def test_bad_input_raises_before_any_gl_work():
         gf.logical_not(f)
     with pytest.raises(ValueError, match=r"logical_xor: .*\[2, 3\].*\[4\]"):
         gf.logical_xor(flags, gf.tensor([True] * 4))
-    assert engine.state.kernel_counts == before
+    assert counters.kernel_counts == before

@@ -9,7 +9,8 @@ import pytest
 import scipy.special
 
 import glflow as gf
-from glflow import engine, kernels
+from glflow.runtime import counters, state
+from glflow.runtime import registry as kernels
 from helpers import away_from_zero, check_op, fixed, integers, normal, positive, run_on, uniform
 
 ODD_SHAPES = [(), (1,), (3,), (5, 7), (2, 3, 5), (13, 1), (4097,), (0,), (3, 0)]
@@ -296,10 +297,10 @@ def test_add_n_more_inputs_than_texture_units():
 # --------------------------------------------------------------------------- bad input
 
 def _no_gl_work(fn, error, match):
-    before = dict(engine.state.kernel_counts)
+    before = dict(counters.kernel_counts)
     with pytest.raises(error, match=match):
         fn()
-    assert engine.state.kernel_counts == before
+    assert counters.kernel_counts == before
 
 
 def test_bad_input_raises_before_any_gl_work():
@@ -331,12 +332,12 @@ def test_shaders_compile_as_glsl_es_300_and_330_core():
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
     mine = [n for n, k in kernels.REGISTRY.items()
-            if k.family in ("unary", "binary", "ternary") and
-            _family_of(n) in ("math", "arithmetic", "activations", "logic")]
+            if k.pattern == kernels.ELEMENTWISE and
+            k.family in ("math", "arithmetic", "activations", "logic")]
     assert len(mine) > 40
     for name in mine:
         k = kernels.get(name)
-        n = {"unary": 1, "binary": 2, "ternary": 3}[k.family]
+        n = elementwise.arity(name)
         expr = ("call", name, [("in", i) for i in range(n)], tuple(range(len(k.params))))
         source = elementwise.build_source(expr, [access.Access("same")] * n, 1)
         for version in (VERSION_ES, VERSION_CORE):
@@ -344,8 +345,3 @@ def test_shaders_compile_as_glsl_es_300_and_330_core():
                                     input=version + source,
                                     capture_output=True, text=True)
             assert result.returncode == 0, f"{name} ({version.strip()}):\n{result.stdout}"
-
-
-def _family_of(kernel):
-    from glflow.backends.cpu.backend import kernel_function
-    return kernel_function(kernel).__module__.rsplit(".", 1)[-1]

@@ -50,7 +50,7 @@ def test_embedding_lookup_reads_tensor_ids_back_once(backend, monkeypatch):
     gf.set_backend(backend)
     params = gf.tensor(np.arange(12, dtype=np.float32).reshape(6, 2))
     ids = gf.tensor([[5, 0], [2, 2]], dtype="int32")
-    device = type(gf.engine.backend())
+    device = type(gf.runtime.state.backend())
     reads = []
     real_read = device.read
     monkeypatch.setattr(device, "read",

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import glflow as gf
-from glflow import engine, optimizers
+from glflow import optimizers
+from glflow.runtime import counters, state
 from helpers import check_op, fixed, normal, positive
 
 # Odd sizes: one element, a part-filled texel, prime sides, a texture row that does not fill.
@@ -91,7 +92,7 @@ def test_fused_optimizer_equals_composed_ops(backend, make_optimizer):
 
 def test_fused_steps_use_one_kernel_per_variable_and_no_new_textures():
     gf.set_backend("gl")
-    before = dict(engine.state.kernel_counts)
+    before = dict(counters.kernel_counts)
     rng = np.random.default_rng(0)
     variables = [gf.variable(rng.normal(size=s).astype(np.float32)) for s in [(9, 4), (4,)]]
     grads = [gf.tensor(rng.normal(size=v.shape).astype(np.float32)) for v in variables]
@@ -101,7 +102,7 @@ def test_fused_steps_use_one_kernel_per_variable_and_no_new_textures():
     for _ in range(5):
         opt.apply_gradients(zip(grads, variables))
     assert gf.memory()["num_textures"] == textures
-    runs = engine.state.kernel_counts[("gl", "adam_update")] - before.get(("gl", "adam_update"), 0)
+    runs = counters.kernel_counts[("gl", "adam_update")] - before.get(("gl", "adam_update"), 0)
     assert runs == 6 * len(variables)
 
 
@@ -120,7 +121,7 @@ def test_fused_updates_reuse_framebuffers_for_many_variables():
     """Each fused update draws into a framebuffer over the variable and its slots; once warm,
     a model with many variables (here 120) makes none anew per step (a too-small cache did)."""
     gf.set_backend("gl")
-    cache = gf.engine.backend().mrt_framebuffers
+    cache = gf.runtime.state.backend().mrt_framebuffers
     variables = [gf.variable(gf.random_normal([17, 5], seed=i)) for i in range(120)]
     optimizer = gf.optimizers.Adam(1e-3)
     grads = [(gf.ones([17, 5]), v) for v in variables]

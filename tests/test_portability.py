@@ -28,12 +28,12 @@ CHILD = """
 import json, sys
 import pytest
 status = pytest.main(sys.argv[2:])
-from glflow import engine, kernels
+from glflow.runtime import counters, registry
 import glflow as gf
 info = gf.backend_info()
 report = {"status": int(status), "renderer": info.get("renderer"), "version": info.get("version"),
-          "launched": sorted({k for b, k in engine.state.kernel_counts if b == "gl"}),
-          "registered": sorted(kernels.REGISTRY)}
+          "launched": sorted({k for b, k in counters.kernel_counts if b == "gl"}),
+          "registered": sorted(registry.REGISTRY)}
 with open(sys.argv[1], "w") as f:
     json.dump(report, f)
 """

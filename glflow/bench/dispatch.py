@@ -27,7 +27,7 @@ import numpy as np
 import moderngl
 
 import glflow as gf
-from glflow import engine
+from glflow.runtime import state
 
 from . import harness, rawgl
 
@@ -76,7 +76,7 @@ class RawLoop:
 
 def measure(n_ops, reps):
     """Rows (wall and thread-CPU us/op per variant) and the paired overheads, in this process."""
-    b = engine.backend()
+    b = state.backend()
     c_value = 0.5
     x0 = gf.zeros([ELEMENTS])
     c = gf.fill([ELEMENTS], c_value)
@@ -139,7 +139,7 @@ def in_child(n_ops, reps, lp_threads):
 def run(quick=False):
     n_ops = 500 if quick else 2000
     reps = 5 if quick else 11
-    b = engine.backend()
+    b = state.backend()
     if b.name != "gl":
         return {"rows": [], "summary": {"skipped": f"backend is {b.name}, not gl"}}
     threads = gf.backend_info().get("llvmpipe_threads")  # None: not llvmpipe

@@ -11,7 +11,7 @@ The ratio that counts is gl_ms / numpy_ms; the target is <= 1.6x at 16M elements
 import numpy as np
 
 import glflow as gf
-from glflow import engine
+from glflow.runtime import state
 
 from . import harness, rawgl
 
@@ -34,7 +34,7 @@ def case(n, reps):
     a, b = gf.tensor(a_np), gf.tensor(b_np)
     ok = bool(np.array_equal(gf.add(a, b).numpy(), a_np + b_np))
     pipelined = harness.inner_for(n, budget=4_000_000)
-    backend = engine.backend()
+    backend = state.backend()
     with backend.gl as ctx:
         raw = rawgl.RawAdd(backend, n)
         out = rawgl.texture(ctx, raw.layout.width, raw.layout.rows)

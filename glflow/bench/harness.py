@@ -6,6 +6,8 @@ Rules every suite follows (docs: benchmarks/README.md):
 - report medians over repeats, never means or minima (the CI machine is shared and noisy);
 - ratios (GL vs numpy, glflow vs raw moderngl) come from ONE run whose variants take turns in
   every round (`measure_interleaved`), so a load change hits all of them alike.
+The peers, models and io suites time by the TF.js peer harness's rule instead (tfjs_rule.py:
+warm-up, then timed calls that each end with a full read of the result, median).
 """
 import datetime
 import json
@@ -13,13 +15,16 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 
 import numpy as np
 
 import glflow as gf
-from glflow.atomic_write import atomic_write
+from glflow.runtime import counters
+
+from . import output
 
 
 def _sync():
@@ -91,6 +96,10 @@ def inner_for(elements, budget=2_000_000):
     return max(1, budget // max(1, elements))
 
 
+ENV_RECORDED = ("GLFLOW_BACKEND", "LP_NUM_THREADS", "MESA_SHADER_CACHE_DISABLE",
+                "MESA_SHADER_CACHE_DIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
 def machine_info():
     """Where the numbers were taken: renderer, CPU count, versions, load, date."""
     info = gf.backend_info()
@@ -116,26 +125,28 @@ def machine_info():
         # What glflow's llvmpipe context was made with (None: another driver).
         "lp_num_threads": info.get("llvmpipe_threads"),
         "load_average_1_5_15": load,
+        # Variables that change what is measured (threads, Mesa's shader cache, the backend).
+        "env": {k: os.environ[k] for k in ENV_RECORDED if k in os.environ},
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 
 
-def write_results(suite, rows, out_dir, summary=None, settings=None):
-    """Write benchmarks/results/<suite>.json (rows: list of dicts); returns the path."""
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, f"{suite}.json")
-    doc = {"suite": suite, "statistic": "median", "machine": machine_info(),
-           "settings": settings or {}, "rows": rows, "summary": summary or {}}
-    with atomic_write(path, "w") as f:  # never half a file behind an interrupted run
-        json.dump(doc, f, indent=2, default=_json_default)
-        f.write("\n")
-    return path
+def results_doc(suite, rows, summary=None, settings=None, interrupted=False, elapsed_s=None):
+    """The JSON every suite writes: where it ran, how, its rows and its headline figures."""
+    return {"suite": suite, "statistic": "median", "machine": machine_info(),
+            "settings": settings or {}, "rows": rows, "summary": summary or {},
+            "interrupted": bool(interrupted), "elapsed_s": elapsed_s}
 
 
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {value!r}")
+def kernel_count():
+    """Kernels launched so far in this process, every backend together. The one place the
+    harness reads glflow's kernel counters."""
+    return sum(counters.kernel_counts.values())
+
+
+def compile_count():
+    """Shader programs compiled so far by the active backend (0 on the numpy backend)."""
+    return gf.memory().get("num_compiles", 0)
 
 
 def fmt(value):
@@ -160,3 +171,42 @@ def print_table(rows, file=None):
     for c in cells:
         print("  ".join(v.rjust(w) for v, w in zip(c, widths)), file=out)
     out.flush()
+
+
+def print_rows(rows, file=None):
+    """Rows that may differ in their keys (failed cases, nested figures) as a text table of
+    their scalar fields; the `error` of a failed case is left to the caller."""
+    keys = []
+    for row in rows:
+        keys += [k for k, v in row.items() if k not in keys and k != "error"
+                 and not isinstance(v, (dict, list, tuple))]
+    if keys:
+        print_table([{k: r.get(k, "") for k in keys} for r in rows], file=file)
+
+
+CHILD_MARK = "GLFLOW_BENCH_RESULT "
+
+
+def run_child(code, args=(), env=None, timeout=900):
+    """Run `code` (Python source) in a fresh interpreter that imports this glflow, with extra
+    environment variables `env`; returns the JSON object the child printed with
+    `print_child_result`. RuntimeError naming the exit status and the last line of stderr
+    when it printed none (a crash, a timeout)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    full_env = dict(os.environ, **(env or {}))
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, full_env.get("PYTHONPATH")]))
+    try:
+        done = subprocess.run([sys.executable, "-c", code, *map(str, args)], env=full_env,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"child process ran over {timeout} s") from None
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(CHILD_MARK):
+            return json.loads(line[len(CHILD_MARK):])
+    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    raise RuntimeError(f"child process exited with status {done.returncode}: {last}")
+
+
+def print_child_result(result):
+    """The child's side of run_child."""
+    print(CHILD_MARK + json.dumps(result, default=output.json_default), flush=True)

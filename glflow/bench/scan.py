@@ -8,7 +8,8 @@ from this table.
 import numpy as np
 
 import glflow as gf
-from glflow import engine
+from glflow.backends.gl.kernels import scan
+from glflow.runtime import state
 
 from . import harness
 
@@ -19,7 +20,6 @@ QUICK_LENGTHS = (13, 33, 64, 1000)
 
 
 def _gl_scan(backend, data, shape, terms):
-    from glflow.backends.gl.kernels import scan
 
     def run():
         with backend.gl:
@@ -28,8 +28,7 @@ def _gl_scan(backend, data, shape, terms):
 
 
 def case(length, reps):
-    from glflow.backends.gl.kernels import scan
-    backend = engine.backend()
+    backend = state.backend()
     shape = (ELEMENTS // length, length)
     a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     x = gf.tensor(a)

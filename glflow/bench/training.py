@@ -19,41 +19,22 @@ inference of one model take turns in every round. `kernels_per_step` counts the 
 launches: on llvmpipe each dependent GL pass costs 13-100 us of driver wake-ups, so this
 count, not arithmetic, bounds a small model's GL step time.
 """
+import functools
 import multiprocessing
 import statistics
 
 import numpy as np
 
 import glflow as gf
-from glflow import engine
 
-from . import harness
+from . import harness, model_zoo
 
 DESCRIPTION = "train_on_batch / predict, batch 64: digits CNN and MLP 784-256-256-10, GL vs cpu"
 BATCH = 64
 MODELS = ("digits_cnn", "mlp_784_256_256_10")
-
-
-def digits_cnn():
-    return gf.Sequential([
-        gf.layers.Conv2D(16, 3, activation="relu", input_shape=(8, 8, 1)),
-        gf.layers.MaxPooling2D(2),
-        gf.layers.Flatten(),
-        gf.layers.Dense(64, activation="relu"),
-        gf.layers.Dropout(0.2),
-        gf.layers.Dense(10, activation="softmax"),
-    ])
-
-
-def mlp_784_256_256_10():
-    return gf.Sequential([
-        gf.layers.Dense(256, activation="relu", input_shape=(784,)),
-        gf.layers.Dense(256, activation="relu"),
-        gf.layers.Dense(10, activation="softmax"),
-    ])
-
-
-BUILDERS = {"digits_cnn": digits_cnn, "mlp_784_256_256_10": mlp_784_256_256_10}
+# default (glorot) initializers, seeded by gf.set_seed(0) in `compiled`
+BUILDERS = {"digits_cnn": functools.partial(model_zoo.digits_cnn, seeded=False),
+            "mlp_784_256_256_10": functools.partial(model_zoo.mlp, seeded=False)}
 INPUT_SHAPES = {"digits_cnn": (8, 8, 1), "mlp_784_256_256_10": (784,)}
 
 
@@ -66,17 +47,14 @@ def batch_for(name, seed=0):
 
 def compiled(name):
     gf.set_seed(0)
-    model = BUILDERS[name]()
-    model.compile(gf.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model
+    return model_zoo.compile_for_training(BUILDERS[name]())
 
 
 def kernels_per_step(step):
-    before = sum(engine.state.kernel_counts.values())
+    before = harness.kernel_count()
     step()
     gf.finish()
-    return sum(engine.state.kernel_counts.values()) - before
+    return harness.kernel_count() - before
 
 
 def time_backend(backend, reps, warmup):

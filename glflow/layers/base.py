@@ -16,7 +16,9 @@ import weakref
 
 import numpy as np
 
-from .. import engine, ops
+from .. import ops
+from ..autodiff import no_record
+from ..tensor import tidy
 from ..tensor import Tensor, Variable
 from . import initializers, regularizers, serialization
 from .node import KerasTensor, Node, flatten, is_symbolic, map_structure
@@ -87,6 +89,10 @@ def _call_losses():
 
 class Layer:
     """Base class of every layer and model."""
+
+    # call keywords that change the output structure (Attention's return_attention_scores):
+    # a symbolic call passes them on to compute_output_shape
+    _output_shape_kwargs = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -253,7 +259,7 @@ class Layer:
             return tuple(1 if d is None else d for d in shape)
 
         probe = map_shapes(lambda s: ops.zeros(concrete(s)), input_shape)
-        with engine.tidy(), engine.no_record():
+        with tidy(), no_record():
             result = self.call(probe)
             shapes = [tuple(t.shape) for t in flatten(result)]
         batch = first_shape(input_shape)[0] if first_shape(input_shape) else None
@@ -344,7 +350,8 @@ class Layer:
         shapes = shape_of(inputs)
         self._build_once(shapes)
         self._check_inputs(shapes)
-        out_shape = self.compute_output_shape(shapes)
+        out_shape = self.compute_output_shape(shapes, **{
+            k: kwargs[k] for k in self._output_shape_kwargs if k in kwargs})
         single = isinstance(out_shape, tuple)
         out_shapes = [out_shape] if single else list(out_shape)
         node_index = len(self._inbound_nodes)

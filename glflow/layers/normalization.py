@@ -7,7 +7,8 @@ passes, no cancellation), and gradients flow through them when training.
 """
 import numbers
 
-from .. import engine, ops
+from .. import ops
+from ..autodiff import no_record
 from . import initializers, regularizers
 from .base import Layer
 from .conv_utils import where
@@ -147,7 +148,7 @@ class BatchNormalization(_Normalization):
 
     def _update_moving(self, mean, variance):
         # not part of the loss: no tape records, and the new values outlive the step's tidy
-        with engine.no_record():
+        with no_record():
             for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
                 batch = ops.reshape(batch, self._param_shape)
                 moving.assign(ops.add(ops.mul(moving, self.momentum),

@@ -1,6 +1,7 @@
 """Models: functional Model(inputs, outputs), subclassed Model, Sequential; training
 (compile/fit/evaluate/predict), summary and one-file saving."""
 from .functional import Model
+from .json_config import model_from_json
 from .saving import load_model, load_weights, save_model, save_weights
 from .sequential import Sequential
 
@@ -12,4 +13,4 @@ def clone_model(model):
 
 
 __all__ = ["Model", "Sequential", "load_model", "save_model", "load_weights", "save_weights",
-           "clone_model"]
+           "clone_model", "model_from_json"]

@@ -4,10 +4,13 @@
     class Net(Model): def call(...)   subclassed: any Python code in call()
     Sequential([...])                 a stack (glflow/models/sequential.py)
 """
-from .. import engine, ops
+from .. import ops
+from ..autodiff import no_record
+from ..tensor import tidy
 from ..layers.base import Layer
 from ..layers.shapes import flatten_shapes
 from .graph import Graph
+from .json_config import model_to_json
 from .training import Trainer
 
 
@@ -100,7 +103,7 @@ class Model(Trainer, Layer):
         if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], int):
             input_shape = tuple(input_shape)
         probe = _zeros_like_shape(input_shape)
-        with engine.tidy(), engine.no_record():
+        with tidy(), no_record():
             self(probe)
         self.built = True
         self._build_input_shape = input_shape
@@ -127,6 +130,10 @@ class Model(Trainer, Layer):
         if not config.get("trainable", True):  # True must not override frozen sublayers
             model.trainable = False
         return model
+
+    def to_json(self, **json_kwargs):
+        """The architecture as JSON (Keras layout); gf.models.model_from_json rebuilds it."""
+        return model_to_json(self, **json_kwargs)
 
     def summary(self, line_length=None, print_fn=None):
         from .summary import summary

@@ -1,18 +1,22 @@
 """compile / fit / evaluate / predict and the *_on_batch methods (mixed into Model).
 
-One training step, all inside `engine.tidy` so every intermediate texture is released:
+One training step, all inside `tidy` so every intermediate texture is released:
 forward under a GradientTape -> weighted losses + regularisation -> gradients of the
 trainable weights -> optimizer.apply_gradients -> metric updates (no_record). The running
 results are read back from the GPU once per step, as one concatenated tensor.
 """
+import sys
 import warnings
 
 import numpy as np
 
-from .. import engine, losses, ops, optimizers
+from .. import losses, ops, optimizers
+from ..autodiff import no_record
+from ..tensor import tidy
 from .. import metrics as metrics_mod
 from ..autodiff import GradientTape
 from ..callbacks import CallbackList, History, ProgbarLogger
+from ..callbacks.progbar import format_logs
 from ..data import INFINITE, Dataset
 from ..layers.base import to_tensors
 from ..layers.node import flatten
@@ -89,7 +93,7 @@ class Trainer:
         return flat_pred, y_flat, y_t, sw_t, names, total, each
 
     def _track_losses(self, names, total, each, batch):
-        with engine.no_record():
+        with no_record():
             self._tracker("loss").update_state(total, sample_weight=float(batch))
             if len(names) > 1:
                 for name, value in zip(names, each):
@@ -104,12 +108,12 @@ class Trainer:
 
     def _update_metrics(self, names, y_flat, y_t, flat_pred, sw_t):
         self._metric_container.build(names, y_flat, flat_pred, self._loss_container.losses)
-        with engine.no_record():
+        with no_record():
             self._metric_container.update(y_t, flat_pred, sw_t)
 
     def train_step(self, x, y, sample_weight=None):
         """One optimisation step on one batch of host arrays; returns the running logs."""
-        with engine.tidy():
+        with tidy():
             with GradientTape() as tape:
                 flat_pred, y_flat, y_t, sw_t, names, total, each = self._forward_loss(
                     x, y, sample_weight, training=True)
@@ -126,7 +130,7 @@ class Trainer:
             return self._read_logs()
 
     def test_step(self, x, y, sample_weight=None):
-        with engine.tidy(), engine.no_record():
+        with tidy(), no_record():
             flat_pred, y_flat, y_t, sw_t, names, total, each = self._forward_loss(
                 x, y, sample_weight, training=False)
             self._track_losses(names, total, each, _batch_size(flat_pred))
@@ -134,7 +138,7 @@ class Trainer:
             return self._read_logs()
 
     def predict_step(self, x):
-        with engine.tidy(), engine.no_record():
+        with tidy(), no_record():
             out = self(to_tensors(x, self.name), training=False)
             return [t.numpy() for t in flatten(out)]
 
@@ -146,7 +150,7 @@ class Trainer:
 
     def _read_logs(self):
         """Every running result, read from the GPU in one transfer."""
-        with engine.tidy(), engine.no_record():
+        with tidy(), no_record():
             pairs = self._named_results()
             if not pairs:
                 return {}
@@ -215,7 +219,7 @@ class Trainer:
                 raise ValueError("fit: the training data produced no batches")
             logs = dict(logs)
             if val is not None and not self.stop_training and _validates(epoch, validation_freq):
-                val_logs = self._run_test(val, cbs)
+                val_logs, _ = self._run_test(val, cbs)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training or train.exhausted:
@@ -226,27 +230,32 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         """Loss and metrics over the data: a number (loss only), a list [loss, metric, ...]
-        or, with return_dict, a dict."""
+        or, with return_dict, a dict. verbose=1 (the default, as in Keras) or 2 prints them
+        on one line: `8/8 - loss: 0.1234 - accuracy: 0.9500`."""
         self._require_compiled("evaluate")
         data = self._batches("evaluate", x, y, sample_weight, None, batch_size, False, steps)
-        verbose = 0 if verbose == "auto" else int(verbose)
+        verbose = 1 if verbose == "auto" else int(verbose)
         cbs = CallbackList(list(callbacks or []), self, {"steps": data.steps, "verbose": verbose})
-        logs = self._run_test(data, cbs)
+        logs, ran = self._run_test(data, cbs)
         if not logs:  # fit and predict refuse empty data too; [] would read as a result
             raise ValueError("evaluate: the data produced no batches (no samples, steps=0 or "
                              "an empty Dataset)")
+        if verbose:
+            print(f"{ran}/{ran} - {format_logs(logs)}", file=sys.stdout)
         return _as_result(logs, return_dict)
 
     def _run_test(self, data, cbs):
+        """(the final logs, the number of batches run)."""
         self.reset_metrics()
         cbs.on_test_begin()
-        logs = {}
+        logs, ran = {}, 0
         for step, (xb, yb, wb) in enumerate(data.epoch()):
             cbs.on_test_batch_begin(step)
             logs = self.test_step(xb, yb, wb)
+            ran += 1
             cbs.on_test_batch_end(step, logs)
         cbs.on_test_end(logs)
-        return logs
+        return logs, ran
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """Model outputs as numpy arrays (a list for several outputs)."""

@@ -1,13 +1,13 @@
-"""What every op shares: converting arguments, shape rules with clear errors, and launching
-kernels on the active backend. Validation happens here, before any GL work."""
-import functools
+"""What every op shares: converting arguments into tensors and checking shapes, with errors that
+name the op, the argument and the shapes. Validation happens here, before any GL work."""
+import math
 import numbers
 from math import prod
 
 import numpy as np
 
-from .. import dtypes, engine
-from ..tensor import Tensor
+from ..runtime import dtypes, state
+from ..tensor import Tensor, keep
 
 
 # --------------------------------------------------------------------------- conversion
@@ -31,10 +31,9 @@ def to_numpy(value, op, dtype=None):
     if array.dtype.kind == "c":
         raise TypeError(f"{op}: complex values are not supported")
     target = dtypes.normalize(dtype, op) if dtype is not None else dtypes.infer(array)
-    if target == dtypes.INT32 and array.dtype.kind == "f":
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{op}: cannot store nan/inf as int32")
     if target == dtypes.INT32:
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+            raise ValueError(f"{op}: cannot store nan/inf as int32")
         limit = np.iinfo(np.int32)
         if array.size and (array.min() < limit.min or array.max() > limit.max):
             raise ValueError(f"{op}: values outside the int32 range")
@@ -47,92 +46,116 @@ def _short(value):
 
 
 def from_numpy(array, op, dtype=None, shape=None):
-    """Upload a numpy array as a Tensor on the active backend, checking device limits first."""
+    """Upload values as a Tensor on the active backend, checking what it can hold first."""
     array = to_numpy(array, op, dtype)
     if shape is not None:
         array = reshape_values(array, shape, op)
-    b = engine.backend()
+    b = state.backend()
     dt = dtypes.infer(array)
     check_size(op, array.shape, b)
-    if b.name == "gl" and dt == dtypes.INT32 and array.size:
-        big = int(np.max(np.abs(array.astype(np.int64))))
-        if big > dtypes.GL_EXACT_INT_LIMIT:
-            raise ValueError(f"{op}: int32 value {big} exceeds +-{dtypes.GL_EXACT_INT_LIMIT}, the "
-                             "largest the GL backend stores exactly (float32 textures); "
-                             "use float32 or the cpu backend")
-    return engine.wrap(b.upload(array), array.shape, dt, b)
+    if dt == dtypes.INT32 and array.size:
+        check_exact_ints(op, int(np.max(np.abs(array.astype(np.int64)))), b)
+    return Tensor.wrap(b.upload(array), array.shape, dt, b)
+
+
+def check_exact_ints(op, magnitude, b=None):
+    """Refuse an int32 value the backend cannot store exactly (GL: float32 texels, 2^24)."""
+    limit = (b or state.backend()).limit("exact_int")
+    if limit is not None and magnitude > limit:
+        raise ValueError(f"{op}: int32 value {magnitude} exceeds +-{limit}, the largest the "
+                         f"{state.current_name} backend stores exactly; use float32 or the cpu "
+                         "backend")
 
 
 def reshape_values(array, shape, op):
     shape = check_shape(shape, op)
-    if int(np.prod(shape)) != array.size:
+    if prod(shape) != array.size:
         raise ValueError(f"{op}: {array.size} values cannot fill shape {list(shape)} "
-                         f"({int(np.prod(shape))} elements)")
+                         f"({prod(shape)} elements)")
     return array.reshape(shape)
 
 
 def convert(value, op, dtype=None):
-    """A Tensor (as is), or any array-like uploaded as one."""
+    """A Tensor (cast when a dtype is asked and differs), or any array-like uploaded as one."""
     if isinstance(value, Tensor):
         value._live_storage(op)
-        if dtype is not None and value.dtype != dtypes.normalize(dtype, op):
-            from .shape import cast
-            return cast(value, dtype)
+        if dtype is not None and value._dtype != dtypes.normalize(dtype, op):
+            return value.cast(dtype)
         return value
-    if dtype is None and isinstance(value, (bool, numbers.Number)) and not isinstance(value, np.ndarray):
-        return scalar_constant(value, None, op)
+    if dtype is None and isinstance(value, (bool, numbers.Number)) and not isinstance(value, np.generic):
+        return scalar(value, _python_dtype(value), op)
     return from_numpy(value, op, dtype)
 
 
-_constants = {}
+def _python_dtype(value):
+    if isinstance(value, bool):
+        return dtypes.BOOL
+    if isinstance(value, numbers.Integral):
+        return dtypes.INT32
+    return dtypes.FLOAT32
 
 
-def scalar_constant(value, dtype, op):
-    """Python scalars used in ops (x * 2) are cached per backend: no upload per use."""
-    array = to_numpy(value, op, dtype)
-    b = engine.backend()
-    key = (b.name, array.dtype.str, array.tobytes())
-    t = _constants.get(key)
-    if t is None or t.is_disposed:
-        scopes, engine.state.scopes = engine.state.scopes, []  # not owned by any tidy
-        try:
-            t = engine.keep(from_numpy(array, op))
-        finally:
-            engine.state.scopes = scopes
-        if len(_constants) > 1024:
-            _constants.clear()
-        _constants[key] = t
+# Python scalars in ops (x * 2, y + 1.0) are uploaded once per backend, dtype and value, then
+# shared: kept (no tidy owns them) and bounded by starting afresh.
+_scalars = {}
+SCALAR_CAPACITY = 1024
+
+
+def scalar(value, dtype, op):
+    """The cached one-element tensor for a Python number in `dtype`."""
+    b = state.current or state.backend()
+    # -0.0 == 0.0 and nan != nan: both take the keyed-by-text path (rare), so the common
+    # case is one tuple and one dict lookup.
+    key = (b, dtype, value) if value and value == value else (b, dtype, repr(value))
+    t = _scalars.get(key)
+    if t is not None and not t._disposed:
+        return t
+    array = to_numpy(value, op, dtype).reshape(())
+    if dtype == dtypes.INT32:
+        check_exact_ints(op, abs(int(array)), b)
+    scopes, state.thread.scopes = state.thread.scopes, []  # owned by no tidy
+    try:
+        t = keep(Tensor.wrap(b.upload(array), (), dtype, b))
+    finally:
+        state.thread.scopes = scopes
+    if len(_scalars) >= SCALAR_CAPACITY:
+        _scalars.clear()
+    _scalars[key] = t
     return t
 
 
 def tensors(op, *values):
-    """Convert several op arguments; Python scalars take the dtype of a tensor argument."""
-    out = []
-    for v in values:  # the common case, tensors only: check they are alive (1.0 -> 0.4 us)
+    """Convert an op's arguments; Python scalars take their dtype from a tensor argument
+    (int32 tensor * 2 stays int32, * 2.5 becomes float32, as TF.js does)."""
+    for v in values:  # the common case, tensors only: check they are alive
         if not isinstance(v, Tensor):
             break
-        if v._disposed:  # the flag inline, _live_storage only to raise its error
+        if v._disposed:
             v._live_storage(op)
-        out.append(v)
     else:
-        return out
-    anchor = next((v.dtype for v in values if isinstance(v, Tensor)), None)
+        return values
+    anchor = next((v._dtype for v in values if isinstance(v, Tensor)), None)
     out = []
     for v in values:
         if isinstance(v, Tensor):
-            out.append(convert(v, op))
-        elif isinstance(v, (bool, numbers.Number)) and anchor is not None:
-            out.append(scalar_constant(v, _scalar_dtype(v, anchor), op))
+            v._live_storage(op)
+            out.append(v)
+        elif _is_scalar(v):
+            out.append(scalar(v, _scalar_dtype(v, anchor), op))
         else:
             out.append(convert(v, op))
     return out
 
 
+def _is_scalar(v):
+    return isinstance(v, (bool, numbers.Number)) and not isinstance(v, np.ndarray)
+
+
 def _scalar_dtype(value, anchor):
     if isinstance(value, (bool, np.bool_)):
-        return anchor if anchor != dtypes.BOOL else dtypes.BOOL
+        return dtypes.BOOL if anchor in (None, dtypes.BOOL) else anchor
     if isinstance(value, numbers.Integral):
-        return anchor if anchor != dtypes.BOOL else dtypes.INT32
+        return dtypes.INT32 if anchor in (None, dtypes.BOOL) else anchor
     return dtypes.FLOAT32
 
 
@@ -156,18 +179,21 @@ def check_shape(shape, op):
 
 
 def check_size(op, shape, b=None):
-    b = b or engine.backend()
-    size = int(prod(shape))  # exact Python ints (np.prod cost ~4 us per op in the hot path)
-    if size > b.max_elements():
-        raise ValueError(f"{op}: shape {list(shape)} has {size} elements, more than the "
-                         f"{b.name} backend holds in one tensor ({b.max_elements()})")
+    """The only refusal left for a shape: more elements than one tensor of the backend holds
+    (on GL one max-size RGBA32F texture), named in bytes."""
+    b = b or state.backend()
+    size = prod(shape)  # exact Python ints (np.prod cost ~4 us per op in the hot path)
+    limit = b.limit("max_elements")
+    if size > limit:
+        raise MemoryError(f"{op}: a tensor of shape {list(shape)} needs {size * 4:,} bytes; the "
+                          f"{b.name} backend holds at most {limit * 4:,} bytes in one tensor")
     return size
 
 
 def broadcast_shapes(op, *shapes, names=("a", "b", "c")):
-    if shapes and shapes.count(shapes[0]) == len(shapes):  # all equal: 1.9 -> 0.2 us
+    if shapes.count(shapes[0]) == len(shapes):  # all equal: 1.9 -> 0.2 us
         return tuple(shapes[0])
-    rank = max((len(s) for s in shapes), default=0)
+    rank = max(len(s) for s in shapes)
     out = []
     for i in range(rank):
         dims = {s[len(s) - rank + i] for s in shapes if len(s) - rank + i >= 0}
@@ -197,75 +223,13 @@ def normalize_axes(op, axis, rank):
         if a in out:
             raise ValueError(f"{op}: axis {a} repeated in {axis!r}")
         out.append(a)
-    # A scalar accepts axis 0/-1 (validated above) but has no dimension to reduce: returning
-    # (0,) made every reduction index shape[0] of a rank-0 tensor (IndexError).
+    # A scalar accepts axis 0/-1 (validated above) but has no dimension to reduce.
     return tuple(sorted(out)) if rank else ()
 
 
-# --------------------------------------------------------------------------- launching
-
-def data_on(t, b):
-    """The tensor's data handle on backend b (copying across backends if needed)."""
-    storage = t._storage  # None once disposed
-    if storage is not None and storage.backend is b:  # the common case, checked inline
-        return storage.handle
-    storage = t._live_storage("op")
-    if storage.backend is b:
-        return storage.handle
-    moved = from_numpy(t.numpy(), "op")
-    t._storage = moved._storage  # keep the copy with the tensor so it moves once
-    return moved._storage.handle
-
-
-def elementwise(op, expr, inputs, out_shape, out_dtype, params=None, views=None):
-    """Launch an elementwise expression over tensors (broadcast by numpy rules)."""
-    b = engine.backend()
-    check_size(op, out_shape, b)
-    if views is None:
-        args = [(data_on(t, b), t._shape, None) for t in inputs]
-    else:
-        args = [(data_on(t, b), t._shape, v) for t, v in zip(inputs, views)]
-    handle = b.elementwise(expr, args, params or _NO_PARAMS, tuple(out_shape), out_dtype)
-    return engine.wrap(handle, out_shape, out_dtype, b)
-
-
-_NO_PARAMS = {}  # shared and never written: saves a dict per launch
-
-
-def launch(op, kernel, inputs, out_shape, out_dtype, **attrs):
-    """Run a kernel with a shader of its own (conv2d, gather, ...) on the active backend.
-    gl: glflow/backends/gl/kernels/*.py:<kernel>(backend, *data, out_shape, **attrs)
-    cpu: glflow/backends/cpu/*.py:<kernel>(*arrays, **attrs)"""
-    b = engine.backend()
-    out_shape = tuple(out_shape)
-    check_size(op, out_shape, b)
-    reason = b.limit(kernel, out_shape, attrs)
-    if reason:
-        shapes = ", ".join(str(list(t._shape)) for t in inputs)
-        raise ValueError(f"{op}: inputs {shapes}: {reason}")
-    args = [(data_on(t, b), t._shape) for t in inputs]
-    handle = b.call(kernel, args, out_shape, out_dtype, attrs)
-    return engine.wrap(handle, out_shape, out_dtype, b)
-
-
-def launch_outputs(op, kernel, inputs, out_shape, out_dtype, **attrs):
-    """launch() for a kernel with several outputs, all of out_shape (fused optimizer updates
-    write a variable and its slots in one pass); the backends return a tuple of handles."""
-    b = engine.backend()
-    out_shape = tuple(out_shape)
-    check_size(op, out_shape, b)
-    args = [(data_on(t, b), t._shape) for t in inputs]
-    handles = b.call(kernel, args, out_shape, out_dtype, attrs)
-    return [engine.wrap(h, out_shape, out_dtype, b) for h in handles]
-
-
-@functools.lru_cache(maxsize=1024)
-def call(kernel, n_inputs, n_params=0):
-    """The expression tree of one kernel applied to inputs 0..n-1 with param slots 0..p-1.
-    Tuples all the way down: hashable, so the GL backend finds its cached program in one
-    lookup; cached, since the same few trees are asked for on every op."""
-    return ("call", kernel, tuple(("in", i) for i in range(n_inputs)), tuple(range(n_params)))
-
-
 def size_of(shape):
-    return int(prod(shape))
+    return prod(shape)
+
+
+def is_finite_number(value):
+    return isinstance(value, numbers.Real) and math.isfinite(value)

@@ -1,37 +1,79 @@
-"""Binary arithmetic with numpy broadcasting: floor_div and mod with numpy's semantics (the
-remainder takes the divisor's sign; int32 exact, x // 0 = x % 0 = 0 for int32), fmod (C
-semantics), squared_difference, atan2, and add_n over a list of tensors.
-
-Kernels: `shaders/<name>.glsl`, numpy twins in `glflow/backends/cpu/arithmetic.py`.
+"""Arithmetic with numpy broadcasting: add, sub, mul, div, neg, maximum, minimum, floor_div
+and mod with numpy's semantics (the remainder takes the divisor's sign; int32 exact,
+x // 0 = x % 0 = 0 for int32), fmod (C semantics), squared_difference, atan2, and add_n over a
+list of tensors. Kernels: shaders/arithmetic/<name>.glsl; numpy twins:
+glflow/backends/numpy/arithmetic.py.
 """
-from .. import dtypes, engine, kernels
+from ..runtime import dtypes, state
+from ..runtime.registry import ELEMENTWISE
 from . import _core
-from ._pointwise import launch
-from .creation import zeros_like
-from .elementwise import add, div, mul, neg, square, sub
-from .reduction import sum_to_shape
+from ._elementwise import binary_op, primitive, unary_op
+from ._primitive import Primitive
+from .logic import greater_equal, less_equal, where
 
-__all__ = ["floor_div", "mod", "fmod", "squared_difference", "atan2", "add_n"]
-TENSOR_METHODS = ["floor_div", "mod", "fmod", "squared_difference", "atan2"]
+__all__ = ["add", "sub", "mul", "div", "neg", "maximum", "minimum", "floor_div", "mod",
+           "fmod", "squared_difference", "atan2", "add_n"]
+TENSOR_METHODS = ["add", "sub", "mul", "div", "neg", "maximum", "minimum", "floor_div", "mod",
+                  "fmod", "squared_difference", "atan2"]
 
-kernels.register("fmod", "binary")
-kernels.register("floor_div", "binary", requires=("fmod",))
-kernels.register("mod", "binary", requires=("fmod",))
-kernels.register("floor_div_int", "binary", differentiable=False, requires=("floor_div",))
-kernels.register("mod_int", "binary", differentiable=False, requires=("mod",))
-kernels.register("squared_difference", "binary")
-kernels.register("atan2", "binary")
+add = binary_op(primitive("add", "arithmetic", grad=lambda call, dy: (dy, dy)),
+                doc="a + b with broadcasting.")
+sub = binary_op(primitive("sub", "arithmetic", grad=lambda call, dy: (dy, neg(dy))),
+                doc="a - b with broadcasting.")
 
 
-def _binary(op, a, b, kernel, out_dtype):
-    shape = _core.broadcast_shapes(op, a._shape, b._shape)
-    return launch(kernel, [a, b], shape, out_dtype)
+def _mul_grad(call, dy):
+    a, b = call.inputs
+    return mul(dy, b), mul(dy, a)
 
 
-def _integer_or_float(op, a, b):
+mul = binary_op(primitive("mul", "arithmetic", grad=_mul_grad), doc="a * b with broadcasting.")
+
+
+def _div_grad(call, dy):
+    b = call.inputs[1]
+    da = div(dy, b)
+    return da, neg(mul(da, call.output))
+
+
+div = binary_op(primitive("div", "arithmetic", grad=_div_grad), out="float",
+                doc="a / b with broadcasting; always float32 (true division, like numpy).")
+neg = unary_op(primitive("neg", "arithmetic", grad=lambda call, dy: (neg(dy),)), out="same",
+               doc="-x")
+
+
+def _maximum_grad(call, dy):
+    a, b = call.inputs
+    first = greater_equal(a, b)  # ties go to a, as TensorFlow does
+    return where(first, dy, 0.0), where(first, 0.0, dy)
+
+
+def _minimum_grad(call, dy):
+    a, b = call.inputs
+    first = less_equal(a, b)
+    return where(first, dy, 0.0), where(first, 0.0, dy)
+
+
+maximum = binary_op(primitive("maximum", "arithmetic", grad=_maximum_grad),
+                    doc="Elementwise max with broadcasting; the gradient goes to a where a >= b.")
+minimum = binary_op(primitive("minimum", "arithmetic", grad=_minimum_grad),
+                    doc="Elementwise min with broadcasting; the gradient goes to a where a <= b.")
+
+FMOD = primitive("fmod", "arithmetic",
+                 grad=lambda call, dy: (dy, neg(mul(dy, div(sub(call.inputs[0], call.output),
+                                                            call.inputs[1])))))
+FLOOR_DIV = primitive("floor_div", "arithmetic", requires=("fmod",),
+                      grad=lambda call, dy: (mul(dy, 0.0), mul(dy, 0.0)))
+MOD = primitive("mod", "arithmetic", requires=("fmod",),
+                grad=lambda call, dy: (dy, neg(mul(dy, floor_div(*call.inputs)))))
+FLOOR_DIV_INT = primitive("floor_div_int", "arithmetic", requires=("floor_div",))
+MOD_INT = primitive("mod_int", "arithmetic", requires=("mod",))
+
+
+def _integer_or_float(a, b, float_prim, int_prim):
     """int32 kernels when both are int32/bool (exact, like numpy's integer ops), else float."""
-    dtype = dtypes.promote(a.dtype, b.dtype)
-    return (op + "_int" if dtype == dtypes.INT32 else op), dtype
+    dtype = dtypes.promote(a._dtype, b._dtype)
+    return (int_prim if dtype == dtypes.INT32 else float_prim), dtype
 
 
 def floor_div(a, b):
@@ -39,62 +81,52 @@ def floor_div(a, b):
     x // 0 = 0); floats follow numpy step for step (a / 0 = +-inf or nan). The gradient is zero
     (the function is piecewise constant)."""
     a, b = _core.tensors("floor_div", a, b)
-    kernel, dtype = _integer_or_float("floor_div", a, b)
-    y = _binary("floor_div", a, b, kernel, dtype)
-    if dtype == dtypes.INT32:
-        return engine.record("floor_div", [a, b], y, None)
-    return engine.record("floor_div", [a, b], y, lambda dy: (zeros_like(a), zeros_like(b)))
+    prim, dtype = _integer_or_float(a, b, FLOOR_DIV, FLOOR_DIV_INT)
+    shape = _core.broadcast_shapes("floor_div", a._shape, b._shape)
+    _core.check_size("floor_div", shape)
+    return prim.run((a, b), shape, dtype)
 
 
 def mod(a, b):
     """a - floor(a / b) * b with broadcasting, as numpy.remainder: the result has the sign of b;
     int32 exact (x % 0 = 0), float x % 0 = nan."""
     a, b = _core.tensors("mod", a, b)
-    kernel, dtype = _integer_or_float("mod", a, b)
-    y = _binary("mod", a, b, kernel, dtype)
-    if dtype == dtypes.INT32:
-        return engine.record("mod", [a, b], y, None)
-
-    def grad(dy):
-        return (sum_to_shape(dy, a._shape),
-                sum_to_shape(neg(mul(dy, floor_div(a, b))), b._shape))
-    return engine.record("mod", [a, b], y, grad)
+    prim, dtype = _integer_or_float(a, b, MOD, MOD_INT)
+    shape = _core.broadcast_shapes("mod", a._shape, b._shape)
+    _core.check_size("mod", shape)
+    return prim.run((a, b), shape, dtype)
 
 
-def fmod(a, b):
-    """The remainder of a / b truncated toward zero, with the sign of a (C fmod, numpy.fmod),
-    exact; always float32; nan for b = 0."""
-    a, b = _core.tensors("fmod", a, b)
-    y = _binary("fmod", a, b, "fmod", dtypes.FLOAT32)
-
-    def grad(dy):
-        quotient = div(sub(a, y), b)  # trunc(a / b), an integer up to rounding
-        return sum_to_shape(dy, a._shape), sum_to_shape(neg(mul(dy, quotient)), b._shape)
-    return engine.record("fmod", [a, b], y, grad)
+fmod = binary_op(FMOD, out="float",
+                 doc="The remainder of a / b truncated toward zero, with the sign of a (C fmod, "
+                     "numpy.fmod), exact; always float32; nan for b = 0.")
 
 
-def squared_difference(a, b):
-    """(a - b)^2 with broadcasting."""
-    a, b = _core.tensors("squared_difference", a, b)
-    y = _binary("squared_difference", a, b, "squared_difference",
-                dtypes.promote(a.dtype, b.dtype))
-
-    def grad(dy):
-        d2 = mul(mul(dy, sub(a, b)), 2.0)
-        return sum_to_shape(d2, a._shape), sum_to_shape(neg(d2), b._shape)
-    return engine.record("squared_difference", [a, b], y, grad)
+def _squared_difference_grad(call, dy):
+    a, b = call.inputs
+    d2 = mul(mul(dy, sub(a, b)), 2.0)
+    return d2, neg(d2)
 
 
-def atan2(a, b):
-    """The angle of the point (x=b, y=a) in [-pi, pi], with broadcasting and numpy's results
-    for signed zeros and infinities; always float32."""
-    a, b = _core.tensors("atan2", a, b)
-    y = _binary("atan2", a, b, "atan2", dtypes.FLOAT32)
+squared_difference = binary_op(
+    primitive("squared_difference", "arithmetic", grad=_squared_difference_grad),
+    doc="(a - b)^2 with broadcasting.")
 
-    def grad(dy):
-        scale = div(dy, add(square(a), square(b)))
-        return sum_to_shape(mul(scale, b), a._shape), sum_to_shape(neg(mul(scale, a)), b._shape)
-    return engine.record("atan2", [a, b], y, grad)
+
+def _atan2_grad(call, dy):
+    a, b = call.inputs
+    scale = div(dy, add(mul(a, a), mul(b, b)))
+    return mul(scale, b), neg(mul(scale, a))
+
+
+atan2 = binary_op(primitive("atan2", "arithmetic", grad=_atan2_grad), out="float",
+                  doc="The angle of the point (x=b, y=a) in [-pi, pi], with broadcasting and "
+                      "numpy's results for signed zeros and infinities; always float32.")
+
+# add_n sums its inputs in one generated pass: the `fused` kernel (an elementwise expression
+# tree, the kernel graph mode's fusion also emits) with a chain of adds.
+FUSED = Primitive("fused", "fused", ELEMENTWISE)
+ADD_N = Primitive("add_n", kernel="fused", grad=lambda call, dy: tuple(dy for _ in call.inputs))
 
 
 def add_n(tensors):
@@ -109,21 +141,14 @@ def add_n(tensors):
         if x._shape != xs[0]._shape:
             raise ValueError(f"add_n: all tensors must have the same shape: tensors[0] is "
                              f"{xs[0].shape}, tensors[{i}] is {x.shape}")
-        if x.dtype != xs[0].dtype:
+        if x._dtype != xs[0]._dtype:
             raise TypeError(f"add_n: all tensors must have the same dtype: tensors[0] is "
                             f"{xs[0].dtype}, tensors[{i}] is {x.dtype} (shape {x.shape})")
-    dtype = dtypes.promote(xs[0].dtype)
-    y = _sum_in_passes(xs, dtype)
-    return engine.record("add_n", xs, y, lambda dy: tuple(dy for _ in xs))
-
-
-def _sum_in_passes(xs, dtype):
-    """Left fold of add kernels, as many inputs per pass as the backend can sample at once
-    (a later pass reads the previous partial sum as its first input)."""
-    limit = max(engine.backend().describe().get("max_texture_units") or len(xs), 2)
+    dtype = dtypes.promote(xs[0]._dtype)
     shape = xs[0]._shape
-    if len(xs) == 1:
-        return _core.elementwise("add_n", _core.call("identity", 1), xs, shape, dtype)
+    # As many inputs per pass as the backend samples at once; a later pass reads the previous
+    # partial sum as its first input.
+    limit = max(state.backend().describe().get("max_texture_units") or len(xs), 2)
     total, rest = None, list(xs)
     while rest:
         carried = [] if total is None else [total]
@@ -131,6 +156,8 @@ def _sum_in_passes(xs, dtype):
         group, rest = carried + rest[:room], rest[room:]
         expr = ("in", 0)
         for i in range(1, len(group)):
-            expr = ("call", "add", [expr, ("in", i)], ())
-        total = _core.elementwise("add_n", expr, group, shape, dtype)
+            expr = ("call", "add", (expr, ("in", i)), ())
+        if len(group) == 1:
+            expr = ("call", "identity", (expr,), ())
+        total = ADD_N.run(tuple(group), shape, dtype, {"expr": expr})
     return total

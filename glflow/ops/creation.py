@@ -1,13 +1,33 @@
-"""Creating tensors: from values (shape-checked), constant fills, ranges and eye."""
-
-__all__ = ["tensor", "scalar", "tensor1d", "tensor2d", "tensor3d", "tensor4d", "zeros", "ones", "zeros_like", "ones_like", "range", "linspace", "eye", "variable", "clone"]
+"""Creating tensors: from values (shape-checked), constant fills (the `fill` kernel,
+shaders/creation/fill.glsl), ranges and eye."""
 import math
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..runtime import dtypes
+from ..tensor import Tensor, Variable
 from . import _core
-from .elementwise import fill
+from ._elementwise import primitive
+
+__all__ = ["tensor", "scalar", "tensor1d", "tensor2d", "tensor3d", "tensor4d", "fill", "zeros",
+           "ones", "zeros_like", "ones_like", "range", "linspace", "eye", "variable"]
+
+FILL = primitive("fill", "creation", params=("value",))
+
+
+def fill(shape, value, dtype=None):
+    """A tensor of `shape` with every element `value` (drawn, not uploaded)."""
+    shape = _core.check_shape(shape, "fill")
+    if dtype is None:
+        dtype = dtypes.infer(_core.to_numpy(value, "fill"))
+    dtype = dtypes.normalize(dtype, "fill")
+    value = _core.to_numpy(value, "fill", dtype)
+    if value.ndim:
+        raise ValueError(f"fill: value must be a scalar, got shape {list(value.shape)}")
+    _core.check_size("fill", shape)
+    if dtype == dtypes.INT32:
+        _core.check_exact_ints("fill", abs(int(value)))
+    return FILL.run((), shape, dtype, {"value": float(value)})
 
 
 def tensor(values, shape=None, dtype=None):
@@ -40,7 +60,17 @@ def _ranked(rank):
     return make
 
 
-tensor1d, tensor2d, tensor3d, tensor4d = (_ranked(r) for r in (1, 2, 3, 4))
+tensor2d, tensor3d, tensor4d = (_ranked(r) for r in (2, 3, 4))
+
+
+def tensor1d(values, dtype=None):
+    """A rank-1 tensor; raises if the values have another rank. The second argument is the
+    dtype, as in TF.js's tensor1d(values, dtype)."""
+    array = _core.to_numpy(values, "tensor1d", dtype)
+    if array.ndim != 1:
+        raise ValueError(f"tensor1d: expected rank 1 values, got rank {array.ndim} "
+                         f"(shape {list(array.shape)})")
+    return _core.from_numpy(array, "tensor1d")
 
 
 def zeros(shape, dtype="float32"):
@@ -86,10 +116,4 @@ def eye(num_rows, num_columns=None, dtype="float32"):
 
 
 def variable(initial_value, trainable=True, name=None, dtype=None):
-    from ..tensor import Variable
     return Variable(initial_value, trainable=trainable, name=name, dtype=dtype)
-
-
-def clone(x):
-    from .elementwise import identity
-    return identity(x)

@@ -1,25 +1,27 @@
-"""Index ops: gather, gather_nd, scatter_nd, one_hot.
+"""Index ops: gather, gather_nd, scatter_nd, one_hot, embedding_lookup.
 
 Out-of-range indices raise IndexError on both backends: the indices are checked on the host
 before any GL work (reading an index tensor back costs one sync; indices built from Python
 lists or numpy arrays are checked before upload). gather's gradient is `scatter_add`, the same
 kernel as scatter_nd, and scatter_nd's gradient is a gather: each is the other's dual. Both run
 on host-prepared index tables, so they need no atomics and give the same sums every run.
+Kernels: glflow/backends/gl/kernels/indexing.py (shaders gather.frag, scatter_add.frag,
+one_hot.frag) and glflow/backends/numpy/indexing.py.
 """
-
-__all__ = ["gather", "gather_nd", "scatter_nd", "one_hot"]
-TENSOR_METHODS = ["gather"]
 import numbers
 
 import numpy as np
 
-from .. import dtypes, engine, kernels
+from ..runtime import dtypes
+from ..runtime.registry import INJECTIVE, OPAQUE
 from ..tensor import Tensor
 from . import _core
+from ._primitive import Primitive
+from .creation import fill
+from .shape import reshape
 
-kernels.register("gather", "special")
-kernels.register("scatter_add", "special")
-kernels.register("one_hot", "special", differentiable=False)
+__all__ = ["gather", "gather_nd", "scatter_nd", "one_hot", "embedding_lookup"]
+TENSOR_METHODS = ["gather"]
 
 
 def _host_indices(op, indices):
@@ -58,31 +60,35 @@ class _Dims:
                 "count": self.count, "inner": self.inner}
 
 
-def _gather(op, x, index, host, dims, out_shape):
-    """Recorded gather kernel; its gradient scatter-adds dy back into x's shape."""
-    y = _core.launch(op, "gather", [x, index], out_shape, x.dtype, **dims.attrs())
-    return engine.record(op, [x], y, lambda dy: (_scatter(op, dy, host, dims, x._shape),))
+# gather and scatter_add keep the host copy of their indices and the [batch, pre, axis,
+# inner] dims in their attrs: each one's gradient is the other, built from the same tables.
+GATHER = Primitive("gather", "indexing", INJECTIVE, hidden=("dims", "host"), grad=lambda call, dy: (
+    _scatter(dy, call.attrs["host"], call.attrs["dims"], call.inputs[0]._shape), None))
+SCATTER_ADD = Primitive("scatter_add", "indexing", OPAQUE, hidden=("dims", "host"), grad=lambda call, dy: (
+    _gather(dy, _device("scatter_nd", None, call.attrs["host"]), call.attrs["host"],
+            call.attrs["dims"], call.inputs[0]._shape), None, None))
+ONE_HOT = Primitive("one_hot", "indexing", INJECTIVE)
 
 
-def _scatter(op, updates, host, dims, out_shape):
-    """Recorded scatter_add: out (of out_shape, [batch, pre, axis, inner] flat) sums the
-    updates ([batch, pre, count, inner] flat) at their indices; its gradient is a gather."""
+def _gather(x, index, host, dims, out_shape):
+    _core.check_size("gather", out_shape)
+    return GATHER.run((x, index), out_shape, x._dtype,
+                      {**dims.attrs(), "dims": dims, "host": host})
+
+
+def _scatter(updates, host, dims, out_shape):
+    """out (of out_shape, [batch, pre, axis, inner] flat) sums the updates ([batch, pre,
+    count, inner] flat) at their indices, from host-sorted tables (no atomics: the same sums
+    every run); its gradient is a gather."""
     if updates.size == 0 or _core.size_of(out_shape) == 0:
-        from .elementwise import fill
-        y = fill(out_shape, 0, updates.dtype)
-        return engine.record(op, [updates], y, lambda dy: (None,))
+        return fill(out_shape, 0, updates._dtype)
     keys = (np.arange(dims.batch)[:, None] * dims.axis + host.reshape(dims.batch, dims.count))
     keys = keys.reshape(-1)
     order = np.argsort(keys, kind="stable")
     offsets = np.searchsorted(keys[order], np.arange(dims.batch * dims.axis + 1))
-    tables = [_core.from_numpy(t.astype(np.int32), op) for t in (order, offsets)]
-    y = _core.launch(op, "scatter_add", [updates] + tables, out_shape, updates.dtype,
-                     **dims.attrs())
-
-    def grad(dy):
-        index = _core.from_numpy(host.astype(np.int32), op)
-        return (_gather(op, dy, index, host, dims, updates._shape),)
-    return engine.record(op, [updates], y, grad)
+    tables = [_core.from_numpy(t.astype(np.int32), "scatter_nd") for t in (order, offsets)]
+    return SCATTER_ADD.run((updates, *tables), out_shape, updates._dtype,
+                           {**dims.attrs(), "dims": dims, "host": host})
 
 
 def gather(x, indices, axis=0, batch_dims=0):
@@ -113,13 +119,13 @@ def gather(x, indices, axis=0, batch_dims=0):
 def gather_checked(x, index, host, axis=0, batch_dims=0):
     """gather on indices the caller has already read to the host (int64 `host`, with their
     device tensor `index` or None) and range-checked, so it reads nothing back again."""
-    op = "gather"  # recorded and reported as gather, whichever op called it
+    op = "gather"
     bd = batch_dims
     dims = _Dims(_core.size_of(x._shape[:bd]), _core.size_of(x._shape[bd:axis]),
                  x._shape[axis], _core.size_of(host.shape[bd:]),
                  _core.size_of(x._shape[axis + 1:]))
     out_shape = x._shape[:axis] + tuple(host.shape[bd:]) + x._shape[axis + 1:]
-    return _gather(op, x, _device(op, index, host), host, dims, out_shape)
+    return _gather(x, _device(op, index, host), host, dims, out_shape)
 
 
 def _rows(op, host, shape):
@@ -145,12 +151,11 @@ def gather_nd(x, indices):
     (x,) = _core.tensors(op, x)
     _, host = _host_indices(op, indices)
     rows, k = _rows(op, host, x._shape)
-    from .shape import reshape
     n_rows = _core.size_of(x._shape[:k])
     table = reshape(x, (n_rows,) + x._shape[k:])
     dims = _Dims(1, 1, n_rows, rows.size, _core.size_of(x._shape[k:]))
     out_shape = tuple(host.shape[:-1]) + x._shape[k:]
-    return _gather(op, table, _device(op, None, rows), rows, dims, out_shape)
+    return _gather(table, _device(op, None, rows), rows, dims, out_shape)
 
 
 def scatter_nd(indices, updates, shape):
@@ -168,11 +173,10 @@ def scatter_nd(indices, updates, shape):
     if updates._shape != want:
         raise ValueError(f"scatter_nd: updates have shape {updates.shape}, expected "
                          f"{list(want)} (indices {list(host.shape)}, shape {list(shape)})")
-    from .shape import reshape
     inner = _core.size_of(shape[k:])
     dims = _Dims(1, 1, _core.size_of(shape[:k]), rows.size, inner)
     flat = reshape(updates, (rows.size, inner))
-    return reshape(_scatter(op, flat, rows, dims, (dims.axis, inner)), shape)
+    return reshape(_scatter(flat, rows, dims, (dims.axis, inner)), shape)
 
 
 def one_hot(indices, depth, on_value=1, off_value=0, dtype=None):
@@ -197,6 +201,31 @@ def one_hot(indices, depth, on_value=1, off_value=0, dtype=None):
         dtype = dtypes.INT32 if ints else dtypes.FLOAT32
     dtype = dtypes.normalize(dtype, op)
     out_shape = index._shape + (int(depth),)
-    y = _core.launch(op, "one_hot", [index], out_shape, dtype, depth=int(depth),
-                     on_value=float(on_value), off_value=float(off_value))
-    return engine.record(op, [index], y, None)
+    _core.check_size(op, out_shape)
+    return ONE_HOT.run((index,), out_shape, dtype, {
+        "depth": int(depth), "on_value": float(on_value), "off_value": float(off_value)})
+
+
+def embedding_lookup(params, ids):
+    """Rows of params [V, D] at int32 ids of any shape -> ids.shape + [D]. Ids outside
+    [0, V) raise IndexError; the gradient adds each row's dy into params (duplicates add)."""
+    op = "embedding_lookup"
+    (params,) = _core.tensors(op, params)
+    if params.rank != 2:
+        raise ValueError(f"{op}: params must have rank 2 [vocabulary, dim], got shape "
+                         f"{params.shape}")
+    if isinstance(ids, Tensor):
+        if ids._dtype != dtypes.INT32:
+            raise TypeError(f"{op}: ids must be int32, got a {ids.dtype} tensor")
+        host = ids.numpy()
+    else:
+        host = np.asarray(ids)
+        if host.dtype.kind not in "iu":
+            raise TypeError(f"{op}: ids must be integers (int32), got dtype {host.dtype}")
+        ids = None  # gather_checked uploads the host copy
+    bad = (host < 0) | (host >= params._shape[0])
+    if bad.any():
+        raise IndexError(f"{op}: id {int(host[bad].reshape(-1)[0])} is out of range [0, "
+                         f"{params._shape[0]}) for params of shape {params.shape}")
+    # the ids are read and checked once here; plain gather would read them back again
+    return gather_checked(params, ids, host.astype(np.int64))

@@ -1,13 +1,29 @@
-"""concat and stack: one `concat` pass reads every input (shaders/concat.frag), so joining N
-tensors costs one pass, not N. The gradient hands each input its slice of dy."""
-
-__all__ = ["concat", "stack"]
-from .. import engine, kernels
+"""concat and stack: one `concat` pass reads every input (shaders/concat.frag on GL, numpy twin
+in glflow/backends/numpy/joining.py), so joining N tensors costs one pass, not N. The
+gradient hands each input its slice of dy."""
+from ..runtime.registry import INJECTIVE
 from ..tensor import Tensor
 from . import _core
 from ._movement import full_picks, select
+from ._primitive import Primitive
+from .creation import fill
+from .shape import expand_dims
 
-kernels.register("concat", "special")
+__all__ = ["concat", "stack"]
+
+
+def _concat_grad(call, dy):
+    axis = call.attrs["axis"]
+    out, start = [], 0
+    for t in call.inputs:
+        picks = full_picks(dy._shape)
+        picks[axis] = (start, 1, t._shape[axis])
+        out.append(select("concat", dy, picks))
+        start += t._shape[axis]
+    return out
+
+
+CONCAT = Primitive("concat", "joining", INJECTIVE, grad=_concat_grad)
 
 
 def _tensor_list(op, tensors):
@@ -17,7 +33,7 @@ def _tensor_list(op, tensors):
     if not tensors:
         raise ValueError(f"{op}: needs at least one tensor")
     ts = [_core.convert(t, op) for t in tensors]
-    kinds = sorted({t.dtype for t in ts})
+    kinds = sorted({t._dtype for t in ts})
     if len(kinds) > 1:
         raise TypeError(f"{op}: tensors have mixed dtypes ({', '.join(kinds)}); cast them to one "
                         "dtype first")
@@ -40,42 +56,13 @@ def concat(tensors, axis=0):
         return first
     shape = list(first._shape)
     shape[axis] = sum(t._shape[axis] for t in ts)
-    y = _join([t for t in ts if t.size], shape, axis, first.dtype)
-
-    def grad(dy):
-        out, start = [], 0
-        for t in ts:
-            picks = full_picks(dy._shape)
-            picks[axis] = (start, 1, t._shape[axis])
-            out.append(select("concat", dy, picks))
-            start += t._shape[axis]
-        return out
-    return engine.record("concat", ts, y, grad)
-
-
-def _join(parts, shape, axis, dtype):
-    """Unrecorded concat of non-empty parts; more parts than one pass may read (the GL
-    sampler limit) are joined in groups first."""
-    b = engine.backend()
-    if b.name == "gl":
-        from ..backends.gl.kernels.movement import max_concat_inputs
-        limit = max_concat_inputs(b)
-    else:
-        limit = len(parts) or 1
-    while len(parts) > limit:
-        groups = [parts[i:i + limit] for i in range(0, len(parts), limit)]
-        parts = [g[0] if len(g) == 1 else _join(g, _joined_shape(g, axis), axis, dtype)
-                 for g in groups]
-    if _core.size_of(shape) == 0 or not parts:
-        from .elementwise import fill
-        return fill(shape, 0, dtype)
-    return _core.launch("concat", "concat", parts, shape, dtype, axis=axis)
-
-
-def _joined_shape(parts, axis):
-    shape = list(parts[0]._shape)
-    shape[axis] = sum(p._shape[axis] for p in parts)
-    return shape
+    _core.check_size("concat", shape)
+    parts = [t for t in ts if t.size]
+    if not parts:
+        return fill(shape, 0, first._dtype)
+    if len(parts) == 1:
+        return parts[0]
+    return CONCAT.run(tuple(parts), shape, first._dtype, {"axis": axis})
 
 
 def stack(tensors, axis=0):
@@ -89,5 +76,4 @@ def stack(tensors, axis=0):
         if t._shape != ts[0]._shape:
             raise ValueError(f"stack: tensors must have the same shape: tensor 0 is "
                              f"{ts[0].shape}, tensor {k} is {t.shape}")
-    from .shape import expand_dims
     return concat([expand_dims(t, axis) for t in ts], axis)

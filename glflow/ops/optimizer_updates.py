@@ -4,22 +4,25 @@ glflow/optimizers use them; the composed ops they replace cost one pass each (Ad
 variable). Not differentiable: an update is not part of a model's function.
 
 Kernels: shaders/<name>.frag (one pass, several render targets), numpy twins in
-glflow/backends/cpu/optimizer_updates.py.
+glflow/backends/numpy/optimizer_updates.py.
 """
-from .. import dtypes, engine, kernels
+from ..runtime import dtypes
+from ..runtime.registry import OPAQUE
 from . import _core
-from ._pointwise import scalar_param
+from ._elementwise import scalar_param
+from ._primitive import Primitive
 
 __all__ = ["adam_update", "sgd_momentum_update"]
 
-kernels.register("adam_update", "special", differentiable=False)
-kernels.register("sgd_momentum_update", "special", differentiable=False)
+# Not differentiable: they run outside any tape, on gradients already computed.
+ADAM_UPDATE = Primitive("adam_update", "optimizer_updates", OPAQUE, outputs=3)
+SGD_MOMENTUM_UPDATE = Primitive("sgd_momentum_update", "optimizer_updates", OPAQUE, outputs=2)
 
 
 def _same_shape_floats(op, names, values):
     tensors = _core.tensors(op, *values)
     for name, t in zip(names, tensors):
-        if t.dtype != dtypes.FLOAT32:
+        if t._dtype != dtypes.FLOAT32:
             raise TypeError(f"{op}: {name} must be float32, got {t.dtype} (shape {t.shape})")
         if t._shape != tensors[0]._shape:
             raise ValueError(f"{op}: {name} has shape {t.shape}, the variable "
@@ -37,8 +40,7 @@ def adam_update(var, m, v, grad, lr_t, beta_1=0.9, beta_2=0.999, epsilon=1e-7, d
     attrs = {key: scalar_param(op, key, value) for key, value in (
         ("beta_1", beta_1), ("beta_2", beta_2), ("lr_t", lr_t), ("epsilon", epsilon),
         ("decay", decay))}
-    outputs = _core.launch_outputs(op, op, inputs, inputs[0]._shape, dtypes.FLOAT32, **attrs)
-    return engine.record(op, inputs, outputs, None)
+    return ADAM_UPDATE.run(tuple(inputs), (inputs[0]._shape,) * 3, dtypes.FLOAT32, attrs)
 
 
 def sgd_momentum_update(var, velocity, grad, lr, momentum, nesterov=False, decay=1.0):
@@ -50,5 +52,5 @@ def sgd_momentum_update(var, velocity, grad, lr, momentum, nesterov=False, decay
     attrs = {key: scalar_param(op, key, value) for key, value in (
         ("lr", lr), ("momentum", momentum), ("decay", decay))}
     attrs["nesterov"] = bool(nesterov)
-    outputs = _core.launch_outputs(op, op, inputs, inputs[0]._shape, dtypes.FLOAT32, **attrs)
-    return engine.record(op, inputs, outputs, None)
+    return SGD_MOMENTUM_UPDATE.run(tuple(inputs), (inputs[0]._shape,) * 2, dtypes.FLOAT32,
+                                   attrs)

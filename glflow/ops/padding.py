@@ -1,14 +1,18 @@
-"""pad: constant, reflect and symmetric padding in one `pad` pass (shaders/pad.frag).
-Gradients: constant padding is undone by a slice of dy (the dual); mirror padding also folds
-each margin of dy back onto the x positions it mirrored (reversed slices, placed and added)."""
+"""pad: constant, reflect and symmetric padding in one `pad` pass (shaders/padding/pad.frag,
+glflow/backends/numpy/padding.py). Gradients: constant padding is undone by a slice of dy (the
+dual); mirror padding also folds each margin of dy back onto the x positions it mirrored
+(reversed slices, placed and added)."""
+import numbers
+
+from ..runtime import dtypes
+from ..runtime.registry import INJECTIVE
+from . import _core
+from ._movement import full_picks, place, select
+from ._primitive import Primitive
+from .arithmetic import add
 
 __all__ = ["pad"]
 TENSOR_METHODS = ["pad"]
-import numbers
-
-from .. import dtypes, engine
-from . import _core
-from ._movement import full_picks, launch_pad, place, select
 
 MODES = ("constant", "reflect", "symmetric")
 
@@ -59,15 +63,17 @@ def pad(x, paddings, mode="constant", constant_values=0):
     base = [b for b, _ in pairs]
     if mode_name == "constant":
         return place("pad", x, shape, base, value=constant_values)
-    y = launch_pad("pad", x, shape, base, [1] * x.rank, mode_name, 0)
-    return engine.record("pad", [x], y, lambda dy: (_fold(dy, x._shape, pairs, mode_name),))
+    _core.check_size("pad", shape)
+    return MIRROR_PAD.run((x,), shape, x._dtype, {
+        "base": tuple(base), "steps": (1,) * x.rank, "mode": mode_name, "value": 0.0,
+        "in_dims": x._shape, "out_dims": shape, "pairs": tuple(pairs)})
 
 
-def _fold(dy, shape, pairs, mode):
+def _fold(call, dy):
     """Gradient of mirror padding: per padded axis, dx = the centre of dy plus each margin
     reversed onto the positions it mirrored (reflect skips the edge, symmetric repeats it)."""
-    from .elementwise import add
-    skip = 1 if mode == "reflect" else 0
+    shape, pairs = call.inputs[0]._shape, call.attrs["pairs"]
+    skip = 1 if call.attrs["mode"] == "reflect" else 0
     for d, ((b, a), n) in enumerate(zip(pairs, shape)):
         if b == 0 and a == 0:
             continue
@@ -84,4 +90,8 @@ def _fold(dy, shape, pairs, mode):
                 base[d], steps[d] = first, -1
                 folded = add(folded, place("pad", along(start, count), out, base, steps))
         dy = folded
-    return dy
+    return (dy,)
+
+
+# reflect/symmetric padding: the pad kernel mirroring x into the margins
+MIRROR_PAD = Primitive("mirror_pad", pattern=INJECTIVE, kernel="pad", grad=_fold, hidden=("pairs",))

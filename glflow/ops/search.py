@@ -1,33 +1,39 @@
 """Search ops: argmax, argmin (int32 indices, first occurrence) and top_k.
 
-GL: argmax/argmin are (value, index) pair reductions (shaders/argmax.glsl, argmin.glsl in
-shaders/templates/pair_reduce.frag); top_k selects or ranks in shaders/top_k.frag. numpy twins:
-glflow/backends/cpu/search.py. nan counts as the largest value for argmax and top_k and as the
+GL: argmax/argmin are (value, index) pair reductions (shaders/search/argmax.glsl, argmin.glsl
+in shaders/templates/pair_reduce.frag); top_k selects or ranks in shaders/top_k.frag. numpy
+twins: glflow/backends/numpy/search.py. nan counts as the largest value for argmax and top_k and as the
 smallest for argmin (numpy's argmax/argmin return the first nan).
 """
 import numbers
 
-from .. import dtypes, engine, kernels
+from ..runtime import dtypes, state
+from ..runtime.registry import OPAQUE, REDUCE
 from . import _core
-from .reduction import launch_reduction, reduced_shape
+from ._primitive import Primitive
+from .creation import fill
+from .indexing import gather
+from .reduction import reduced_shape, reduced_view
 
 __all__ = ["argmax", "argmin", "top_k"]
 TENSOR_METHODS = ["argmax", "argmin", "top_k"]
 
-kernels.register("argmax", "special", differentiable=False)
-kernels.register("argmin", "special", differentiable=False)
-kernels.register("top_k", "special", differentiable=False)
+# attrs: outer, length, inner of the searched [outer, length, inner] view
+ARGMAX = Primitive("argmax", "search", REDUCE)
+ARGMIN = Primitive("argmin", "search", REDUCE)
+TOP_K = Primitive("top_k", "search", OPAQUE)  # indices only; the values are a gather
 
 
 def _check_index_range(op, length):
-    """Indices travel as float32 on GL: exact up to 2**24."""
-    b = engine.backend()
-    if b.name == "gl" and length > dtypes.GL_EXACT_INT_LIMIT:
-        raise ValueError(f"{op}: the axis has {length} elements; the GL backend returns "
-                         f"indices exactly only up to {dtypes.GL_EXACT_INT_LIMIT}")
+    """Indices are stored int32 values: on GL float32 texels, exact up to 2**24."""
+    limit = state.backend().limit("exact_int")
+    if limit is not None and length > limit:
+        raise ValueError(f"{op}: the axis has {length} elements; the {state.current_name} "
+                         f"backend returns indices exactly only up to {limit}")
 
 
-def _arg(op, x, axis, keepdims):
+def _arg(prim, x, axis, keepdims):
+    op = prim.name
     (x,) = _core.tensors(op, x)
     if axis is not None and (not isinstance(axis, numbers.Integral) or isinstance(axis, bool)):
         raise TypeError(f"{op}: axis must be one int or None (all elements), got {axis!r}")
@@ -39,23 +45,22 @@ def _arg(op, x, axis, keepdims):
                          f"{list(x._shape)})")
     _check_index_range(op, length)
     if not axes or x.size == 0:
-        from .elementwise import fill
-        y = fill(out_shape, 0, dtypes.INT32)
-    else:
-        y = launch_reduction(op, op, x, axes, keepdims, dtypes.INT32)
-    return engine.record(op, [x], y, None)
+        return fill(out_shape, 0, dtypes.INT32)
+    view, outer, length, inner = reduced_view(x, axes)
+    return prim.run((view,), out_shape, dtypes.INT32,
+                    {"outer": outer, "length": length, "inner": inner})
 
 
 def argmax(x, axis=None, keepdims=False):
     """int32 index of the largest element along `axis` (None: of the flattened tensor); the
     first one on ties, the first nan if there is one. Not differentiable."""
-    return _arg("argmax", x, axis, keepdims)
+    return _arg(ARGMAX, x, axis, keepdims)
 
 
 def argmin(x, axis=None, keepdims=False):
     """int32 index of the smallest element along `axis` (None: of the flattened tensor); the
     first one on ties, the first nan if there is one. Not differentiable."""
-    return _arg("argmin", x, axis, keepdims)
+    return _arg(ARGMIN, x, axis, keepdims)
 
 
 def top_k(x, k=1, sorted=True):  # noqa: A002 - tfjs/TensorFlow argument name
@@ -80,10 +85,7 @@ def top_k(x, k=1, sorted=True):  # noqa: A002 - tfjs/TensorFlow argument name
     _check_index_range(op, length)
     out_shape = x._shape[:-1] + (int(k),)
     if _core.size_of(out_shape) == 0:
-        from .elementwise import fill
         return fill(out_shape, 0, x.dtype), fill(out_shape, 0, dtypes.INT32)
-    indices = engine.record(op, [x], _core.launch(op, op, [x], out_shape, dtypes.INT32,
-                                                  k=int(k)), None)
-    from .indexing import gather
+    indices = TOP_K.run((x,), out_shape, dtypes.INT32, {"k": int(k)})
     values = gather(x, indices, axis=-1, batch_dims=x.rank - 1)
     return values, indices

@@ -1,20 +1,32 @@
-"""Shape ops. Reshape shares storage (free); transpose, broadcast_to, tile, space_to_depth and
-depth_to_space read the input through one strided view in one `identity` pass.
+"""Shape ops: reshape shares storage (free); transpose and broadcast_to read the input through a
+strided or broadcast view in one `identity` pass; tile, space_to_depth and depth_to_space are
+compositions of those; cast converts dtypes (shaders/shape/cast_int.glsl, cast_bool.glsl).
 (Slicing: slicing.py; joining: joining.py; padding: padding.py; indices: indexing.py.)"""
+import numbers
+
+from ..runtime import dtypes
+from ..runtime.registry import INJECTIVE
+from ..runtime.views import StridedView, contiguous_strides
+from . import _core
+from ._elementwise import primitive
+from ._primitive import Primitive
 
 __all__ = ["reshape", "flatten", "transpose", "broadcast_to", "expand_dims", "squeeze", "cast",
            "tile", "space_to_depth", "depth_to_space"]
 TENSOR_METHODS = ["reshape", "flatten", "transpose", "broadcast_to", "expand_dims", "squeeze",
-                  "tile"]
-import numbers
+                  "cast", "tile"]
 
-from .. import dtypes, engine, kernels
-from ..backends.views import StridedView, contiguous_strides
-from . import _core
-from ._movement import view_copy
-
-kernels.register("cast_int", "unary", differentiable=False)
-kernels.register("cast_bool", "unary", differentiable=False)
+RESHAPE = Primitive("reshape", pattern=INJECTIVE, alias=True,
+                    grad=lambda call, dy: (reshape(dy, call.inputs[0]._shape),))
+# transpose reads x through a permuted StridedView (attrs: views, perm)
+TRANSPOSE = Primitive("transpose", pattern=INJECTIVE, kernel="identity",
+                      grad=lambda call, dy: (transpose(dy, _inverse(call.attrs["perm"])),))
+# broadcast_to reads x broadcast to the output shape; the tape sums the gradient back
+BROADCAST_TO = Primitive("broadcast_to", pattern=INJECTIVE, kernel="identity", unbroadcast=True,
+                         grad=lambda call, dy: (dy,))
+CAST_INT = primitive("cast_int", "shape")
+CAST_BOOL = primitive("cast_bool", "shape")
+CAST_FLOAT = Primitive("cast_float", kernel="identity")  # int32/bool -> float32: the same bits
 
 
 def reshape(x, shape):
@@ -23,8 +35,7 @@ def reshape(x, shape):
     shape = _infer_shape(x, shape)
     if shape == x._shape:
         return x
-    y = x._with_shape(shape)
-    return engine.record("reshape", [x], y, lambda dy: (reshape(dy, x._shape),))
+    return RESHAPE.run((x,), shape, x._dtype)
 
 
 def _infer_shape(x, shape):
@@ -50,6 +61,10 @@ def flatten(x):
     return reshape(x, [-1])
 
 
+def _inverse(perm):
+    return tuple(perm.index(d) for d in range(len(perm)))
+
+
 def transpose(x, perm=None):
     """Permute dimensions (default: reverse them)."""
     (x,) = _core.tensors("transpose", x)
@@ -58,14 +73,12 @@ def transpose(x, perm=None):
     if sorted(p % rank if rank else p for p in perm) != list(range(rank)) or len(perm) != rank:
         raise ValueError(f"transpose: perm {perm} is not a permutation of the {rank} axes "
                          f"of a tensor of shape {x.shape}")
-    perm = [p % rank for p in perm]
-    if perm == list(range(rank)):
+    perm = tuple(p % rank for p in perm)
+    if perm == tuple(range(rank)):
         return x
     strides = contiguous_strides(x._shape)
-    view = StridedView([x._shape[p] for p in perm], [strides[p] for p in perm])
-    y = view_copy("transpose", x, view)
-    inverse = [perm.index(d) for d in range(rank)]
-    return engine.record("transpose", [x], y, lambda dy: (transpose(dy, inverse),))
+    view = StridedView.make([x._shape[p] for p in perm], [strides[p] for p in perm])
+    return TRANSPOSE.run((x,), view.shape, x._dtype, {"views": (view,), "perm": perm})
 
 
 def broadcast_to(x, shape):
@@ -77,9 +90,8 @@ def broadcast_to(x, shape):
         raise ValueError(f"broadcast_to: cannot broadcast x of shape {x.shape} to {list(shape)}")
     if shape == x._shape:
         return x
-    y = _core.elementwise("broadcast_to", _core.call("identity", 1), [x], shape, x.dtype)
-    from .reduction import sum_to_shape
-    return engine.record("broadcast_to", [x], y, lambda dy: (sum_to_shape(dy, x._shape),))
+    _core.check_size("broadcast_to", shape)
+    return BROADCAST_TO.run((x,), shape, x._dtype)
 
 
 def expand_dims(x, axis=0):
@@ -105,21 +117,19 @@ def squeeze(x, axis=None):
 
 
 def cast(x, dtype):
-    """Convert to another dtype: float -> int truncates toward zero, nonzero -> True."""
+    """Convert to another dtype: float -> int truncates toward zero, nonzero -> True. Not
+    differentiable (a float -> float cast returns x itself)."""
     (x,) = _core.tensors("cast", x)
     dtype = dtypes.normalize(dtype, "cast")
-    if dtype == x.dtype:
+    if dtype == x._dtype:
         return x
-    if dtype == dtypes.INT32 and x.dtype == dtypes.FLOAT32:
-        kernel = "cast_int"
+    if dtype == dtypes.INT32 and x._dtype == dtypes.FLOAT32:
+        prim = CAST_INT
     elif dtype == dtypes.BOOL:
-        kernel = "cast_bool"
+        prim = CAST_BOOL
     else:
-        kernel = "identity"
-    y = _core.elementwise("cast", _core.call(kernel, 1), [x], x._shape, dtype)
-    if dtype == dtypes.FLOAT32 and x.dtype == dtypes.FLOAT32:
-        return y
-    return engine.record("cast", [x], y, None)
+        prim = CAST_FLOAT
+    return prim.run((x,), x._shape, dtype)
 
 
 def int_list(op, name, values, length=None):
@@ -140,8 +150,8 @@ def int_list(op, name, values, length=None):
 
 
 def tile(x, reps):
-    """x repeated reps[d] times along each axis d (len(reps) == rank). One pass: the repeats
-    are extra axes of stride 0 in a strided view, [r0, n0, r1, n1, ...] -> [r0 * n0, ...]."""
+    """x repeated reps[d] times along each axis d (len(reps) == rank): x as [1, n0, 1, n1, ...]
+    broadcast to [r0, n0, r1, n1, ...] in one pass, then reshaped to [r0 * n0, ...]."""
     (x,) = _core.tensors("tile", x)
     reps = int_list("tile", "reps", reps)
     if len(reps) != x.rank:
@@ -150,15 +160,10 @@ def tile(x, reps):
         raise ValueError(f"tile: reps {reps} must not be negative")
     if all(r == 1 for r in reps):
         return x
-    strides = contiguous_strides(x._shape)
-    shape = [d for r, n in zip(reps, x._shape) for d in (r, n)]
-    view = StridedView(shape, [d for s in strides for d in (0, s)])
-    y = view_copy("tile", x, view)._with_shape([r * n for r, n in zip(reps, x._shape)])
-
-    def grad(dy):
-        from .reduction import sum
-        return (sum(reshape(dy, shape), axis=list(range(0, len(shape), 2))),)
-    return engine.record("tile", [x], y, grad)
+    spread = [d for n in x._shape for d in (1, n)]
+    repeated = [d for r, n in zip(reps, x._shape) for d in (r, n)]
+    return reshape(broadcast_to(reshape(x, spread), repeated),
+                   [r * n for r, n in zip(reps, x._shape)])
 
 
 def _check_nhwc(op, x, block_size):

@@ -1,18 +1,22 @@
 """Slicing ops: every one is an affine read of x (`_movement.select`: one identity pass through
 a strided view, free when it is x's own layout) whose gradient places dy back (one pad pass).
-split and unstack read several pieces and are recorded as one op whose gradient is one
-concat/stack pass."""
-
-__all__ = ["slice", "strided_slice", "reverse", "split", "unstack", "getitem"]
-TENSOR_METHODS = ["reverse", "split", "unstack"]
+split and unstack read all their pieces in one `split` call (a view per piece) whose gradient
+is one concat pass."""
 import builtins
 import numbers
 
-from .. import engine
+from ..runtime.registry import INJECTIVE
+from ..runtime.views import StridedView, contiguous_strides
 from ..tensor import Tensor
 from . import _core
-from ._movement import full_picks, read, select
-from .shape import int_list
+from ._movement import select
+from ._primitive import Primitive
+from .creation import zeros
+from .joining import concat
+from .shape import int_list, reshape
+
+__all__ = ["slice", "strided_slice", "reverse", "split", "unstack", "getitem"]
+TENSOR_METHODS = ["reverse", "split", "unstack"]
 
 
 def slice(x, begin, size=None):  # noqa: A001 - public name follows tfjs
@@ -129,48 +133,49 @@ def _split_sizes(x, spec, axis):
     return sizes
 
 
+def _split_grad(call, dys):
+    """One concat of the pieces' gradients (zeros for pieces the target did not use)."""
+    axis = call.attrs["axis"]
+    parts = []
+    for dy, shape in zip(dys if isinstance(dys, list) else [dys], call.attrs["pieces"]):
+        parts.append(zeros(shape) if dy is None else reshape(dy, shape))
+    return (concat(parts, axis),)
+
+
+# attrs: views (one StridedView per output), axis, pieces (each output's shape with the axis)
+SPLIT = Primitive("split", "slicing", INJECTIVE, grad=_split_grad, outputs=None,
+                  hidden=("axis", "pieces"))
+
+
+def _pieces(x, axis, sizes):
+    """Run SPLIT: the pieces of `sizes` along axis, each read through its own view."""
+    strides = contiguous_strides(x._shape)
+    views, start = [], 0
+    for s in sizes:
+        shape = x._shape[:axis] + (s,) + x._shape[axis + 1:]
+        views.append(StridedView.make(shape, strides, start * strides[axis]))
+        start += s
+    if not views:
+        return []
+    shapes = tuple(v.shape for v in views)
+    return SPLIT.run((x,), shapes, x._dtype,
+                     {"views": tuple(views), "axis": axis, "pieces": shapes})
+
+
 def split(x, num_or_size_splits, axis=0):
     """Pieces of x along `axis`: an int k gives k equal pieces, a list gives pieces of those
     sizes (one may be -1: the rest). One pass per piece; the gradient is one concat."""
     (x,) = _core.tensors("split", x)
     (axis,) = _core.normalize_axes("split", axis, x.rank) if x.rank else _no_axes("split", x)
-    sizes = _split_sizes(x, num_or_size_splits, axis)
-    pieces, start = [], 0
-    for s in sizes:
-        picks = full_picks(x._shape)
-        picks[axis] = (start, 1, s)
-        pieces.append(read("split", x, picks))
-        start += s
-
-    def grad(dys):
-        from .joining import concat
-        return (concat(_listed(dys), axis),)
-    engine.record("split", [x], pieces, grad)
-    return pieces
+    return _pieces(x, axis, _split_sizes(x, num_or_size_splits, axis))
 
 
 def unstack(x, axis=0):
-    """The slices of x along `axis`, each without that axis. Gradient: one stack pass."""
+    """The slices of x along `axis`, each without that axis. Gradient: one concat pass."""
     (x,) = _core.tensors("unstack", x)
     (axis,) = _core.normalize_axes("unstack", axis, x.rank) if x.rank else _no_axes("unstack", x)
     shape = x._shape[:axis] + x._shape[axis + 1:]
-    pieces = []
-    for i in range(x._shape[axis]):
-        picks = full_picks(x._shape)
-        picks[axis] = (i, 1, 1)
-        pieces.append(read("unstack", x, picks, shape))
-
-    def grad(dys):
-        from .joining import stack
-        return (stack(_listed(dys), axis),)
-    if pieces:
-        engine.record("unstack", [x], pieces, grad)
-    return pieces
-
-
-def _listed(dys):
-    """The tape hands a one-output op its gradient alone, a several-output op a list."""
-    return dys if isinstance(dys, list) else [dys]
+    return [reshape(piece, shape) for piece in _pieces(x, axis, [1] * x._shape[axis])]
 
 
 def _no_axes(op, x):

@@ -4,15 +4,18 @@ from those ops' gradients."""
 import math
 import numbers
 
-from .. import dtypes
+from ..runtime import dtypes
 from . import _core
+from .arithmetic import sub
+from .math import abs, sqrt, square
+from .reduction import max, mean, reduced_shape, sum
+from .shape import cast, reshape
 
 __all__ = ["variance", "moments", "norm"]
 TENSOR_METHODS = ["variance", "norm"]
 
 
 def _float(op, x):
-    from .shape import cast
     (x,) = _core.tensors(op, x)
     return cast(x, dtypes.FLOAT32) if x.dtype != dtypes.FLOAT32 else x
 
@@ -28,8 +31,6 @@ def _moments(op, x, axes, keepdims):
     """(mean with keepdims=True, variance) over `axes`: the one formula behind moments and
     variance. Two passes over the data (mean, then the mean of squared deviations): no
     cancellation for data far from zero."""
-    from .elementwise import square, sub
-    from .reduction import mean
     x = _float(op, x)
     reduced = _core.normalize_axes(op, axes, x.rank)
     _count(op, x, reduced)
@@ -39,7 +40,6 @@ def _moments(op, x, axes, keepdims):
 
 def moments(x, axes=None, keepdims=False):
     """(mean, variance) over `axes` (None: all axes), always float32."""
-    from .shape import reshape
     centre, var = _moments("moments", x, axes, keepdims)
     # var already has the requested shape; the mean, kept for broadcasting, takes it too
     return (centre if keepdims else reshape(centre, var._shape)), var
@@ -104,8 +104,6 @@ def norm(x, ord="euclidean", axis=None, keepdims=False):  # noqa: A002 - tfjs ar
 
 
 def _vector_norm(x, ord, axis, keepdims):  # noqa: A002
-    from .elementwise import abs, sqrt, square
-    from .reduction import max, sum
     if ord == 1:
         return sum(abs(x), axis, keepdims)
     if ord == math.inf:
@@ -114,9 +112,6 @@ def _vector_norm(x, ord, axis, keepdims):  # noqa: A002
 
 
 def _matrix_norm(x, ord, rows, cols, keepdims):  # noqa: A002
-    from .elementwise import abs, sqrt, square
-    from .reduction import max, reduced_shape, sum
-    from .shape import reshape
     if ord in ("fro", "euclidean"):
         return sqrt(sum(square(x), [rows, cols], keepdims))
     summed, across = (rows, cols) if ord == 1 else (cols, rows)

@@ -11,7 +11,7 @@ Sizes travel as uniforms, so one compiled program serves every shape with the sa
 """
 from math import prod
 
-from ..views import contiguous_strides
+from ...runtime.views import contiguous_strides
 
 
 class Access:

@@ -1,11 +1,14 @@
 """GLBackend: tensors in RGBA32F textures, kernels as fragment shaders, all through one context.
 
 Data handles are `GLData` (a pooled texture + its layout); size-0 tensors have no texture and
-never touch GL. Every method here runs inside one GL section (lock + context current).
+never touch GL. `run` is the one entry point for kernels: elementwise kernels (one GLSL
+function each, `shaders/<family>/<name>.glsl`) and graph mode's fused expressions go through
+the generated-shader path here; reductions and matmul through their own modules; every other
+kernel through its family module's `KERNELS` table (glflow/backends/gl/kernels/).
 
-`elementwise` is the hot path of eager mode (every +, *, relu): a 16-element op costs the
-llvmpipe draw (~4 us single-threaded) plus whatever Python adds, so it keeps per-launch work to
-dict lookups (cached plans, layouts, programs; benchmarks/README.md has the numbers).
+The elementwise path is the hot path of eager mode (every +, *, relu): a 16-element op costs the
+llvmpipe draw plus whatever Python adds, so it keeps per-launch work to dict lookups (cached
+plans, layouts, programs; benchmarks/README.md has the numbers).
 """
 from math import prod
 
@@ -13,8 +16,8 @@ import numpy as np
 
 import moderngl
 
-from ... import engine
-from . import access, elementwise, matmul, reduce
+from ...runtime import counters, registry
+from . import access, elementwise, kernels, matmul, reduce
 from .context import GLContext
 from .layout import Layout, max_elements
 from .pool import PooledTexture, TexturePool
@@ -26,6 +29,8 @@ from .programs import ProgramCache
 # starting afresh, as elementwise.plan's cache does.
 _launches = {}
 LAUNCH_CAPACITY = 4096
+# float32 texels hold every integer up to 2^24 exactly; int32 tensors beyond are refused.
+EXACT_INT = 1 << 24
 
 
 class GLData:
@@ -55,6 +60,8 @@ class GLBackend:
             self.mrt_framebuffers = matmul.FramebufferCache(ctx, capacity=512)
             self.pool.on_delete.append(self.mrt_framebuffers.forget)
         self._layouts = {}
+        self._routes = {}        # kernel name -> the method that runs it
+        self._param_names = {}   # elementwise kernel -> its float params, in uniform order
         self._max_elements = max_elements(self.max_size)  # asked by check_size on every op
 
     # ------------------------------------------------------------------ capability
@@ -160,24 +167,94 @@ class GLBackend:
         prog.vao.mglo.render(moderngl.TRIANGLES, 3, 0, -1)
 
     # ------------------------------------------------------------------ kernels
-    def elementwise(self, expr, inputs, params, out_shape, out_dtype):
-        """Run an elementwise expression. inputs: [(GLData, shape, StridedView or None)].
-        GL computes in float32 whatever the dtype; int32/bool results are exact (see dtypes)."""
+    def limit(self, what):
+        """Capabilities ops check arguments against: the most elements one tensor holds (one
+        max-size texture) and the largest int32 stored exactly (float32 texels: 2^24)."""
+        if what == "max_elements":
+            return self._max_elements
+        if what == "exact_int":
+            return EXACT_INT
+        raise ValueError(f"limit: unknown capability {what!r}")
+
+    def run(self, kernel, inputs, out_shape, dtype, attrs):
+        """Run `kernel` on [(GLData, shape)] inputs into a new GLData (a tuple of them for a
+        several-output kernel). GL computes in float32 whatever the dtype; int32/bool
+        results are exact (see runtime/dtypes.py)."""
+        route = self._routes.get(kernel)
+        if route is None:
+            route = self._routes[kernel] = self._route(kernel)
+        return route(kernel, inputs, out_shape, attrs)
+
+    def _route(self, kernel):
+        """Kernels with a shader of their own first (kernels.KERNELS), then the generated
+        elementwise path, matmul, and the generic reduction passes (reduce_sum, ...)."""
+        if kernel == "fused":
+            return self._run_fused
+        if kernel in kernels.KERNELS:
+            return self._run_kernel
+        if kernel == "matmul":
+            return self._run_matmul
+        pattern = registry.get(kernel).pattern
+        if pattern == registry.ELEMENTWISE:
+            return self._run_elementwise
+        if pattern == registry.REDUCE:
+            return self._run_reduce
+        raise KeyError(f"the gl backend has no kernel {kernel!r}")
+
+    def _run_elementwise(self, kernel, inputs, out_shape, attrs):
+        params = self._param_names.get(kernel)
+        if params is None:
+            params = self._param_names[kernel] = registry.get(kernel).params
+        expr = elementwise.call(kernel, len(inputs), len(params))
+        values = {slot: attrs[p] for slot, p in enumerate(params)} if params else _NO_PARAMS
+        return self.elementwise(expr, inputs, attrs.get("views") if attrs else None, values,
+                                out_shape)
+
+    def _run_fused(self, kernel, inputs, out_shape, attrs):
+        counters.count_kernel("gl", kernel)
+        return self.elementwise(attrs["expr"], inputs, attrs.get("views"),
+                                dict(enumerate(attrs.get("params", ()))), out_shape)
+
+    def _run_reduce(self, kernel, inputs, out_shape, attrs):
+        counters.count_kernel("gl", kernel)
+        with self.gl:
+            return reduce.run(self, kernel, inputs[0][0], attrs["outer"], attrs["length"],
+                              attrs["inner"])
+
+    def _run_matmul(self, kernel, inputs, out_shape, attrs):
+        counters.count_kernel("gl", "matmul")
+        (a, _), (b, _) = inputs
+        with self.gl:
+            return matmul.run(self, a, attrs["a_view"], b, attrs["b_view"], attrs["batches"],
+                              attrs["m"], attrs["k"], attrs["n"])
+
+    def _run_kernel(self, kernel, inputs, out_shape, attrs):
+        """A kernel with a shader of its own, from glflow/backends/gl/kernels/."""
+        fn = kernels.KERNELS[kernel]
+        check = kernels.LIMITS.get(kernel)
+        if check is not None:  # a launch the kernel cannot split yet: refused before GL work
+            reason = check(self, out_shape=tuple(out_shape), **attrs)
+            if reason:
+                shapes = ", ".join(str(list(shape)) for _, shape in inputs)
+                raise ValueError(f"{kernel}: inputs {shapes}: {reason}")
+        counters.count_kernel("gl", kernel)
+        with self.gl:
+            return fn(self, *[d for d, _ in inputs], out_shape=tuple(out_shape), **attrs)
+
+    def elementwise(self, expr, inputs, views, params, out_shape):
+        """Run an elementwise expression tree over [(GLData, shape)] inputs (broadcast by
+        numpy rules, or read through `views`: a StridedView or None per input)."""
         size = prod(out_shape)
         launch = key = None
         # Eager mode repeats the same few launches: everything but the data handles is a
         # function of (expr, out_shape, input shapes and sizes), so it is found with one dict
         # lookup instead of classification + plan key + uniform key (~1.5 us an op). Inputs
-        # read through views are rare and take the general path (None marks them here).
-        sig = [(shape, d.layout.size) if v is None else None for d, shape, v in inputs]
-        if None not in sig:
-            key = (expr, out_shape, *sig)
-            try:
-                launch = _launches.get(key)
-            except TypeError:  # argument lists in expr (unhashable): take the general path
-                key = None
+        # read through views are rare and take the general path.
+        if views is None:
+            key = (expr, out_shape, *[(shape, d.layout.size) for d, shape in inputs])
+            launch = _launches.get(key)
         if launch is None:
-            launch = self._launch(expr, inputs, out_shape, size)
+            launch = self._launch(expr, inputs, views, out_shape, size)
             if key is not None:
                 if len(_launches) >= LAUNCH_CAPACITY:
                     _launches.clear()
@@ -194,21 +271,22 @@ class GLBackend:
             # memo's own). The check costs ~0.3 us, the sets ~2 us.
             if params or prog.launch_key != (uniform_key, lay):
                 elementwise.set_uniforms(prog, accesses, out_shape, lay,
-                                         [d.layout for d, _, _ in inputs], params)
+                                         [d.layout for d, _ in inputs], params)
                 prog.launch_key = None if params else (uniform_key, lay)
             # The textures' C objects: _draw only calls use(unit) on them, and moderngl's
             # Python Texture.use is a wrapper around exactly that (a call less per input).
             self._draw(prog, out.texture, lay.width, lay.rows,
-                       [d.texture.tex.mglo for d, _, _ in inputs])
-        count = engine.count_kernel
+                       [d.texture.tex.mglo for d, _ in inputs])
+        count = counters.count_kernel
         for kernel in plan.kernels:
             count("gl", kernel)
         return out
 
-    def _launch(self, expr, inputs, out_shape, size):
+    def _launch(self, expr, inputs, views, out_shape, size):
         """(accesses, plan, uniform key) of one launch: what `elementwise` memoises."""
         accesses = []
-        for d, shape, v in inputs:
+        for i, (d, shape) in enumerate(inputs):
+            v = views[i] if views is not None else None
             if v is not None:
                 accesses.append(access.from_view(v, out_shape))
             elif d.layout.size == size:  # same element count: no index math (classify's rule)
@@ -218,33 +296,10 @@ class GLBackend:
         plan = elementwise.plan(expr, accesses, len(out_shape))
         # Every uniform is a function of these (plus params, never memoised): out_shape, the
         # input sizes (their layouts' shifts) and the access objects (their uniforms).
-        uniform_key = (out_shape, tuple(d.layout.size for d, _, _ in inputs), tuple(accesses))
+        uniform_key = (out_shape, tuple(d.layout.size for d, _ in inputs), tuple(accesses))
         return accesses, plan, uniform_key
 
-    def reduce(self, kernel, data, outer, length, inner, out_dtype):
-        """Combine `kernel` over the middle axis of an [outer, length, inner] view."""
-        engine.count_kernel("gl", kernel)
-        with self.gl:
-            return reduce.run(self, kernel, data, outer, length, inner)
 
-    def limit(self, kernel, out_shape, attrs):
-        """Why this launch of `kernel` cannot run on this device, or None (no GL work)."""
-        from .kernels import find
-        check = find(kernel + "_limit", required=False)
-        return None if check is None else check(self, out_shape=tuple(out_shape), **attrs)
-
-    def call(self, kernel, inputs, out_shape, out_dtype, attrs):
-        """Run a kernel from glflow/backends/gl/kernels/ (see that package's docstring)."""
-        from .kernels import find
-        fn = find(kernel)
-        engine.count_kernel("gl", kernel)
-        with self.gl:
-            return fn(self, *[d for d, _ in inputs], out_shape=tuple(out_shape), **attrs)
-
-    def matmul(self, a, a_view, b, b_view, batches, m, k, n):
-        engine.count_kernel("gl", "matmul")
-        with self.gl:
-            return matmul.run(self, a, a_view, b, b_view, batches, m, k, n)
-
+_NO_PARAMS = {}  # shared and never written
 
 __all__ = ["GLBackend", "GLData"]

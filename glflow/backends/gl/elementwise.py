@@ -8,12 +8,31 @@ An expression is a tree of kernel calls over inputs, so a single op and a fused 
 Argument lists may be tuples or lists; tuples make the tree hashable, so `plan` finds its cached
 source with one dict lookup (lists are frozen to tuples on each call: 1.2 us instead of 0.4).
 """
-from ... import kernels
+import functools
+
+from ...runtime import registry as kernels
 from .programs import load
 
 MARK_DECL = "//@DECLARATIONS"
 MARK_FUNC = "//@FUNCTIONS"
 MARK_LOAD = "//@LOADS"
+
+
+@functools.lru_cache(maxsize=1024)
+def call(kernel, n_inputs, n_params=0):
+    """The expression tree of one kernel applied to inputs 0..n-1 with param slots 0..p-1.
+    Tuples all the way down: hashable, so a launch finds its cached program in one lookup;
+    cached, since the same few trees are asked for on every op."""
+    return ("call", kernel, tuple(("in", i) for i in range(n_inputs)), tuple(range(n_params)))
+
+
+def arity(name):
+    """How many tensor inputs elementwise kernel `name` takes: its GLSL function's vec4
+    parameters (its float params are uniforms, not parameters)."""
+    source = load(f"{kernels.get(name).family}/{name}.glsl")
+    signature = source[source.index(f"k_{name}("):]
+    params = signature[signature.index("(") + 1:signature.index(")")]
+    return sum(1 for p in params.split(",") if p.strip().startswith("vec4"))
 
 
 def kernel_functions(names):
@@ -26,7 +45,7 @@ def kernel_functions(names):
         seen.add(name)
         for dep in kernels.get(name).requires:
             visit(dep)
-        out.append(load(f"{name}.glsl").strip())
+        out.append(load(f"{kernels.get(name).family}/{name}.glsl").strip())
     for n in names:
         visit(n)
     return "\n".join(out)

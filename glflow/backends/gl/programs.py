@@ -8,7 +8,7 @@ import collections
 import struct
 from pathlib import Path
 
-from ... import engine
+from ...runtime import debug
 
 VERSION_CORE = "#version 330 core\n"
 VERSION_ES = "#version 300 es\n"
@@ -81,12 +81,12 @@ class ProgramCache:
         if cached is not None:
             self._programs.move_to_end(source)
             return cached
-        if engine.debug_level() >= 3:
+        if debug.level >= 3:
             print("[glflow] compiling:\n" + source)
         program = self.ctx.program(vertex_shader=self.vertex_shader,
                                    fragment_shader=VERSION_CORE + source)
         self.compiles += 1
-        if engine.debug_level() >= 1:
+        if debug.level >= 1:
             print(f"[glflow] compile #{self.compiles}")
         cached = CachedProgram(program, self.ctx.vertex_array(program, []))
         for unit, name in enumerate(samplers):

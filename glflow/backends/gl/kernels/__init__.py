@@ -1,32 +1,29 @@
 """GL kernels with shaders of their own (conv, pooling, gather, ...), one module per family.
 
-A kernel is a function `name(backend, *inputs, out_shape, **attrs) -> GLData` found by name in
-any module of this package; its shader is `shaders/<name>.frag`. GLBackend.call runs it inside
-a GL section. The numpy twin is the function of the same name in glflow/backends/cpu/.
+A kernel is a function `name(backend, *inputs, out_shape, **attrs) -> GLData`, listed in its
+module's `KERNELS` table; GLBackend.run calls it inside a GL section. The numpy twin is the
+function of the same name in glflow/backends/numpy/.
 
-A kernel whose launch can exceed what the device holds (a grid or packed operand larger than
-the max texture size) may also define `<name>_limit(backend, out_shape, **attrs)`, returning
-why this launch cannot run, or None. It is pure arithmetic on shapes: ops/_core.launch asks it
-before any GL work, so the user gets a clear error and nothing is allocated.
+A kernel whose launch can still exceed what the device holds lists in its module's `LIMITS`
+table a function `(backend, out_shape, **attrs) -> reason or None`: pure arithmetic on shapes,
+asked before any GL work so the user gets a clear error and nothing is allocated.
 """
-import importlib
-import pkgutil
+from . import (fused, indexing, movement, nn_conv, nn_pool, optimizer_updates, reduce_pairs,
+               scan, search, softmax)
 
-_found = {}
+FAMILIES = (fused, indexing, movement, nn_conv, nn_pool, optimizer_updates, reduce_pairs, scan,
+            search, softmax)
 
 
-def find(name, required=True):
-    """The function `name` of any module here; None when absent and not `required`."""
-    if name in _found:
-        return _found[name]
-    fn = None
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        candidate = getattr(module, name, None)
-        if callable(candidate):
-            fn = candidate
-            break
-    if fn is None and required:
-        raise KeyError(f"gl backend has no kernel {name!r}")
-    _found[name] = fn
-    return fn
+def _collect(table_name):
+    table = {}
+    for module in FAMILIES:
+        for name, fn in getattr(module, table_name, {}).items():
+            if name in table:
+                raise ValueError(f"gl backend: kernel {name!r} in two modules")
+            table[name] = fn
+    return table
+
+
+KERNELS = _collect("KERNELS")
+LIMITS = _collect("LIMITS")

@@ -1,6 +1,6 @@
 """fused_matmul on GL: the matmul passes of glflow/backends/gl/matmul.py, with bias and
 activation applied inside the final unpack pass (shaders/templates/matmul_epilogue.glsl)."""
-from .... import kernels
+from ....runtime import registry as kernels
 from .. import matmul
 from ..elementwise import kernel_functions
 from ..programs import load
@@ -47,3 +47,6 @@ def fused_matmul(backend, a, b, *bias, out_shape, a_view, b_view, batches, m, k,
     [batches, m, n] of out_shape. The op routes k == 0 and empty outputs elsewhere."""
     epilogue = _epilogue(activation, alpha, bias[0] if bias else None, bias_strides, n)
     return matmul.run(backend, a, a_view, b, b_view, batches, m, k, n, epilogue=epilogue)
+
+
+KERNELS = {"fused_matmul": fused_matmul}

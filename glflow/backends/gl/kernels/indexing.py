@@ -46,3 +46,6 @@ def one_hot(backend, indices, out_shape, depth, on_value, off_value):
                    "u_off": float(off_value)})
     backend.draw(prog, out, [indices])
     return out
+
+
+KERNELS = {"gather": gather, "scatter_add": scatter_add, "one_hot": one_hot}

@@ -8,7 +8,7 @@
 """
 from math import prod
 
-from ...views import MatrixView
+from ....runtime.views import MatrixView
 from .. import conv_direct, conv_filter_grad, matmul
 from .movement import program, set_all
 
@@ -92,3 +92,7 @@ def conv2d_filter_grad(backend, x, dy, out_shape, in_shape, filter_shape, out_hw
         backend.free(out)  # conv2d_filter_grad_limit refuses this before any GL work
         raise RuntimeError("conv2d_filter_grad: grid does not fit (a bug in its _limit)")
     return out
+
+
+KERNELS = {"conv2d": conv2d, "conv2d_filter_grad": conv2d_filter_grad}
+LIMITS = {"conv2d": conv2d_limit, "conv2d_filter_grad": conv2d_filter_grad_limit}

@@ -59,3 +59,6 @@ def avg_pool_grad(backend, dy, out_shape, in_shape, out_hw, window, strides, pad
 def max_pool_grad(backend, argmax, dy, out_shape, in_shape, out_hw, window, strides, pads):
     return _run(backend, "max_pool_grad", [argmax, dy], ["argmax", "dy"], prod(out_shape),
                 in_shape, out_hw, window, strides, pads)
+
+
+KERNELS = {"max_pool": max_pool, "max_pool_argmax": max_pool_argmax, "avg_pool": avg_pool, "avg_pool_grad": avg_pool_grad, "max_pool_grad": max_pool_grad}

@@ -42,3 +42,6 @@ def sgd_momentum_update(backend, var, velocity, grad, out_shape, lr, momentum, n
                 [var, velocity, grad], 2,
                 {"u_lr": lr, "u_momentum": momentum, "u_nesterov": int(bool(nesterov)),
                  "u_decay": decay})
+
+
+KERNELS = {"adam_update": adam_update, "sgd_momentum_update": sgd_momentum_update}

@@ -1,0 +1,136 @@
+"""NumpyBackend ("cpu"): data handles are read-only numpy arrays in the tensor's dtype.
+
+Kernels come from the `KERNELS` table of each family module here, so the numpy twin of
+`shaders/activations/relu.glsl` is `glflow.backends.numpy.activations.relu`. A kernel is
+called as `fn(*arrays, **attrs)` with arrays in their tensors' shapes, except that
+- elementwise kernels get their float params positionally, after the arrays, and inputs read
+  through `views` (a StridedView per input, or None) arrive already read through them;
+- the `fused` kernel is an elementwise expression tree (graph mode's fusion), evaluated here
+  call by call with the same twins.
+"""
+import numpy as np
+
+from ...runtime import counters, registry
+from ...runtime.dtypes import FLOAT32, numpy_dtype
+from ._common import view
+from . import (activations, arithmetic, conv, creation, indexing, joining, linalg, logic, math,
+               optimizer_updates, padding, pool, reduction, scan, search, shape, slicing,
+               softmax)
+
+FAMILIES = (activations, arithmetic, conv, creation, indexing, joining, linalg, logic, math,
+            optimizer_updates, padding, pool, reduction, scan, search, shape, slicing, softmax)
+
+
+def _table():
+    table = {}
+    for module in FAMILIES:
+        for name, fn in module.KERNELS.items():
+            if name in table:
+                raise ValueError(f"numpy backend: kernel {name!r} in two families")
+            table[name] = fn
+    return table
+
+
+KERNELS = _table()
+
+
+def kernel_function(name):
+    """The numpy twin of kernel `name`."""
+    try:
+        return KERNELS[name]
+    except KeyError:
+        raise KeyError(f"the numpy backend has no kernel {name!r}") from None
+
+
+def _frozen(array):
+    array = np.ascontiguousarray(array)
+    array.flags.writeable = False
+    return array
+
+
+class NumpyBackend:
+    name = "cpu"
+
+    def describe(self):
+        return {"renderer": "numpy " + np.__version__, "max_elements": self.limit("max_elements")}
+
+    def limit(self, what):
+        """Capabilities ops ask about: numpy holds whatever fits in host memory and every
+        int32 exactly."""
+        if what == "max_elements":
+            return 1 << 40
+        if what == "exact_int":
+            return None
+        raise ValueError(f"limit: unknown capability {what!r}")
+
+    # ------------------------------------------------------------------ storage
+    def upload(self, array):
+        return _frozen(np.array(array, copy=True))
+
+    def read(self, data, shape, dtype):
+        return np.array(data, dtype=numpy_dtype(dtype)).reshape(shape)
+
+    def free(self, data):
+        pass
+
+    def finish(self):
+        pass
+
+    def memory_stats(self):
+        return {"bytes_in_use": counters.live_bytes, "bytes_pooled": 0, "num_textures": 0,
+                "num_programs": 0, "num_compiles": 0}
+
+    def empty_cache(self):
+        pass
+
+    # ------------------------------------------------------------------ kernels
+    def run(self, kernel, inputs, out_shape, dtype, attrs):
+        """Run kernel `kernel` on [(array, shape)] inputs; returns the output array (a tuple
+        of them for a several-output kernel)."""
+        if kernel == "fused":
+            counters.count_kernel(self.name, kernel)
+            arrays = _read_inputs(inputs, attrs.get("views"))
+            result = self.evaluate(attrs["expr"], arrays, attrs.get("params", ()))
+            return _output(np.broadcast_to(np.asarray(result), out_shape), dtype, out_shape)
+        spec = registry.get(kernel)
+        fn = kernel_function(kernel)
+        counters.count_kernel(self.name, kernel)
+        if spec.pattern == registry.ELEMENTWISE:
+            arrays = _read_inputs(inputs, attrs.get("views"))
+            result = fn(*arrays, *[attrs[p] for p in spec.params])
+            return _output(np.broadcast_to(np.asarray(result), out_shape), dtype, out_shape)
+        arrays = [np.asarray(d).reshape(shape) for d, shape in inputs]
+        result = fn(*arrays, **attrs)
+        if isinstance(result, tuple):  # several outputs: out_shape holds one shape each
+            return tuple(_output(r, dtype, shape) for r, shape in zip(result, out_shape))
+        return _output(result, dtype, out_shape)
+
+    def evaluate(self, expr, arrays, params):
+        """An elementwise expression tree: ("in", i) or ("call", kernel, args, param slots)."""
+        if expr[0] == "in":
+            return arrays[expr[1]]
+        args = [self.evaluate(a, arrays, params) for a in expr[2]]
+        args += [params[slot] for slot in expr[3]]
+        counters.count_kernel(self.name, expr[1])
+        return kernel_function(expr[1])(*args)
+
+
+def _read_inputs(inputs, views):
+    if views is None:
+        return [np.asarray(d).reshape(shape) for d, shape in inputs]
+    return [view(d, shape, v) for (d, shape), v in zip(inputs, views)]
+
+
+def _output(array, dtype, out_shape):
+    return _frozen(_to_dtype(np.asarray(array), dtype).reshape(out_shape))
+
+
+def _to_dtype(array, dtype):
+    if dtype == "bool":
+        return array != 0
+    if dtype == "int32":
+        if array.dtype.kind == "f":
+            with np.errstate(invalid="ignore"):
+                return np.trunc(array).astype(np.int32)
+        return array.astype(np.int32)
+    return array.astype(numpy_dtype(FLOAT32))
