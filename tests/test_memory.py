@@ -271,6 +271,25 @@ def test_pool_evicts_the_least_recently_released_size_first():
     assert b.tex.released and not a1.tex.released and not c.tex.released
 
 
+def test_pool_keeps_exactly_its_budget_and_counts_what_it_does():
+    # "at most `budget` bytes idle": a pool filled to exactly its budget keeps everything,
+    # and its statistics count each acquire, reuse and release
+    pool = _offline_pool(budget=3 * 64 * 16)
+    assert pool.stats() == {"bytes_in_use": 0, "bytes_pooled": 0, "num_textures": 0,
+                            "textures_created": 0, "textures_reused": 0,
+                            "pool_budget_bytes": 3072}
+    held = [_held(pool, 64) for _ in range(3)]
+    assert pool.stats()["bytes_in_use"] == 3072 and pool.stats()["textures_created"] == 3
+    for pt in held:
+        pool.release(pt)
+    assert pool.pooled_bytes == pool.budget and pool._doomed == []
+    again = _held(pool, 64)
+    assert again is held[-1]  # the last released comes back first
+    stats = pool.stats()
+    assert (stats["bytes_in_use"], stats["bytes_pooled"], stats["num_textures"],
+            stats["textures_created"], stats["textures_reused"]) == (1024, 2048, 3, 3, 1)
+
+
 def test_pool_budget_holds_when_releases_come_smallest_first():
     # Each release of a larger texture must evict as many older (smaller) ones as it takes,
     # oldest first, and a texture larger than the whole budget is not kept at all.
