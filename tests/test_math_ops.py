@@ -292,6 +292,10 @@ def test_add_n_more_inputs_than_texture_units():
     check_op(lambda *xs: gf.add_n(xs), [(3,)] * n)
     out = check_op(lambda *xs: gf.add_n(xs), [integers((7,))] * n, grad=False)[0]
     assert out.dtype == np.int32
+    # three passes: the later ones carry the partial sum as one of their sampler slots (a
+    # mutant that forgot it passed the two-pass case above)
+    n = 2 * gf.backend_info().get("max_texture_units", 16) + 3
+    check_op(lambda *xs: gf.add_n(xs), [(5,)] * n, grad=False)
 
 
 # --------------------------------------------------------------------------- bad input
