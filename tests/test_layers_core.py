@@ -138,6 +138,13 @@ def test_flatten_reshape_permute():
     assert layers.Permute((2, 1)).compute_output_shape((None, 3, 4)) == (None, 4, 3)
     with pytest.raises(ValueError, match="cannot take target_shape"):
         layers.Reshape((5, 5))(x)
+    # Keras: Flatten of [batch, features] changes nothing; a size of 1 is a valid target
+    # dimension and 0 is not (mutants of both survived)
+    flat = x.reshape(2, 12)
+    np.testing.assert_array_equal(layers.Flatten()(flat).numpy(), flat)
+    np.testing.assert_array_equal(layers.Reshape((3, 1, 4))(x).numpy(), x.reshape(2, 3, 1, 4))
+    with pytest.raises(ValueError, match="positive sizes"):
+        layers.Reshape((0, 12))
     with pytest.raises(ValueError, match="permutation of 1..2"):
         layers.Permute((0, 1))
     check_op(lambda t: layers.Permute((2, 1))(layers.Reshape((4, 3))(t)), [normal((2, 12))])

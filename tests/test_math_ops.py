@@ -190,6 +190,10 @@ def test_clip_by_value_values_and_method():
     out = check_op(lambda t: gf.clip_by_value(t, -2.5, 3.5), [integers((13,), -9, 9)],
                    grad=False)[0]
     assert out.dtype == np.int32 and out.min() >= -2 and out.max() <= 3
+    # one integer inside the bounds is a valid int32 range: every value becomes it
+    out = check_op(lambda t: gf.clip_by_value(t, 2.5, 3.5), [integers((5,), -9, 9)],
+                   grad=False)[0]
+    np.testing.assert_array_equal(out, [3] * 5)
 
 
 def test_clip_by_value_gradient_passes_inside_the_range():
