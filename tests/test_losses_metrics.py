@@ -137,8 +137,27 @@ def test_loss_objects_reduction_and_sample_weight():
     want = np.where(err <= 0.5, 0.5 * err ** 2, 0.5 * err - 0.125).mean(-1).mean()
     np.testing.assert_allclose(huber(Y_REG, p).item(), want, rtol=1e-5)
     assert losses.get(losses.serialize(huber)).get_config() == huber.get_config()
+    # the arguments live in the config: a loss rebuilt from it (model files do) computes the
+    # same values (dropping them from get_config survived a mutation run)
+    logits = np.random.default_rng(4).normal(size=(6, 4)).astype(np.float32)
+    labels = np.array([0, 3, 1, 2, 2, 0])
+    for loss, args in [(huber, (Y_REG, p)),
+                       (losses.SparseCategoricalCrossentropy(from_logits=True), (labels, logits)),
+                       (losses.BinaryCrossentropy(label_smoothing=0.2), (Y_BIN, p * 0 + 0.3))]:
+        rebuilt = losses.get(losses.serialize(loss))
+        assert rebuilt(*args).item() == loss(*args).item(), type(loss).__name__
+    assert huber.get_config()["delta"] == 0.5
     # targets [batch] against predictions [batch, 1] (Keras's rule)
     np.testing.assert_allclose(losses.mse(np.ones(4), np.zeros((4, 1))).numpy(), np.ones(4))
+
+
+def test_kl_divergence_clips_targets_to_probabilities():
+    # Keras clips y_true as well as y_pred to [epsilon, 1]: a target above 1 counts as 1
+    t = np.array([[1.5, 0.0, 0.2]], np.float32)
+    p = np.array([[0.5, 0.3, 0.2]], np.float32)
+    clipped = np.clip(t.astype(np.float64), EPS, 1.0)
+    want = (clipped * np.log(clipped / p)).sum(-1)
+    np.testing.assert_allclose(losses.kl_divergence(t, p).numpy(), want, rtol=1e-5)
 
 
 def test_loss_errors():
