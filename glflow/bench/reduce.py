@@ -5,7 +5,7 @@ column sums of the same data as a [4096, 4096] matrix, from the same interleaved
 import numpy as np
 
 import glflow as gf
-from glflow.backends.gl.reduce import plan
+from glflow.backends.gl.reduction import plan
 
 from . import harness
 

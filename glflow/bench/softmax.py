@@ -8,7 +8,7 @@ to show what the dedicated kernels save. Target: GL within 3x of numpy on llvmpi
 import numpy as np
 
 import glflow as gf
-from glflow.backends.gl.reduce import plan
+from glflow.backends.gl.reduction import plan
 
 from . import harness
 

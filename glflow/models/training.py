@@ -20,7 +20,7 @@ from ..callbacks.progbar import format_logs
 from ..data import INFINITE, Dataset
 from ..layers.base import to_tensors
 from ..layers.node import flatten
-from . import data_adapter as da
+from . import dask_arrays, data_adapter as da
 from .compile_utils import LossContainer, MetricsContainer, match_structure, output_names_for
 
 
@@ -258,7 +258,10 @@ class Trainer:
         return logs, ran
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
-        """Model outputs as numpy arrays (a list for several outputs)."""
+        """Model outputs as numpy arrays (a list for several outputs); for a dask array, dask
+        arrays, computed chunk by chunk when the caller computes them."""
+        if dask_arrays.is_dask_array(x):
+            return dask_arrays.predict(self, x, batch_size)
         data = self._batches("predict", x, None, None, None, batch_size, False, steps)
         cbs = CallbackList(list(callbacks or []), self, {"steps": data.steps, "verbose": verbose})
         cbs.on_predict_begin()

@@ -5,7 +5,7 @@ before any GL work (reading an index tensor back costs one sync; indices built f
 lists or numpy arrays are checked before upload). gather's gradient is `scatter_add`, the same
 kernel as scatter_nd, and scatter_nd's gradient is a gather: each is the other's dual. Both run
 on host-prepared index tables, so they need no atomics and give the same sums every run.
-Kernels: glflow/backends/gl/kernels/indexing.py (shaders gather.frag, scatter_add.frag,
+Kernels: glflow/backends/gl/indexing.py (shaders/indexing/gather.frag, scatter_add.frag,
 one_hot.frag) and glflow/backends/numpy/indexing.py.
 """
 import numbers

@@ -13,6 +13,7 @@ import numpy as np
 from ...runtime import counters, registry
 from ...runtime.dtypes import FLOAT32, numpy_dtype
 from ._common import view
+from . import interop as _interop
 from . import (activations, arithmetic, conv, creation, indexing, joining, linalg, logic, math,
                optimizer_updates, padding, pool, reduction, scan, search, shape, slicing,
                softmax)
@@ -104,6 +105,21 @@ class NumpyBackend:
         if isinstance(result, tuple):  # several outputs: out_shape holds one shape each
             return tuple(_output(r, dtype, shape) for r, shape in zip(result, out_shape))
         return _output(result, dtype, out_shape)
+
+    # ------------------------------------------------------------------ interop
+    # glflow/interop.py: textures of glflow's GL context <-> tensors. This backend has no
+    # GPU: it reads the texture back and uploads a new one (numpy/interop.py converts); the
+    # caller holds the context's GL section.
+    def from_texture(self, texture, flip_y):
+        counters.count_kernel(self.name, "from_texture")
+        return _frozen(_interop.from_texture(texture.read(alignment=1), texture.size,
+                                             texture.components, texture.dtype, flip_y))
+
+    def to_texture(self, data, shape, dtype, flip_y, ctx):
+        counters.count_kernel(self.name, "to_texture")
+        height, width, components = shape
+        raw = _interop.to_texture(np.asarray(data).reshape(shape), dtype, flip_y)
+        return ctx.texture((width, height), components, data=raw, dtype=dtype, alignment=1)
 
     def evaluate(self, expr, arrays, params):
         """An elementwise expression tree: ("in", i) or ("call", kernel, args, param slots)."""
