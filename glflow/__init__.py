@@ -23,6 +23,10 @@ from .runtime.memory import empty_cache, memory
 from .runtime.state import get_backend, set_backend
 from .tensor import Tensor, Variable, dispose, keep, tidy
 
+# Graph mode: gf.function, gf.profile (glflow/graph/).
+from .graph import SymbolicValueError, TensorSpec, function, profile  # noqa: E402
+from .ops._host import init_scope  # noqa: E402
+
 # The Keras-style stack (layers, models, training) sits on top of the op library.
 from . import (callbacks, data, io, layers, losses, metrics, models, optimizers,  # noqa: E402
                train, utils, vis)
@@ -61,7 +65,8 @@ def finish():
 __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_grad",
            "value_and_grads", "variable_grads", "custom_grad", "no_record", "tidy", "keep",
            "dispose", "memory", "empty_cache", "set_backend", "get_backend", "backend_info",
-           "finish", "set_debug_level", "set_device", "list_devices",
+           "finish", "set_debug_level", "set_device", "list_devices", "function", "profile",
+           "TensorSpec", "init_scope", "SymbolicValueError",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
            "callbacks", "data", "io", "vis", "train", "utils", "Input", "Model", "Sequential",
            "load_model", "context", "gl_section", "from_texture", "to_texture"

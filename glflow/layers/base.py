@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..autodiff import no_record
+from ..ops._host import init_scope
 from ..tensor import tidy
 from ..tensor import Tensor, Variable
 from . import initializers, regularizers, serialization
@@ -166,7 +167,8 @@ class Layer:
         """A Variable owned by this layer, made by `initializer` (a name, callable or object)."""
         shape = tuple(int(d) for d in shape)
         init = initializers.get(initializer)
-        value = init(shape)
+        with init_scope():  # built inside gf.function: initial values now, not graph nodes
+            value = init(shape)
         if tuple(value.shape) != shape:
             raise ValueError(f"{self.name}.add_weight({name!r}): initializer returned shape "
                              f"{list(value.shape)}, expected {list(shape)}")
