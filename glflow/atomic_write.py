@@ -36,6 +36,35 @@ def atomic_write(path, mode="wb", **open_kwargs):
         raise
 
 
+def write_bytes(path, data):
+    """Write `data` to `path` atomically; returns path as a string."""
+    with atomic_write(path) as f:
+        f.write(data)
+    return os.fspath(path)
+
+
+def write_all(files):
+    """Several (path, bytes) as one change: every file first to a unique temporary file in its
+    folder, then each renamed into place in the order given (put the file readers open first,
+    a TF.js model.json, last). A failed write leaves the previous files and no temporary file."""
+    written = []
+    try:
+        for path, data in files:
+            folder, name = os.path.split(os.path.abspath(os.fspath(path)))
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            written.append(tmp)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, _mode_for(path))
+        for tmp, (path, _) in zip(written, files):
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in written:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+
+
 def _mode_for(path):
     """The permissions the file would get from open(): the old file's if it exists, else
     0o666 less the umask (mkstemp makes its file 0o600)."""
