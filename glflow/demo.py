@@ -4,7 +4,9 @@
 2. tensors in textures, broadcasting, reductions, memory stats;
 3. GL kernels checked against the numpy backend on the same random data;
 4. matmul speed, GL vs numpy;
-5. a Keras-style CNN trained on the GPU (autodiff, Adam), evaluated on held-out digits.
+5. a Keras-style CNN trained on the GPU (autodiff, Adam), evaluated on held-out digits;
+6. pixels and tensors on one GPU: a cube rendered with moderngl in glflow's context, taken as a
+   tensor without a trip through the CPU, outlined by a conv2d and written as a PNG.
 """
 import statistics
 import time
@@ -12,6 +14,8 @@ import time
 import numpy as np
 
 import glflow as gf
+
+from .demo_render import render_picture
 
 
 def _section(title):
@@ -151,5 +155,8 @@ def run(quick=False):
         _agreement(gf, rng)
         _matmul_speed(gf, rng, 256 if quick else 512)
     _train(gf, rng, quick)
+    if gf.get_backend() == "gl":
+        _section("rendering and tensors share the GPU (moderngl -> gf.from_texture -> conv2d)")
+        print(f"  wrote {render_picture()}")
     print("\ndone.")
     return 0

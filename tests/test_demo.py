@@ -4,9 +4,10 @@ import contextlib
 import io
 
 import numpy as np
+import PIL.Image
 
 import glflow as gf
-from glflow import demo
+from glflow import demo, demo_render
 from glflow.runtime import counters
 
 
@@ -42,3 +43,19 @@ def test_demo_trains_on_the_digits():
     x, y, source = demo._digits(np.random.default_rng(0))
     assert source == "scikit-learn's 8x8 digits"
     assert x.shape == (1797, 8, 8, 1) and set(np.unique(y)) == set(range(10))
+
+
+def test_the_tour_writes_its_rendered_picture(tmp_path, capsys, monkeypatch):
+    """The tour's last section renders a cube in glflow's context, outlines it on the GPU and
+    writes it: the path is printed and the file is that picture (not a blank frame)."""
+    monkeypatch.setattr(demo, "render_picture", lambda: demo_render.render_picture(tmp_path))
+    monkeypatch.setattr(demo, "_train", lambda *args: None)
+    monkeypatch.setattr(demo, "_matmul_speed", lambda *args: None)
+    assert demo.run(quick=True) == 0
+    out = capsys.readouterr().out
+    path = tmp_path / "glflow_demo_cube.png"
+    assert f"wrote {path}" in out
+    picture = np.asarray(PIL.Image.open(path))
+    assert picture.shape[:2] == (160, 160)
+    lit = picture[..., :3].max(axis=-1) > 40
+    assert 0.05 < lit.mean() < 0.9, "the cube's outline covers part of the frame"
