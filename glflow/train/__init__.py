@@ -4,3 +4,12 @@ can join it as a module of their own."""
 from .tfjs import adadelta, adagrad, adam, adamax, momentum, rmsprop, sgd
 
 __all__ = ["sgd", "momentum", "adam", "adagrad", "adadelta", "adamax", "rmsprop"]
+
+# TensorFlow 1's optimizers and input machinery (docs/tf1.md).
+from .tf1 import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,  # noqa: E402
+                  MomentumOptimizer, Optimizer, RMSPropOptimizer, create_global_step,
+                  exponential_decay, get_global_step, get_or_create_global_step)
+
+__all__ += ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
+            "RMSPropOptimizer", "AdagradOptimizer", "get_global_step",
+            "get_or_create_global_step", "create_global_step", "exponential_decay"]
