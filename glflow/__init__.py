@@ -32,12 +32,15 @@ for _name in _ops_all:
 
 # The TensorFlow 1 front end (docs/tf1.md): graphs, sessions, placeholders, queues.
 from . import tf1  # noqa: E402
-from .tf1 import errors  # noqa: E402
+from . import errors, nn  # noqa: E402
 from .tf1 import (ConfigProto, Graph, GraphKeys, InteractiveSession, Operation,  # noqa: E402
                   RunOptions, Session, TensorShape, add_to_collection, control_dependencies,
                   disable_eager_execution, enable_eager_execution, executing_eagerly,
                   get_collection, get_default_graph, get_default_session, gradients, name_scope,
                   reset_default_graph, stop_gradient)
+from .tf1.iterators import make_initializable_iterator, make_one_shot_iterator  # noqa: E402
+from .tf1.py_func import numpy_function, py_func  # noqa: E402
+from .tf1.queues import FIFOQueue, RandomShuffleQueue  # noqa: E402
 from .tf1.spellings import *  # noqa: E402,F401,F403 - TF1 names glflow's ops lack
 from .tf1.spellings import __all__ as _spellings_all  # noqa: E402
 from .tf1.variables import (global_variables, global_variables_initializer,  # noqa: E402
@@ -77,14 +80,16 @@ __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_gra
            "SymbolicValueError",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
            "callbacks", "data", "vis", "Model", "Sequential", "load_model", "train", "tf1",
-           "errors", "ConfigProto", "Graph", "GraphKeys", "InteractiveSession", "Operation",
+           "errors", "nn", "ConfigProto", "Graph", "GraphKeys", "InteractiveSession", "Operation",
            "RunOptions", "Session", "TensorShape", "control_dependencies",
            "disable_eager_execution", "enable_eager_execution", "executing_eagerly",
            "get_default_graph", "get_default_session", "gradients", "name_scope",
            "reset_default_graph", "stop_gradient", "global_variables",
            "global_variables_initializer", "local_variables", "local_variables_initializer",
            "trainable_variables", "variables_initializer", "initialize_all_variables",
-           "disable_v2_behavior", "set_random_seed", "get_collection", "add_to_collection"
+           "disable_v2_behavior", "set_random_seed", "get_collection", "add_to_collection",
+           "FIFOQueue", "RandomShuffleQueue", "py_func", "numpy_function",
+           "make_one_shot_iterator", "make_initializable_iterator"
            ] + list(_ops_all) + [n for n in _spellings_all if n not in _ops_all]
 
 # TensorFlow's name for the bool dtype (last: nothing below may call the builtin bool()).

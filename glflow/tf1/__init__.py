@@ -14,11 +14,11 @@ and queues, on graph mode's IR (glflow/graph/).
     queues.py       FIFOQueue, RandomShuffleQueue (graph and eager)
     py_func.py      py_func: Python code as an operation
     iterators.py    gf.data Datasets as TF1 iterators (get_next in a graph)
-    errors.py       tf.errors
 
-docs/tf1.md is the user's guide; docs/architecture.md ("TF1 front end") how it fits graph mode.
+The error classes (tf.errors) are glflow/errors.py. docs/tf1.md is the user's guide; docs/architecture.md ("TF1 front end") how it fits graph mode.
 """
-from . import errors, operators  # noqa: F401 - operators: +, @, [], ... on graph tensors
+from .. import errors
+from . import operators  # noqa: F401 - operators: +, @, [], ... on graph tensors
 from .gradients import gradients, stop_gradient
 from .graph import (Graph, GraphKeys, GraphTensor, Operation, add_to_collection,
                     control_dependencies, disable_eager_execution, enable_eager_execution,

@@ -30,7 +30,8 @@ from ..graph.tracer import Tracer
 from ..ops import _core
 from ..runtime import state
 from ..tensor import Tensor
-from . import errors, recording
+from .. import errors
+from . import recording
 from .graph import FEED, GROUP, HOST, GraphTensor, Operation
 
 

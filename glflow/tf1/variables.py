@@ -16,7 +16,8 @@ from .. import ops
 from ..runtime import dtypes, state
 from ..tensor import Tensor
 from ..tensor import Variable as EagerVariable
-from . import errors, recording
+from .. import errors
+from . import recording
 from .graph import (GRAPH, GROUP, GraphKeys, GraphTensor, GroupOp, Operation, building_graph,
                     from_session, get_default_graph)
 

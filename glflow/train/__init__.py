@@ -10,6 +10,10 @@ from .tf1 import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,  # 
                   MomentumOptimizer, Optimizer, RMSPropOptimizer, create_global_step,
                   exponential_decay, get_global_step, get_or_create_global_step)
 
-__all__ += ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
+from .coordinator import Coordinator, LooperThread  # noqa: E402
+from .queue_runner import QueueRunner, add_queue_runner, start_queue_runners  # noqa: E402
+
+__all__ += ["Coordinator", "LooperThread", "QueueRunner", "add_queue_runner",
+            "start_queue_runners", "Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
             "RMSPropOptimizer", "AdagradOptimizer", "get_global_step",
             "get_or_create_global_step", "create_global_step", "exponential_decay"]
