@@ -92,5 +92,11 @@ __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_gra
            "make_one_shot_iterator", "make_initializable_iterator"
            ] + list(_ops_all) + [n for n in _spellings_all if n not in _ops_all]
 
-# TensorFlow's name for the bool dtype (last: nothing below may call the builtin bool()).
+# TensorFlow's name for the bool dtype (nothing below may call the builtin bool()).
 bool = bool_  # noqa: A001
+__all__ += ["bool"]
+
+# gf.compat.v1: TensorFlow 1's namespace over the names above (last: it re-exports them).
+from . import compat  # noqa: E402
+
+__all__ += ["compat"]

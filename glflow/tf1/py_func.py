@@ -8,9 +8,9 @@ queue) without holding the GL context other threads need. Eagerly it runs at onc
 gf.function, whose graphs fix every shape while tracing, it is refused: use a host_call
 (glflow/ops/_host.py) with declared output shapes there.
 
-An OpError the function raises (OutOfRangeError at the end of the data) passes through as it
-is: a QueueRunner stops its thread on it. Any other exception becomes UnknownError naming
-the operation, with the original as its cause.
+As in TensorFlow, StopIteration raised by the function (the end of the data) becomes
+OutOfRangeError, on which a QueueRunner ends its thread; any other exception becomes
+UnknownError naming the operation, with the original as its cause.
 """
 import numpy as np
 
@@ -39,8 +39,9 @@ def call(name, func, arrays, out_dtypes):
     """func(*arrays) checked against out_dtypes: one numpy array per output."""
     try:
         results = func(*arrays)
-    except errors.OpError:
-        raise
+    except StopIteration:
+        raise errors.OutOfRangeError(None, None, f"{name}: the Python function raised "
+                                     "StopIteration (end of its data)") from None
     except Exception as exc:
         raise errors.UnknownError(None, None, f"{name}: the Python function raised "
                                   f"{type(exc).__name__}: {exc}") from exc
