@@ -1,12 +1,12 @@
-"""Render a scene with moderngl offscreen, turn its pixels into a glflow tensor, filter it with
+"""Render a scene with moderngl offscreen in glflow's own GL context, take its pixels as a
+glflow tensor on the GPU (gf.from_texture: one shader pass, no read back), filter it with
 glflow ops (a box blur and a Sobel edge detector built from slices and arithmetic), and save
-the results as PNG files (with Pillow, when installed).
+the results as PNG files (gf.io.write_image, through Pillow).
 
     glflow run examples/offscreen_tensor_pixels.py [OUT_DIR]
 
-The pixels travel through numpy: glflow keeps its OpenGL context and textures private (one
-context, serialised across threads, with its own packed RGBA32F tensor layout), so user
-moderngl code renders in a context of its own and hands glflow an array.
+moderngl calls on glflow's context go inside `gf.gl_section()`, which holds glflow's GL lock
+and makes the context current in this thread (glflow/interop.py: threading and GL state).
 """
 import os
 import sys
@@ -34,24 +34,24 @@ void main() { fragment = vec4(color, 1.0); }
 
 
 def render_triangle(size):
-    """An RGB triangle on black, size x size, as a float32 [size, size, 3] array in [0, 1]."""
-    ctx = moderngl.create_context(standalone=True, backend="egl", require=330)
-    try:
+    """An RGB triangle on black, size x size, as a float32 [size, size, 3] tensor in [0, 1],
+    row 0 the top of the picture."""
+    with gf.gl_section() as ctx:
         program = ctx.program(vertex_shader=VERTEX, fragment_shader=FRAGMENT)
         vertices = np.array([-0.8, -0.7, 1, 0, 0,
                              0.8, -0.7, 0, 1, 0,
                              0.0, 0.8, 0, 0, 1], dtype="f4")
-        vao = ctx.vertex_array(program, [(ctx.buffer(vertices), "2f 3f", "in_position",
-                                          "in_color")])
-        fbo = ctx.simple_framebuffer((size, size), components=4)
+        buffer = ctx.buffer(vertices)
+        vao = ctx.vertex_array(program, [(buffer, "2f 3f", "in_position", "in_color")])
+        color = ctx.texture((size, size), 4)               # RGBA8, like a window's pixels
+        fbo = ctx.framebuffer([color])
         fbo.use()
         fbo.clear(0.0, 0.0, 0.0, 1.0)
         vao.render(moderngl.TRIANGLES)
-        pixels = np.frombuffer(fbo.read(components=3), dtype=np.uint8)
-    finally:
-        ctx.release()
-    # GL's first row is the bottom of the image: flip to the usual top-down order
-    return pixels.reshape(size, size, 3)[::-1].astype(np.float32) / 255.0
+        image = gf.from_texture(color)[:, :, :3]           # on the GPU, top row first
+        for obj in (vao, buffer, program, fbo, color):
+            obj.release()
+    return image
 
 
 def box_blur(img):
@@ -76,23 +76,13 @@ def sobel_magnitude(gray):
     return gf.sqrt(gx.square() + gy.square())
 
 
-def save_png(array, path):
-    try:
-        from PIL import Image
-    except ImportError:
-        print(f"  (Pillow not installed: not writing {path})")
-        return
-    data = np.clip(np.asarray(array) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    Image.fromarray(data).save(path)
-    print(f"  wrote {path}")
+def save_png(image, path):
+    print(f"  wrote {gf.io.write_image(path, image)}")
 
 
 def main(out_dir):
-    # glflow's context first: on llvmpipe the first GL context of a process fixes the
-    # rasteriser thread count for all of them, and glflow asks for none (README, Limits).
     print(f"glflow on {gf.backend_info()['renderer']}")
-    pixels = render_triangle(SIZE)
-    image = gf.tensor(pixels)                              # [128, 128, 3] in a glflow texture
+    image = render_triangle(SIZE)                          # [128, 128, 3] in a glflow texture
     print(f"rendered {SIZE}x{SIZE}: tensor {image.shape}, mean {image.mean().item():.4f}")
     blurred = box_blur(image)
     gray = (image * gf.tensor([0.299, 0.587, 0.114])).sum(axis=2)
@@ -101,13 +91,14 @@ def main(out_dir):
     print(f"blur {blurred.shape}, edges {edges.shape}: {int((edges > 0.5).sum().item())} "
           f"edge pixels above half the strongest")
     # the filters on numpy, to show the GPU result is the same
+    pixels = image.numpy()
     reference = sum(pixels[dy:SIZE - 2 + dy, dx:SIZE - 2 + dx]
                     for dy in range(3) for dx in range(3)) / 9.0
     print(f"blur matches numpy: {np.allclose(blurred.numpy(), reference, atol=1e-5)}")
     os.makedirs(out_dir, exist_ok=True)
-    save_png(pixels, os.path.join(out_dir, "triangle.png"))
-    save_png(blurred.numpy(), os.path.join(out_dir, "triangle_blur.png"))
-    save_png(edges.numpy(), os.path.join(out_dir, "triangle_edges.png"))
+    save_png(image, os.path.join(out_dir, "triangle.png"))
+    save_png(blurred, os.path.join(out_dir, "triangle_blur.png"))
+    save_png(edges, os.path.join(out_dir, "triangle_edges.png"))
 
 
 if __name__ == "__main__":

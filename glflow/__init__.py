@@ -7,6 +7,8 @@
 
 Importing glflow touches no GL: the context is created on the first op that needs it.
 """
+import importlib
+
 from . import backends  # noqa: F401 - registers the gl and cpu backends with the runtime
 from . import autodiff, ops
 from .autodiff import (GradientTape, custom_grad, grad, grads, no_record, value_and_grad,
@@ -15,6 +17,7 @@ from .ops import *  # noqa: F401,F403 - the public op surface
 from .ops import __all__ as _ops_all
 from .runtime import state as _state
 from .runtime.debug import set_debug_level
+from .runtime.devices import list_devices, set_device
 from .runtime.dtypes import BOOL as bool_, FLOAT32 as float32, INT32 as int32
 from .runtime.memory import empty_cache, memory
 from .runtime.state import get_backend, set_backend
@@ -52,10 +55,15 @@ disable_v2_behavior = disable_eager_execution
 set_random_seed = set_seed  # noqa: F405 - from the ops
 
 # The Keras-style stack (layers, models, training) sits on top of the op library.
-from . import callbacks, data, layers, losses, metrics, models, optimizers, train, vis  # noqa: E402
+from . import (callbacks, data, io, layers, losses, metrics, models, optimizers,  # noqa: E402
+               train, utils, vis)
+from .layers import Input  # noqa: E402
 from .models import Model, Sequential, load_model  # noqa: E402
+from .runtime.version import VERSION as __version__  # noqa: E402,F401
+from . import interop  # noqa: E402 - rendering <-> tensors
+from .interop import context, from_texture, gl_section, to_texture  # noqa: E402
 
-__version__ = "0.1.0"
+Tensor.to_texture = to_texture
 
 
 def backend_info():
@@ -68,6 +76,14 @@ def backend_info():
     return info
 
 
+def __getattr__(name):
+    # gf.distributed needs dask (the `distributed` extra) and takes about a second to import,
+    # so it loads on first use instead of with every `import glflow`.
+    if name == "distributed":
+        return importlib.import_module(".distributed", __name__)
+    raise AttributeError(f"module 'glflow' has no attribute {name!r}")
+
+
 def finish():
     """Wait until queued GPU work is done (for timing; reads synchronise by themselves)."""
     _state.backend().finish()
@@ -76,10 +92,11 @@ def finish():
 __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_grad",
            "value_and_grads", "variable_grads", "custom_grad", "no_record", "tidy", "keep",
            "dispose", "memory", "empty_cache", "set_backend", "get_backend", "backend_info",
-           "finish", "set_debug_level", "function", "profile", "TensorSpec", "init_scope",
-           "SymbolicValueError",
+           "finish", "set_debug_level", "set_device", "list_devices", "function", "profile",
+           "TensorSpec", "init_scope", "SymbolicValueError",
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
-           "callbacks", "data", "vis", "Model", "Sequential", "load_model", "train", "tf1",
+           "callbacks", "data", "io", "vis", "train", "utils", "Input", "Model", "Sequential",
+           "load_model", "context", "gl_section", "from_texture", "to_texture", "tf1",
            "errors", "nn", "ConfigProto", "Graph", "GraphKeys", "InteractiveSession", "Operation",
            "RunOptions", "Session", "TensorShape", "control_dependencies",
            "disable_eager_execution", "enable_eager_execution", "executing_eagerly",

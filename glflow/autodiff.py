@@ -79,8 +79,9 @@ class GradientTape:
         grads = _backward(self, target, flat, output_gradients)
         return _restructure(sources, iter(grads))
 
-    def variables_used(self):
-        """The trainable Variables the recorded calls read, in first-use order."""
+    def watched_variables(self):
+        """The trainable Variables the recorded calls read, in first-use order (as TF's);
+        call it before a non-persistent tape's gradient(), which clears the record."""
         seen, out = set(), []
         for call in self._calls:
             for t in call.inputs:
@@ -263,7 +264,7 @@ def variable_grads(f, var_list=None):
     if not isinstance(value, Tensor) or value.size != 1:
         raise ValueError("variable_grads: f must return a scalar tensor (the loss)")
     if var_list is None:
-        var_list = tape.variables_used()
+        var_list = tape.watched_variables()
     grads_ = tape.gradient(value, list(var_list))
     return {"value": value, "grads": {v.name: _or_zeros(g, v) for v, g in zip(var_list, grads_)}}
 

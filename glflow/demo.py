@@ -10,6 +10,8 @@ import time
 
 import numpy as np
 
+import glflow as gf
+
 
 def _section(title):
     print(f"\n== {title}")
@@ -122,7 +124,6 @@ def _digits(rng):
 
 
 def run(quick=False):
-    import glflow as gf
     rng = np.random.default_rng(0)
     _section("backend")
     for key, value in gf.backend_info().items():

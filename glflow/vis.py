@@ -2,6 +2,8 @@
 layer graph of a model. matplotlib is imported only when a plot is made."""
 import os
 
+from .models.summary import layer_rows
+
 
 def _pyplot():
     try:
@@ -43,7 +45,6 @@ def plot_history(history, path, keys=None):
 def plot_model(model, path, show_shapes=True):
     """The layers as boxes (name, type, output shape, parameters) joined by arrows, top to
     bottom in execution order; functional models draw their real connections."""
-    from .models.summary import layer_rows
     rows = layer_rows(model)
     if not rows:
         raise ValueError(f"plot_model: model {model.name!r} has no layers to draw")

@@ -19,7 +19,7 @@ import glflow as gf
 from glflow.tensor import tensors_in
 from glflow.runtime import counters, state
 from glflow.runtime import registry as kernels
-from glflow.backends.gl import access, elementwise, reduce as gl_reduce
+from glflow.backends.gl import access, elementwise, reduction as gl_reduce
 from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES, ProgramCache, load
 from glflow.backends.gl.elementwise import call
 from glflow.ops.linalg import ACTIVATIONS
@@ -144,6 +144,9 @@ def special_workload():
                                  for b in (None, t(3), t(5, 3))],
         "conv2d": conv,
         "max_pool": lambda: grad_of(lambda a: gf.max_pool(a, 2, 2, "valid"), (1, 4, 6, 3)),
+        "max_pool_gather": lambda: [grad_of(lambda d: gf.grad(
+            lambda a: gf.sum(gf.max_pool(a, 2, 1, "same") * d))(x), shape)
+            for x, shape in ((t(1, 3, 5, 3), (1, 3, 5, 3)), (t(1, 3, 4, 4), (1, 3, 4, 4)))],
         "avg_pool": lambda: grad_of(lambda a: gf.avg_pool(a, 3, 1, "same"), (2, 5, 5, 4)),
         "adam_update": lambda: gf.adam_update(t(7), t(7), gf.ones([7]), t(7), 0.01),
         "sgd_momentum_update": lambda: [gf.sgd_momentum_update(t(9), t(9), t(9), 0.1, 0.9, n)
@@ -207,9 +210,19 @@ def test_every_shader_the_workload_compiles(tmp_path, monkeypatch):
     sources = recorded_sources(monkeypatch)
     # block-row counts and variants the device at hand may not pick (4 render targets)
     from glflow.backends.gl import matmul
-    for rows, aligned in itertools.product((4, 8), (False, True)):
-        sources[f"matmul product {rows}"] = matmul._product_source(rows)
-        sources[f"matmul unpack {rows} {aligned}"] = matmul._unpack_source(rows, aligned)
+    for rows, aligned, tiled in itertools.product((4, 8), (False, True), (False, True)):
+        sources[f"matmul product {rows} {tiled}"] = matmul._product_source(rows, tiled)
+        sources[f"matmul unpack {rows} {aligned} {tiled}"] = matmul._unpack_source(
+            rows, aligned, tiled=tiled)
+    # the tiled passes of the direct conv and the filter gradient (tests/test_tiling.py runs
+    # them under a lowered tile limit)
+    from glflow.backends.gl import conv_direct, conv_filter_grad
+    for rows, float_div in itertools.product((4, 8), (False, True)):
+        sources[f"conv_direct tiled {rows} {float_div}"] = conv_direct._unpack_source(
+            rows, float_div, True)
+    for co_texels, aligned in itertools.product((1, 2), (False, True)):
+        sources[f"filter grad sum tiled {co_texels} {aligned}"] = conv_filter_grad._sum_source(
+            co_texels, aligned, True)
     sources["matmul zero fill"] = matmul._common() + matmul._fill_source()
     failures = validate(sources, "frag", tmp_path)
     assert not failures, "\n".join(failures[:30])

@@ -166,7 +166,7 @@ def test_linalg_extra_errors():
 
 def test_fused_epilogue_shaders_compile_as_glsl_es_300_and_330_core():
     """matmul's unpack pass with every epilogue variant is valid GLSL ES 3.00 and 3.30 core."""
-    from glflow.backends.gl.kernels.fused import Epilogue, epilogue_source
+    from glflow.backends.gl.linalg import Epilogue, epilogue_source
     from glflow.backends.gl.matmul import _unpack_source
     from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")

@@ -12,7 +12,7 @@ import pytest
 
 import glflow as gf
 from glflow.runtime import counters, state
-from glflow.backends.gl.pool import PooledTexture
+from glflow.backends.gl.texture_pool import PooledTexture
 
 FLAT_KEYS = ("num_tensors", "num_bytes", "bytes_in_use", "num_textures", "num_programs",
              "num_compiles")

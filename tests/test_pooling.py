@@ -52,6 +52,20 @@ def test_pool2d_aligned_channels_nchw_and_second_order(op):
     check_op(pool_grad, [normal((1, 6, 5, 4)), normal((1, 3, 3, 4))], wrt=[1])
 
 
+@pytest.mark.parametrize("channels", [3, 4])
+def test_max_pool_gather_reads_at_each_windows_argmax(channels):
+    """The gradient of max_pool_grad with respect to dy reads its cotangent d at each
+    window's argmax (a position in the window): max_pool_gather, run forward here, its own
+    gradient (max_pool_grad again) checked against finite differences; overlapping padded
+    windows, element-wise (3 channels) and texel-wise (4) reads."""
+    def gather(x, dy, d):
+        def dx(t):
+            return gf.grad(lambda u: gf.sum(gf.mul(gf.max_pool(u, 3, 2, "same"), t)))(x)
+        return gf.grad(lambda t: gf.sum(gf.mul(dx(t), d)))(dy)
+    check_op(gather, [normal((2, 7, 5, channels)), normal((2, 4, 3, channels)),
+                      normal((2, 7, 5, channels))], wrt=[2])
+
+
 def test_max_pool_gradient_goes_to_the_first_maximum_only():
     x = np.zeros((1, 2, 2, 1), np.float32)   # all tied: TF routes dy to the first position
     for backend in ("cpu", "gl"):
@@ -103,15 +117,16 @@ def test_nn_shaders_compile_as_glsl_es_300_and_330_core():
     """Every variant of the conv and pooling shaders, as the runtime assembles them."""
     import shutil
     import subprocess
-    from glflow.backends.gl.kernels.movement import source
-    from glflow.backends.gl.kernels.nn_pool import pool_source
+    from glflow.backends.gl.programs import source
+    from glflow.backends.gl.pool import pool_source
     from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
-    sources = [source("conv2d.frag", d) for d in ([], ["ALIGNED"], ["FLOAT_DIV"],
+    sources = [source("conv/conv2d.frag", d) for d in ([], ["ALIGNED"], ["FLOAT_DIV"],
                                                   ["ALIGNED", "FLOAT_DIV"])]
     sources += [pool_source(k, a) for k in ("max_pool", "avg_pool", "max_pool_argmax",
-                                            "max_pool_grad", "avg_pool_grad")
+                                            "max_pool_grad", "avg_pool_grad",
+                                            "max_pool_gather")
                 for a in (False, True)]
     for text in sources:
         for version in (VERSION_ES, VERSION_CORE):

@@ -231,5 +231,5 @@ def test_bad_inputs_give_clear_errors():
         layers.GRU(2)(np.zeros((3, 0, 2), np.float32))
     with pytest.raises(ValueError, match="units must be a positive int"):
         layers.SimpleRNN(0)
-    with pytest.raises(TypeError, match="unexpected keyword argument.*dropout"):
-        layers.GRU(2, dropout=0.5)
+    with pytest.raises(TypeError, match="unexpected keyword argument.*stateful"):
+        layers.GRU(2, stateful=True)

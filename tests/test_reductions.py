@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import glflow as gf
-from glflow.backends.gl.kernels import search
+from glflow.backends.gl import search
 from helpers import booleans, check_op, fixed, integers, normal, uniform
 
 # (shape, axis): scalars, sizes that do not fill a texel, non-contiguous axes, inner % 4 == 0,
@@ -296,18 +296,18 @@ def test_shaders_compile_as_glsl_es_300_and_330_core():
     import shutil
     import subprocess
 
-    from glflow.backends.gl import reduce as gl_reduce
+    from glflow.backends.gl import reduction as gl_reduce
     from glflow.backends.gl.elementwise import kernel_functions
-    from glflow.backends.gl.kernels import reduce_pairs, scan, softmax
+    from glflow.backends.gl import pair_reduce, scan, search, softmax
     from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
     sources = [gl_reduce._source(f"reduce_{k}", v) for k in ("sum", "prod", "max", "min",
                                                                 "any", "all")
                for v in ("", "INNER4", "CONTIG4")]
-    functions = [reduce_pairs._arg_functions("argmax"), reduce_pairs._arg_functions("argmin"),
+    functions = [search._arg_functions("argmax"), search._arg_functions("argmin"),
                  kernel_functions(["logsumexp"])]
-    sources += [reduce_pairs._source(f, first, first and contig4, final) for f in functions
+    sources += [pair_reduce._source(f, first, first and contig4, final) for f in functions
                 for first, contig4, final in itertools.product([False, True], repeat=3)]
     sources += [softmax._source(k, row4) for k in ("softmax", "log_softmax")
                 for row4 in (False, True)]

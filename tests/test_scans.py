@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import glflow as gf
-from glflow.backends.gl.kernels import scan as gl_scan
+from glflow.backends.gl import scan as gl_scan
 from helpers import booleans, check_op, fixed, integers, normal, uniform
 
 FLAGS = list(itertools.product([False, True], [False, True]))  # (exclusive, reverse)

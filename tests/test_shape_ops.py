@@ -251,15 +251,16 @@ def test_chained_movement_gradient():
 def test_movement_shaders_compile_as_glsl_es_300_and_330_core():
     """Every variant of the data-movement shaders, as the runtime assembles it, is valid GLSL
     ES 3.00 (WebGL2) and GLSL 3.30 core (DESIGN.md)."""
-    from glflow.backends.gl.kernels.movement import concat_source, source
+    from glflow.backends.gl.joining import concat_source
+    from glflow.backends.gl.programs import source
     from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
-    sources = [source("pad.frag", [f"RANK {r}", f"PAD_{m}"]) for r in (1, 4)
+    sources = [source("padding/pad.frag", [f"RANK {r}", f"PAD_{m}"]) for r in (1, 4)
                for m in ("CONSTANT", "REFLECT", "SYMMETRIC")]
     sources += [concat_source(n, aligned) for n in (1, 3, 16) for aligned in (False, True)]
-    sources += [source(f, d) for f in ("gather.frag", "scatter_add.frag") for d in ([], ["INNER4"])]
-    sources += [source("one_hot.frag"), source("band_part.frag")]
+    sources += [source(f, d) for f in ("indexing/gather.frag", "indexing/scatter_add.frag") for d in ([], ["INNER4"])]
+    sources += [source("indexing/one_hot.frag"), source("linalg/band_part.frag")]
     for text in sources:
         for version in (VERSION_ES, VERSION_CORE):
             result = subprocess.run([validator, "--stdin", "-S", "frag"], check=False,

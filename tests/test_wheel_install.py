@@ -32,6 +32,9 @@ model = gf.Sequential([gf.layers.Conv2D(2, 3, activation="relu", input_shape=(5,
                        gf.layers.Flatten(), gf.layers.Dense(3, activation="softmax")])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 model.fit(np.ones((4, 5, 5, 1), np.float32), np.arange(4) % 3, epochs=1, verbose=0)
+# interop's shaders (shaders/interop/) shipped too: a texture in and out
+frame = gf.from_texture(gf.ones([3, 2, 4]).to_texture(dtype="f1"))
+np.testing.assert_array_equal(frame.numpy(), 1.0)
 print("OK")
 """
 

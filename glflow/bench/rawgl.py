@@ -3,6 +3,9 @@
 Suites compare glflow against these in the same run and on the same context, so the
 difference is what glflow's Python, pool and program cache cost, nothing else.
 """
+from glflow.backends.gl import access, elementwise
+from glflow.backends.gl.layout import Layout
+from glflow.backends.gl.programs import VERSION_CORE
 import moderngl
 
 EXPR = ("call", "add", (("in", 0), ("in", 1)), ())
@@ -19,9 +22,6 @@ class RawAdd:
     Create, draw and release inside `with backend.gl:`."""
 
     def __init__(self, backend, size):
-        from glflow.backends.gl import access, elementwise
-        from glflow.backends.gl.layout import Layout
-        from glflow.backends.gl.programs import VERSION_CORE
         self.layout = lay = Layout(size, backend.max_size)
         source = elementwise.build_source(EXPR, [access.SAME, access.SAME], 1)
         ctx = backend.ctx

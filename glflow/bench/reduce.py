@@ -5,6 +5,7 @@ column sums of the same data as a [4096, 4096] matrix, from the same interleaved
 import numpy as np
 
 import glflow as gf
+from glflow.backends.gl.reduction import plan
 
 from . import harness
 
@@ -13,7 +14,6 @@ LOG2_SIZE = 24
 
 
 def run(quick=False, log2_size=LOG2_SIZE):
-    from glflow.backends.gl.reduce import plan
     reps = 5 if quick else 11
     n = 1 << (20 if quick else log2_size)
     side = 1 << ((20 if quick else log2_size) // 2)

@@ -2,12 +2,13 @@
 of a ~1M-element tensor with one sequential pass (terms = all positions) and with radix-r
 log-step passes (r = 2, 4, 8, 16, 32), next to numpy.cumsum, from the same interleaved
 rounds. Lines of a multiple of 4 take the ROW4 path, whose positions are texels; other lengths
-go element by element. SEQUENTIAL_MAX and RADIX in glflow/backends/gl/kernels/scan.py come
+go element by element. SEQUENTIAL_MAX and RADIX in glflow/backends/gl/scan.py come
 from this table.
 """
 import numpy as np
 
 import glflow as gf
+from glflow.backends.gl import scan
 from glflow.runtime import state
 
 from . import harness
@@ -19,7 +20,6 @@ QUICK_LENGTHS = (13, 33, 64, 1000)
 
 
 def _gl_scan(backend, data, shape, terms):
-    from glflow.backends.gl.kernels import scan
 
     def run():
         with backend.gl:
@@ -28,7 +28,6 @@ def _gl_scan(backend, data, shape, terms):
 
 
 def case(length, reps):
-    from glflow.backends.gl.kernels import scan
     backend = state.backend()
     shape = (ELEMENTS // length, length)
     a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)

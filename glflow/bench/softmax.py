@@ -8,6 +8,7 @@ to show what the dedicated kernels save. Target: GL within 3x of numpy on llvmpi
 import numpy as np
 
 import glflow as gf
+from glflow.backends.gl.reduction import plan
 
 from . import harness
 
@@ -27,7 +28,6 @@ def composed_softmax(x):
 
 
 def run(quick=False, shape=SHAPE):
-    from glflow.backends.gl.reduce import plan
     reps = 7 if quick else 31
     rows_n, length = shape
     a = (np.random.default_rng(0).standard_normal(shape) * 3).astype(np.float32)

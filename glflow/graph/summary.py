@@ -24,6 +24,9 @@ def summary_text(concrete):
         detail = ""
         if node.kind == ir.CALL and node.prim.kernel == "fused":
             detail = "  " + expression_text(node.attrs["expr"], node.attrs.get("params", ()))
+        elif node.kind == ir.CALL and "prologue" in node.attrs:
+            prologue = node.attrs["prologue"]
+            detail = "  prologue " + expression_text(prologue["expr"], prologue["params"])
         elif node.kind == ir.CALL and node.prim.name == "fused_matmul":
             detail = (f"  bias={len(node.inputs) == 3} activation="
                       f"{node.attrs['activation']}")

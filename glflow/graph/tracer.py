@@ -22,7 +22,6 @@ same calls):
 from ..ops._host import HostScalar
 from ..ops._primitive import Call, record
 from ..runtime import state
-from ..tensor import Tensor
 from . import ir
 from .executor import evaluate
 from .symbolic import SymbolicTensor, SymbolicValueError
@@ -137,7 +136,3 @@ class Tracer:
         """Compute a symbolic tensor now, eagerly (a Variable made inside a traced function
         gets its initial value as on a first eager call). It must not depend on inputs."""
         return evaluate(self.graph, t._value, op, self.backend)
-
-
-def is_symbolic(t):
-    return isinstance(t, Tensor) and t._symbolic

@@ -76,6 +76,10 @@ class _CallContext:
 class Layer:
     """Base class of every layer and model."""
 
+    # call keywords that change the output structure (Attention's return_attention_scores):
+    # a symbolic call passes them on to compute_output_shape
+    _output_shape_kwargs = ()
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.__module__.startswith("glflow."):
@@ -323,7 +327,8 @@ class Layer:
         shapes = shape_of(inputs)
         self._maybe_build(shapes)
         self._check_inputs(shapes)
-        out_shape = self.compute_output_shape(shapes)
+        out_shape = self.compute_output_shape(shapes, **{
+            k: kwargs[k] for k in self._output_shape_kwargs if k in kwargs})
         single = isinstance(out_shape, tuple)
         out_shapes = [out_shape] if single else list(out_shape)
         node_index = len(self._inbound_nodes)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import ops
+from ..runtime import dtypes
 from . import activations, initializers, regularizers
 from .base import Layer
 from .node import KerasTensor, Node
@@ -10,7 +11,9 @@ from .shapes import InputSpec, show
 
 
 class InputLayer(Layer):
-    """The entry of a functional model: owns the KerasTensor that `Input` returns."""
+    """The entry of a functional model: owns the KerasTensor that `Input` returns. Its dtype
+    is the data's (float32, int32 ids for an Embedding, bool); data of another dtype is cast
+    to it, as in Keras. Layers after it compute in float32."""
 
     def __init__(self, shape=None, batch_size=None, batch_shape=None, name=None, dtype=None,
                  input_shape=None, batch_input_shape=None, **kwargs):
@@ -26,9 +29,11 @@ class InputLayer(Layer):
         batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         if any(d is not None and d < 0 for d in batch_shape):
             raise ValueError(f"InputLayer: negative dimension in shape {show(batch_shape)}")
-        super().__init__(name=name, dtype=dtype, batch_input_shape=batch_shape, **kwargs)
+        super().__init__(name=name, batch_input_shape=batch_shape, **kwargs)
+        self.dtype = dtypes.normalize(dtype, f"Input {self.name!r}") or dtypes.FLOAT32
         self.built = True
-        self.output = KerasTensor(batch_shape, name=self.name, history=(self, 0, 0))
+        self.output = KerasTensor(batch_shape, dtype=self.dtype, name=self.name,
+                                  history=(self, 0, 0))
         self._inbound_nodes.append(Node(self, [], [self.output], {}))
 
     def call(self, inputs):
@@ -36,7 +41,7 @@ class InputLayer(Layer):
         if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want, got)):
             raise ValueError(f"Input {self.name!r} expects shape {show(want)}, got data of "
                              f"shape {show(got)}")
-        return inputs
+        return inputs if inputs.dtype == self.dtype else ops.cast(inputs, self.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -10,6 +10,14 @@ Weights follow Keras' layout, so Keras weights load unchanged:
     kernel [features, k * units], recurrent_kernel [units, k * units], bias [k * units]
     (GRU with reset_after: bias [2, 3 * units], row 0 for the input, row 1 for the recurrence)
 with the column blocks in Keras' gate order: LSTM i, f, c, o; GRU z, r, h; SimpleRNN one.
+
+dropout / recurrent_dropout follow Keras (Gal & Ghahramani 2016's variational dropout): while
+training, each call draws masks [batch, features] for the inputs and [batch, units] for the
+recurrent state once and applies them at every step (a dropped unit stays dropped for the
+whole sequence). With recurrent_dropout every gate gets its own input and recurrent mask
+(Keras's implementation 1); with dropout alone one input mask serves all gates. The state
+carried to the next step is never masked, only what the matmuls read. At inference there
+are no masks.
 """
 import numpy as np
 
@@ -55,11 +63,18 @@ class _Recurrent(Layer):
     def __init__(self, units, activation="tanh", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
                  bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, return_sequences=False, return_state=False,
-                 go_backwards=False, **kwargs):
+                 bias_regularizer=None, dropout=0.0, recurrent_dropout=0.0, seed=None,
+                 return_sequences=False, return_state=False, go_backwards=False, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
             raise ValueError(f"{self._where()}: units must be a positive int, got {units!r}")
+        for arg, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+            if not isinstance(rate, (int, float)) or isinstance(rate, bool) or not 0 <= rate < 1:
+                raise ValueError(f"{self._where()}: {arg} must be a number in [0, 1), got "
+                                 f"{rate!r}")
+        self.dropout, self.recurrent_dropout = float(dropout), float(recurrent_dropout)
+        self.seed = seed
+        self._rng = None if seed is None else np.random.default_rng(seed)
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -150,21 +165,54 @@ class _Recurrent(Layer):
             mask = ops.cast(mask, "bool")
         return [ops.reshape(m, [batch, 1]) for m in ops.unstack(mask, axis=1)]
 
-    def _project(self, x, bias):
-        """x @ kernel + bias for every time step in one matmul: [batch, time, width]."""
+    def _project(self, x, bias, masks):
+        """x @ kernel + bias for every time step in one matmul: [batch, time, width]. With
+        dropout masks ([batch, features], one per sequence) the inputs are masked first; with
+        one mask per gate, each gate's column block of the kernel reads its own."""
         batch, steps, features = x.shape
-        flat = ops.reshape(x, [batch * steps, features])
-        projected = matmul_add(flat, self.kernel, bias)
+
+        def flat(mask):
+            masked = x if mask is None else ops.mul(x, ops.expand_dims(mask, 1))
+            return ops.reshape(masked, [batch * steps, features])
+
+        if masks is None or len(masks) == 1:
+            projected = matmul_add(flat(None if masks is None else masks[0]), self.kernel, bias)
+        else:
+            kernels = ops.split(self.kernel, len(masks), axis=1)
+            biases = [None] * len(masks) if bias is None else ops.split(bias, len(masks), 0)
+            projected = ops.concat([matmul_add(flat(m), k, b)
+                                    for m, k, b in zip(masks, kernels, biases)], axis=1)
         return ops.reshape(projected, [batch, steps, projected.shape[-1]])
 
     def _prepare(self):
         """Per-call tensors a step needs (weight slices): computed once, not once a step."""
         return None
 
-    def _step_inputs(self, x):
-        return ops.unstack(self._project(x, self.bias), axis=1)
+    def _step_inputs(self, x, masks):
+        return ops.unstack(self._project(x, self.bias, masks), axis=1)
 
-    def call(self, inputs, mask=None, initial_state=None):
+    def _next_seed(self):
+        return None if self._rng is None else int(self._rng.integers(2 ** 31 - 1))
+
+    def _dropout_masks(self, batch, width, rate, count):
+        """`count` independent masks [batch, width] of 0 and 1 / (1 - rate), drawn once per
+        call: the same units stay dropped at every step of a sequence."""
+        ones = ops.ones([batch, width])
+        return [ops.dropout(ones, rate, seed=self._next_seed()) for _ in range(count)]
+
+    def _masks(self, batch, features, training):
+        """(input masks, recurrent masks) for this call; None where no dropout applies."""
+        if not training:
+            return None, None
+        per_gate = self.recurrent_dropout > 0
+        inputs = (self._dropout_masks(batch, features, self.dropout,
+                                      self.GATES if per_gate else 1)
+                  if self.dropout > 0 else None)
+        recurrent = (self._dropout_masks(batch, self.units, self.recurrent_dropout, self.GATES)
+                     if per_gate else None)
+        return inputs, recurrent
+
+    def call(self, inputs, mask=None, initial_state=None, training=False):
         if isinstance(inputs, (list, tuple)):
             if initial_state is not None and len(inputs) > 1:
                 raise ValueError(f"{self._where()}: initial states given both in the input "
@@ -179,11 +227,12 @@ class _Recurrent(Layer):
         x = inputs if inputs.dtype == "float32" else ops.cast(inputs, "float32")
         states = self._initial_states(initial_state, batch)
         keep = self._step_masks(mask, batch, steps)
-        per_step = self._step_inputs(x)
+        input_masks, recurrent_masks = self._masks(batch, x.shape[2], training)
+        per_step = self._step_inputs(x, input_masks)
         prepared = self._prepare()
         outputs = []
         for t in (reversed(range(steps)) if self.go_backwards else range(steps)):
-            new_states = self._step(per_step[t], states, prepared)
+            new_states = self._step(per_step[t], states, prepared, recurrent_masks)
             if keep is not None:
                 new_states = [ops.where(keep[t], n, s) for n, s in zip(new_states, states)]
             states = new_states
@@ -192,7 +241,9 @@ class _Recurrent(Layer):
         output = ops.stack(outputs, axis=1) if self.return_sequences else outputs[-1]
         return [output] + states if self.return_state else output
 
-    def _step(self, x_t, states, prepared):
+    def _step(self, x_t, states, prepared, masks):
+        """The new states from the step's projected input x_t; `masks` (None, or one
+        [batch, units] recurrent dropout mask per gate) apply to h where a matmul reads it."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ config
@@ -207,16 +258,30 @@ class _Recurrent(Layer):
             kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
             recurrent_regularizer=regularizers.serialize(self.recurrent_regularizer),
             bias_regularizer=regularizers.serialize(self.bias_regularizer),
+            dropout=self.dropout, recurrent_dropout=self.recurrent_dropout, seed=self.seed,
             return_sequences=self.return_sequences, return_state=self.return_state,
             go_backwards=self.go_backwards)
         return config
 
 
+def masked_matmul_add(h, kernel, masks, bias, activation=None):
+    """activation(h @ kernel + bias); with recurrent dropout masks (one per column block of
+    kernel), block g reads h * masks[g]."""
+    if masks is None:
+        return matmul_add(h, kernel, bias, activation)
+    blocks = ops.split(kernel, len(masks), axis=1)
+    y = ops.concat([ops.matmul(ops.mul(h, m), k) for m, k in zip(masks, blocks)], axis=1)
+    if bias is not None:
+        y = ops.add(y, bias)
+    return y if activation is None else activation(y)
+
+
 class SimpleRNN(_Recurrent):
     """h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)."""
 
-    def _step(self, x_t, states, prepared):
-        return [matmul_add(states[0], self.recurrent_kernel, x_t, self.activation)]
+    def _step(self, x_t, states, prepared, masks):
+        return [masked_matmul_add(states[0], self.recurrent_kernel, masks, x_t,
+                                  self.activation)]
 
 
 class _Gated(_Recurrent):
@@ -257,9 +322,9 @@ class LSTM(_Gated):
             return ops.concat([base((units,)), ops.ones((units,)), base((2 * units,))], 0)
         return forget_gate_ones
 
-    def _step(self, x_t, states, prepared):
+    def _step(self, x_t, states, prepared, masks):
         h, c = states
-        gates = matmul_add(h, self.recurrent_kernel, x_t)
+        gates = masked_matmul_add(h, self.recurrent_kernel, masks, x_t)
         i, f, candidate, o = ops.split(gates, 4, axis=1)
         gate = self.recurrent_activation
         c = ops.add(ops.mul(gate(f), c), ops.mul(gate(i), self.activation(candidate)))
@@ -300,8 +365,8 @@ class GRU(_Gated):
             return tuple(ops.unstack(self.bias, axis=0))
         return self.bias, None
 
-    def _step_inputs(self, x):
-        projected = self._project(x, self._biases()[0])
+    def _step_inputs(self, x, masks):
+        projected = self._project(x, self._biases()[0], masks)
         # split once per call: each step gets (x_z|x_r, x_h) with no per-step slicing
         gates, candidate = ops.split(projected, [2 * self.units, self.units], axis=2)
         return list(zip(ops.unstack(gates, axis=1), ops.unstack(candidate, axis=1)))
@@ -312,18 +377,22 @@ class GRU(_Gated):
         gates, candidate = ops.split(self.recurrent_kernel, [2 * self.units, self.units], axis=1)
         return {"kernel_zr": gates, "kernel_h": candidate}
 
-    def _step(self, x_t, states, prepared):
+    def _step(self, x_t, states, prepared, masks):
         x_zr, x_h = x_t
         h = states[0]
         if self.reset_after:
-            recurrent = matmul_add(h, self.recurrent_kernel, prepared["recurrent_bias"])
+            recurrent = masked_matmul_add(h, self.recurrent_kernel, masks,
+                                          prepared["recurrent_bias"])
             rec_zr, rec_h = ops.split(recurrent, [2 * self.units, self.units], axis=1)
             z, r = ops.split(self.recurrent_activation(ops.add(x_zr, rec_zr)), 2, axis=1)
             candidate = self.activation(ops.add(x_h, ops.mul(r, rec_h)))
         else:
-            zr = matmul_add(h, prepared["kernel_zr"], x_zr, self.recurrent_activation)
+            zr = masked_matmul_add(h, prepared["kernel_zr"], None if masks is None
+                                   else masks[:2], x_zr, self.recurrent_activation)
             z, r = ops.split(zr, 2, axis=1)
-            candidate = matmul_add(ops.mul(r, h), prepared["kernel_h"], x_h, self.activation)
+            h_read = h if masks is None else ops.mul(h, masks[2])
+            candidate = matmul_add(ops.mul(r, h_read), prepared["kernel_h"], x_h,
+                                   self.activation)
         # z * h + (1 - z) * h~ written as h~ + z * (h - h~): the same value in 3 ops, not 4
         return [ops.add(candidate, ops.mul(z, ops.sub(h, candidate)))]
 

@@ -10,6 +10,9 @@ from ..tensor import tidy
 from ..layers.base import Layer
 from ..layers.shapes import flatten_shapes
 from .graph import Graph
+from .json_config import model_to_json
+from .saving import load_weights, save_model, save_weights
+from .summary import summary
 from .training import Trainer
 
 
@@ -130,20 +133,20 @@ class Model(Trainer, Layer):
             model.trainable = False
         return model
 
+    def to_json(self, **json_kwargs):
+        """The architecture as JSON (Keras layout); gf.models.model_from_json rebuilds it."""
+        return model_to_json(self, **json_kwargs)
+
     def summary(self, line_length=None, print_fn=None):
-        from .summary import summary
         return summary(self, line_length=line_length, print_fn=print_fn)
 
     def save(self, filepath, include_optimizer=True):
-        from .saving import save_model
         save_model(self, filepath, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath):
-        from .saving import save_weights
         save_weights(self, filepath)
 
     def load_weights(self, filepath):
-        from .saving import load_weights
         load_weights(self, filepath)
 
 

@@ -23,7 +23,7 @@ _CODES = {v: k for k, v in DTYPES.items()}
 def dumps(tensors, metadata=None):
     header, chunks, at = {}, [], 0
     for name in sorted(tensors):
-        array = np.ascontiguousarray(tensors[name])
+        array = _contiguous(tensors[name])
         dtype = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
         code = _CODES.get(np.dtype(dtype))
         if code is None:
@@ -89,9 +89,14 @@ except ImportError:  # pragma: no cover - depends on the environment
     _package = None
 
 
+def _contiguous(array):
+    """C order, shape kept: np.ascontiguousarray would turn a scalar (shape []) into [1]."""
+    return np.asarray(array, order="C")
+
+
 def save_bytes(tensors):
     if _package is not None:
-        return _package.save({k: np.ascontiguousarray(v) for k, v in tensors.items()})
+        return _package.save({k: _contiguous(v) for k, v in tensors.items()})
     return dumps(tensors)
 
 

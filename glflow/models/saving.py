@@ -25,11 +25,40 @@ import numpy as np
 from .. import losses, optimizers
 from .. import metrics as metrics_mod
 from ..layers import serialization
+from ..runtime.version import VERSION as GLFLOW_VERSION
 from . import safetensors_io
 
 MAGIC = b"\x89GLF\r\n\x1a\n"
 VERSION = 1
 _HEADER = struct.Struct("<8sIQQI")
+
+# Other frameworks' model files (Keras, TensorFlow.js): glflow.io registers, per format, a
+# reader `(sniff(path, first_bytes), load(path, custom_objects, compile))` and a writer
+# `(owns(path), save(model, path, include_optimizer))`. glflow's own format is the default.
+_READERS = []
+_WRITERS = []
+
+
+def register_reader(sniff, load):
+    _READERS.append((sniff, load))
+
+
+def register_writer(owns, save):
+    _WRITERS.append((owns, save))
+
+
+def _reader_for(path):
+    head = b""
+    if os.path.isfile(path):
+        with open(path, "rb") as f:
+            head = f.read(16)
+    if head.startswith(MAGIC):
+        return None
+    return next((load for sniff, load in _READERS if sniff(path, head)), None)
+
+
+def _writer_for(path):
+    return next((save for owns, save in _WRITERS if owns(path)), None)
 
 
 # --------------------------------------------------------------------------- container
@@ -128,9 +157,11 @@ def save_model(model, filepath, include_optimizer=True):
     if not model.built:
         raise ValueError(f"save_model: model {model.name!r} is not built yet; call it on data "
                          "or build(input_shape) first")
-    import glflow  # late: glflow/__init__ may still be importing this package
+    writer = _writer_for(os.fspath(filepath))
+    if writer is not None:
+        return writer(model, os.fspath(filepath), include_optimizer)
     meta = {"format": "glflow", "kind": "model",
-            "glflow_version": getattr(glflow, "__version__", None),
+            "glflow_version": GLFLOW_VERSION,
             "model": serialization.serialize(model),
             "build_input_shape": _jsonable_shape(model._build_input_shape)}
     entries, tensors = _weight_entries("model", model.weights)
@@ -150,7 +181,11 @@ def save_model(model, filepath, include_optimizer=True):
 
 def load_model(filepath, custom_objects=None, compile=True):
     """The saved model with its weights; compiled (optimizer state restored) when it was
-    saved compiled and compile=True. Custom classes/functions come from custom_objects."""
+    saved compiled and compile=True. Custom classes/functions come from custom_objects.
+    Keras (.keras, legacy .h5) and TensorFlow.js (model.json) files load too (glflow.io)."""
+    reader = _reader_for(os.fspath(filepath))
+    if reader is not None:
+        return reader(os.fspath(filepath), custom_objects=custom_objects, compile=compile)
     meta, tensors = _read(filepath)
     where = f"load_model: {os.fspath(filepath)!r}"
     if meta.get("kind") != "model" or not isinstance(meta.get("model"), dict):

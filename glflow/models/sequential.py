@@ -1,4 +1,5 @@
 """Sequential: a plain stack of single-input, single-output layers."""
+from ..layers import serialization
 from ..layers.base import Layer
 from ..layers.core import InputLayer
 from ..layers.node import KerasTensor
@@ -108,7 +109,6 @@ class Sequential(Model):
         return [self._stack[-1].name] if self._stack else None
 
     def get_config(self):
-        from ..layers import serialization
         layers = [serialization.serialize(layer) for layer in
                   ([self._input_layer] if self._input_layer is not None else []) + self._stack]
         config = {"name": self.name, "trainable": self._trainable, "layers": layers}
@@ -118,7 +118,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config):
-        from ..layers import serialization
         try:
             model = cls(name=config.get("name"))
             for entry in config["layers"]:

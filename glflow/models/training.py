@@ -10,6 +10,7 @@ By default the steps of fit, evaluate and predict are compiled with gf.function
 per-op Python; `compile(run_eagerly=True)` (or `model.run_eagerly = True`) runs them op by op
 instead, inside `tidy` so every intermediate texture is released. Both give the same results.
 """
+import sys
 import warnings
 
 import numpy as np
@@ -20,11 +21,12 @@ from ..tensor import tidy
 from .. import metrics as metrics_mod
 from ..autodiff import GradientTape
 from ..callbacks import CallbackList, History, ProgbarLogger
+from ..callbacks.progbar import format_logs
 from ..data import Dataset
 from ..graph import function
 from ..layers.base import to_tensors
 from ..layers.node import flatten
-from . import data_adapter as da
+from . import dask_arrays, data_adapter as da
 from .compile_utils import LossContainer, MetricsContainer, match_structure, output_names_for
 
 
@@ -279,7 +281,7 @@ class Trainer:
                 raise ValueError("fit: the training data produced no batches")
             logs = dict(logs)
             if val is not None and not self.stop_training and _validates(epoch, validation_freq):
-                val_logs = self._run_test(val, cbs)
+                val_logs, _ = self._run_test(val, cbs)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, logs)
             if self.stop_training or train.exhausted:
@@ -290,30 +292,38 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
         """Loss and metrics over the data: a number (loss only), a list [loss, metric, ...]
-        or, with return_dict, a dict."""
+        or, with return_dict, a dict. verbose=1 (the default, as in Keras) or 2 prints them
+        on one line: `8/8 - loss: 0.1234 - accuracy: 0.9500`."""
         self._require_compiled("evaluate")
         data = self._batches("evaluate", x, y, sample_weight, None, batch_size, False, steps)
-        verbose = 0 if verbose == "auto" else int(verbose)
+        verbose = 1 if verbose == "auto" else int(verbose)
         cbs = CallbackList(list(callbacks or []), self, {"steps": data.steps, "verbose": verbose})
-        logs = self._run_test(data, cbs)
+        logs, ran = self._run_test(data, cbs)
         if not logs:  # fit and predict refuse empty data too; [] would read as a result
             raise ValueError("evaluate: the data produced no batches (no samples, steps=0 or "
                              "an empty Dataset)")
+        if verbose:
+            print(f"{ran}/{ran} - {format_logs(logs)}", file=sys.stdout)
         return _as_result(logs, return_dict)
 
     def _run_test(self, data, cbs):
+        """(the final logs, the number of batches run)."""
         self.reset_metrics()
         cbs.on_test_begin()
-        logs = {}
+        logs, ran = {}, 0
         for step, (xb, yb, wb) in enumerate(data.epoch()):
             cbs.on_test_batch_begin(step)
             logs = self.test_step(xb, yb, wb)
+            ran += 1
             cbs.on_test_batch_end(step, logs)
         cbs.on_test_end(logs)
-        return logs
+        return logs, ran
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
-        """Model outputs as numpy arrays (a list for several outputs)."""
+        """Model outputs as numpy arrays (a list for several outputs); for a dask array, dask
+        arrays, computed chunk by chunk when the caller computes them."""
+        if dask_arrays.is_dask_array(x):
+            return dask_arrays.predict(self, x, batch_size)
         data = self._batches("predict", x, None, None, None, batch_size, False, steps)
         cbs = CallbackList(list(callbacks or []), self, {"steps": data.steps, "verbose": verbose})
         cbs.on_predict_begin()

@@ -7,7 +7,7 @@ zeros between). Input dilation makes the input gradient and conv2d_transpose ord
 of this kernel. The filter gradient has a kernel of its own, conv2d_filter_grad (a
 reduction over output pixels), whose gradient is conv2d again, so gradients of any order
 run on these two kernels, on either backend.
-GL: glflow/backends/gl/kernels/nn_conv.py (direct MRT kernel, im2col + matmul otherwise);
+GL: glflow/backends/gl/conv.py (direct MRT kernel, im2col + matmul otherwise);
 numpy twins: glflow/backends/numpy/conv.py.
 """
 import numbers

@@ -7,7 +7,7 @@ kernel as scatter_nd, and scatter_nd's gradient is a gather: each is the other's
 on host-prepared index tables, so they need no atomics and give the same sums every run.
 Inside gf.function the indices are symbolic: the checks and tables become HOST nodes
 (glflow/ops/_host.py) that run with each call's indices.
-Kernels: glflow/backends/gl/kernels/indexing.py (shaders gather.frag, scatter_add.frag,
+Kernels: glflow/backends/gl/indexing.py (shaders/indexing/gather.frag, scatter_add.frag,
 one_hot.frag) and glflow/backends/numpy/indexing.py.
 """
 import numbers

@@ -3,7 +3,7 @@ fused_matmul (bias and activation inside matmul's passes), dot, outer, band_part
 
 GL: matmul packs both operands and computes a block per fragment over several render targets
 (glflow/backends/gl/matmul.py); fused_matmul runs the bias and activation in matmul's unpack
-pass (glflow/backends/gl/kernels/fused.py), so they cost no pass of their own; band_part is one
+pass (glflow/backends/gl/linalg.py), so they cost no pass of their own; band_part is one
 masking pass (shaders/band_part.frag) that also builds diag(v) straight from v. numpy twins:
 glflow/backends/numpy/linalg.py.
 """

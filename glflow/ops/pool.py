@@ -4,13 +4,14 @@ Windows are clipped to the input, so padding never takes part: a max ignores it 
 average divides by the number of real elements (TF's rule). Gradients are kernels of their
 own that each output element computes by walking the windows that cover it (no atomics):
 avg_pool_grad (whose adjoint is avg_pool again) and max_pool_grad, which routes dy to each
-window's first maximum, found by max_pool_argmax; its adjoint gathers at that argmax. So
-gradients of every order run on the kernels themselves, on either backend.
-GL: glflow/backends/gl/kernels/nn_pool.py; numpy twins: glflow/backends/numpy/pool.py.
+window's first maximum, found by max_pool_argmax (a position in the window, so small for any
+image size); its adjoint, max_pool_gather, reads at that argmax. So gradients of every order
+run on the kernels themselves, on either backend.
+GL: glflow/backends/gl/pool.py; numpy twins: glflow/backends/numpy/pool.py.
 """
 from typing import NamedTuple
 
-from ..runtime import dtypes, state
+from ..runtime import dtypes
 from ..runtime.registry import OPAQUE, REDUCE
 from . import _core
 from ._nn_args import check_format, check_rank, explicit_pads, positive_ints, window_geometry
@@ -46,12 +47,6 @@ def _geo(call):
 def _max_pool_grad(call, dy):
     x = call.inputs[0]
     geo = _geo(call)
-    image = _core.size_of(geo.in_shape[1:])
-    limit = state.backend().limit("exact_int")
-    if limit is not None and image > limit:
-        raise ValueError(f"max_pool: the gradient indexes each image's elements as stored "
-                         f"int32 values; an image of {list(geo.in_shape[1:])} has more than "
-                         f"{limit} on the {state.current_name} backend")
     argmax = MAX_POOL_ARGMAX.run((x,), geo.pooled_shape(), dtypes.INT32, geo.attrs())
     return (_max_adjoint(argmax, dy, geo),)
 
@@ -66,10 +61,9 @@ MAX_POOL_ARGMAX = Primitive("max_pool_argmax", "pool", REDUCE)
 # inputs (argmax, dy): dy routed to each window's argmax
 MAX_POOL_GRAD = Primitive("max_pool_grad", "pool", OPAQUE, grad=lambda call, d: (
     None, _gather_argmax(call.inputs[0], d, _geo(call))))
-# inputs (dx, argmax): the gather kernel reading dx at each window's argmax
-MAX_POOL_GATHER = Primitive("max_pool_gather", pattern=OPAQUE, kernel="gather", hidden=("geometry",),
-                            grad=lambda call, d: (_max_adjoint(call.inputs[1], d,
-                                                               call.attrs["geometry"]), None))
+# inputs (argmax, dx): dx read at each window's argmax
+MAX_POOL_GATHER = Primitive("max_pool_gather", "pool", OPAQUE, grad=lambda call, d: (
+    None, _max_adjoint(call.inputs[0], d, _geo(call))))
 
 
 def _avg(x, geo):
@@ -90,12 +84,8 @@ def _max_adjoint(argmax, dy, geo):
 
 
 def _gather_argmax(argmax, dx, geo):
-    """The adjoint of max_pool_grad: dx read at each window's argmax (the gather kernel on
-    [N, H*W*C] rows; the argmax is in range by construction, no host check needed)."""
-    n = geo.in_shape[0]
-    return MAX_POOL_GATHER.run((dx, argmax), geo.pooled_shape(), dtypes.FLOAT32, {
-        "batch": n, "pre": 1, "axis_len": _core.size_of(geo.in_shape[1:]),
-        "count": _core.size_of(geo.pooled_shape()[1:]), "inner": 1, "geometry": geo})
+    """The adjoint of max_pool_grad: dx read at each window's argmax."""
+    return MAX_POOL_GATHER.run((argmax, dx), geo.pooled_shape(), dtypes.FLOAT32, geo.attrs())
 
 
 def _geometry(op, x, pool_size, strides, padding, data_format, rank=2):

@@ -1,6 +1,6 @@
 """Scans: cumsum and cumprod along one axis, inclusive or exclusive, forward or reversed.
 Kernels: shaders/scan/cumsum.glsl, cumprod.glsl in shaders/templates/scan.frag
-(glflow/backends/gl/kernels/scan.py); numpy twins in glflow/backends/numpy/scan.py."""
+(glflow/backends/gl/scan.py); numpy twins in glflow/backends/numpy/scan.py."""
 import numbers
 
 from ..runtime import dtypes

@@ -69,7 +69,7 @@ def top_k(x, k=1, sorted=True):  # noqa: A002 - tfjs/TensorFlow argument name
     as the largest value; equal values come by lower index. values is differentiable: it is
     a gather of x at the indices, whose gradient scatters dy back to those positions; the
     indices are not. GL cost per line: selection, ~length * k*k/8 compares, for small k; a
-    ranking pass, ~length**2 compares, for large k (glflow/backends/gl/kernels/search.py)."""
+    ranking pass, ~length**2 compares, for large k (glflow/backends/gl/search.py)."""
     op = "top_k"
     (x,) = _core.tensors(op, x)
     if x.rank == 0:

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from .. import ops
-from ..autodiff import no_record
+from ..autodiff import GradientTape, no_record
 from ..ops._host import HostScalar, host_call, init_scope, tracing
 from ..tensor import Tensor, Variable
 from . import schedules
@@ -144,13 +144,44 @@ class Optimizer:
         return StepScalars({n: HostScalar(t) for n, t in zip(names, tensors)},
                            dict(zip(names, tensors)), dynamic=True)
 
-    def minimize(self, loss_fn, var_list):
-        """One step on loss_fn() (a scalar) with respect to var_list; returns the loss."""
-        with _tape() as tape:
-            tape.watch(*var_list)
-            loss = loss_fn()
-        self.apply_gradients(zip(tape.gradient(loss, list(var_list)), var_list))
-        return loss
+    def minimize(self, f, return_cost=False, var_list=None):
+        """One step on the scalar loss f() (TF.js's `minimize(f, returnCost, varList)`).
+
+        Without var_list every trainable Variable that f reads is trained, found through the
+        gradient tape; with it, exactly those variables. Returns the loss when return_cost,
+        else None. The Keras form `minimize(f, [w1, w2])` (the list second) is accepted too."""
+        where = f"{type(self).__name__}.minimize"
+        if isinstance(return_cost, (list, tuple)) and var_list is None:
+            return_cost, var_list = False, return_cost
+        if not callable(f):
+            raise TypeError(f"{where}: f must be a function returning the loss, got "
+                            f"{type(f).__name__}")
+        if var_list is not None:
+            var_list = list(var_list)
+            for v in var_list:
+                if not isinstance(v, Variable):
+                    raise TypeError(f"{where}: var_list must hold Variables, got a "
+                                    f"{type(v).__name__}")
+        with GradientTape(watch_accessed_variables=var_list is None) as tape:
+            if var_list is not None:
+                tape.watch(*var_list)
+            loss = f()
+        if not isinstance(loss, Tensor) or loss.size != 1:
+            shape = getattr(loss, "shape", None)
+            raise ValueError(f"{where}: f must return a scalar tensor (the loss), got "
+                             f"{type(loss).__name__}" + ("" if shape is None else
+                                                         f" of shape {list(shape)}"))
+        if var_list is None:
+            var_list = tape.watched_variables()
+            if not var_list:
+                raise ValueError(f"{where}: the loss reads no trainable Variable; compute it "
+                                 "from the variables inside f")
+        grads = tape.gradient(loss, var_list)
+        if all(g is None for g in grads):
+            raise ValueError(f"{where}: the loss does not depend on any of the "
+                             f"{len(var_list)} variables in var_list")
+        self.apply_gradients(zip(grads, var_list))
+        return loss if return_cost else None
 
     def step_scalars(self, lr, step):
         """Host-computed per-step values the update uses, by name."""
@@ -219,11 +250,6 @@ class StepScalars:
 
     def value(self, name):
         return self._values[name]
-
-
-def _tape():
-    from ..autodiff import GradientTape
-    return GradientTape()
 
 
 def _check_rate(owner, value):

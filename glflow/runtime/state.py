@@ -11,6 +11,8 @@ import sys
 import threading
 import warnings
 
+from . import devices
+
 _lock = threading.RLock()
 _factories = {}       # name -> zero-argument callable making the backend
 _backends = {}        # name -> backend object, made once
@@ -38,6 +40,12 @@ def backend_names():
     return tuple(_factories)
 
 
+def backend_named(name):
+    """The backend `name`, made on first use, whichever backend is active (interop needs the
+    GL context even when numpy computes)."""
+    return _named(name)
+
+
 def _named(name):
     with _lock:
         made = _backends.get(name)
@@ -60,6 +68,7 @@ def _resolve_default():
             raise ValueError(f"GLFLOW_BACKEND={forced!r}: choose 'gl' or 'cpu'")
         _named(forced)  # forced and unusable: the error propagates, as documented
         return forced
+    devices.requested()  # a GLFLOW_DEVICE naming no device is an error, not a reason to fall back
     try:
         _named("gl")
         return "gl"

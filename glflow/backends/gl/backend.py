@@ -4,7 +4,7 @@ Data handles are `GLData` (a pooled texture + its layout); size-0 tensors have n
 never touch GL. `run` is the one entry point for kernels: elementwise kernels (one GLSL
 function each, `shaders/<family>/<name>.glsl`) and graph mode's fused expressions go through
 the generated-shader path here; reductions and matmul through their own modules; every other
-kernel through its family module's `KERNELS` table (glflow/backends/gl/kernels/).
+kernel through its family module's `KERNELS` table (glflow/backends/gl/<family>.py).
 
 The elementwise path is the hot path of eager mode (every +, *, relu): a 16-element op costs the
 llvmpipe draw plus whatever Python adds, so it keeps per-launch work to dict lookups (cached
@@ -17,11 +17,33 @@ import numpy as np
 import moderngl
 
 from ...runtime import counters, registry
-from . import access, elementwise, kernels, matmul, prepared, reduce
+from . import (access, conv, elementwise, indexing, interop, joining, linalg, matmul,
+               optimizer_updates, padding, pool, prepared, reduction, scan, search, slicing,
+               softmax)
 from .context import GLContext
 from .layout import Layout, max_elements
-from .pool import PooledTexture, TexturePool
 from .programs import ProgramCache
+from .texture_pool import PooledTexture, TexturePool
+
+# The families with kernels of their own (a shader or several passes each), as the numpy
+# backend has them; elementwise kernels are GLSL functions the generator composes.
+FAMILIES = (conv, indexing, joining, linalg, optimizer_updates, padding, pool, reduction, scan,
+            search, slicing, softmax)
+
+
+def _table(name):
+    table = {}
+    for module in FAMILIES:
+        for kernel, fn in getattr(module, name, {}).items():
+            if kernel in table:
+                raise ValueError(f"gl backend: kernel {kernel!r} in two families")
+            table[kernel] = fn
+    return table
+
+
+KERNELS = _table("KERNELS")
+# Launches a kernel still cannot split (see docs/architecture.md): refused before GL work.
+LIMITS = _table("LIMITS")
 
 
 # (expr, out_shape, (input shape, input size)...) -> (accesses, Plan, uniform key). Values are
@@ -49,6 +71,11 @@ class GLBackend:
         with self.gl as ctx:
             self.ctx = ctx
             self.max_size = self.gl.max_texture_size
+            # The side, in texels, of any texture a kernel makes for itself (packed operands,
+            # MRT targets, id grids); larger work is split into tiles (gl/tiling.py). Tests
+            # lower it to run the split paths at small sizes; tensors' own textures keep
+            # max_size.
+            self.tile_limit = self.max_size
             self.pool = TexturePool(ctx, self.max_size)
             self.programs = ProgramCache(ctx)
             self.block_rows = 8 if self.gl.max_draw_buffers >= 8 else 4
@@ -200,19 +227,13 @@ class GLBackend:
         return route(kernel, inputs, out_shape, attrs)
 
     def _route(self, kernel):
-        """Kernels with a shader of their own first (kernels.KERNELS), then the generated
-        elementwise path, matmul, and the generic reduction passes (reduce_sum, ...)."""
+        """A family's own kernel (KERNELS), else the generated elementwise path."""
         if kernel == "fused":
             return self._run_fused
-        if kernel in kernels.KERNELS:
+        if kernel in KERNELS:
             return self._run_kernel
-        if kernel == "matmul":
-            return self._run_matmul
-        pattern = registry.get(kernel).pattern
-        if pattern == registry.ELEMENTWISE:
+        if registry.get(kernel).pattern == registry.ELEMENTWISE:
             return self._run_elementwise
-        if pattern == registry.REDUCE:
-            return self._run_reduce
         raise KeyError(f"the gl backend has no kernel {kernel!r}")
 
     def _run_elementwise(self, kernel, inputs, out_shape, attrs):
@@ -229,31 +250,38 @@ class GLBackend:
         return self.elementwise(attrs["expr"], inputs, attrs.get("views"),
                                 dict(enumerate(attrs.get("params", ()))), out_shape)
 
-    def _run_reduce(self, kernel, inputs, out_shape, attrs):
-        counters.count_kernel("gl", kernel)
-        with self.gl:
-            return reduce.run(self, kernel, inputs[0][0], attrs["outer"], attrs["length"],
-                              attrs["inner"])
-
-    def _run_matmul(self, kernel, inputs, out_shape, attrs):
-        counters.count_kernel("gl", "matmul")
-        (a, _), (b, _) = inputs
-        with self.gl:
-            return matmul.run(self, a, attrs["a_view"], b, attrs["b_view"], attrs["batches"],
-                              attrs["m"], attrs["k"], attrs["n"])
-
     def _run_kernel(self, kernel, inputs, out_shape, attrs):
-        """A kernel with a shader of its own, from glflow/backends/gl/kernels/."""
-        fn = kernels.KERNELS[kernel]
-        check = kernels.LIMITS.get(kernel)
-        if check is not None:  # a launch the kernel cannot split yet: refused before GL work
+        """A kernel of a family module (conv.py, pool.py, ...), inside one GL section."""
+        check = LIMITS.get(kernel)
+        if check is not None:  # a launch the kernel cannot split: refused before GL work
             reason = check(self, out_shape=tuple(out_shape), **attrs)
             if reason:
                 shapes = ", ".join(str(list(shape)) for _, shape in inputs)
                 raise ValueError(f"{kernel}: inputs {shapes}: {reason}")
         counters.count_kernel("gl", kernel)
         with self.gl:
-            return fn(self, *[d for d, _ in inputs], out_shape=tuple(out_shape), **attrs)
+            return KERNELS[kernel](self, *[d for d, _ in inputs], out_shape=tuple(out_shape),
+                                   **attrs)
+
+    # ------------------------------------------------------------------ interop
+    # glflow/interop.py: user textures of this context <-> tensors (gl/interop.py has the
+    # passes). Outside `run`: a texture is neither a tensor input nor a tensor result.
+    def from_texture(self, texture, flip_y):
+        """A user's texture in this context as [H, W, C] data, in one GL pass."""
+        counters.count_kernel("gl", "from_texture")
+        with self.gl:
+            return interop.from_texture(self, texture, flip_y)
+
+    def to_texture(self, data, shape, dtype, flip_y, ctx):
+        """A new texture of this context (ctx) showing [H, W, C] data, in one GL pass."""
+        counters.count_kernel("gl", "to_texture")
+        with self.gl:
+            return interop.to_texture(self, data, shape, dtype, flip_y)
+
+    def reset_state(self):
+        """The GL state glflow's kernels draw with, after user drawing in the context."""
+        with self.gl as ctx:
+            interop.reset_state(ctx)
 
     def elementwise(self, expr, inputs, views, params, out_shape):
         """Run an elementwise expression tree over [(GLData, shape)] inputs (broadcast by

@@ -28,6 +28,8 @@ import warnings
 
 import moderngl
 
+from ...runtime import devices
+
 # Mesa's llvmpipe, as shipped in Debian 12 (Mesa 22.3), can corrupt the heap when it rasterises
 # on worker threads: the main thread sees a scene's fence complete (an unlocked read of its
 # counter, lp_setup_get_empty_scene) and frees it while the last worker thread is still inside
@@ -46,15 +48,16 @@ class GLUnavailable(RuntimeError):
     """No usable OpenGL 3.3 context (no EGL, no driver, too old)."""
 
 
-def _create_context():
-    """glflow's standalone EGL context, created with LP_NUM_THREADS defaulted (see above).
-    Returns (context, the rasteriser threads it got as a string: counted where Linux names
-    them, else the LP_NUM_THREADS in force)."""
+def _create_context(device):
+    """glflow's standalone EGL context on EGL device `device` (None: EGL's first), created with
+    LP_NUM_THREADS defaulted (see above). Returns (context, the rasteriser threads it got as a
+    string: counted where Linux names them, else the LP_NUM_THREADS in force)."""
     user_value = os.environ.get("LP_NUM_THREADS")
     if user_value is None:
         os.environ["LP_NUM_THREADS"] = LLVMPIPE_THREADS_DEFAULT
+    chosen = {} if device is None else {"device_index": device}
     try:
-        ctx = moderngl.create_context(standalone=True, backend="egl", require=330)
+        ctx = moderngl.create_context(standalone=True, backend="egl", require=330, **chosen)
     finally:
         if user_value is None:  # child processes and later libraries see what they saw before
             del os.environ["LP_NUM_THREADS"]
@@ -90,12 +93,15 @@ def _llvmpipe_threads_running():
 
 class GLContext:
     def __init__(self):
+        device = devices.requested()  # a bad GLFLOW_DEVICE is the user's error: not wrapped
         try:
-            self.ctx, lp_threads = _create_context()
+            self.ctx, lp_threads = _create_context(device)
         except Exception as exc:
             raise GLUnavailable(f"cannot create a headless EGL OpenGL 3.3 context ({exc}). "
                                 "On Debian/Ubuntu: apt-get install libegl1 libgl1-mesa-dri "
                                 "libegl-mesa0") from exc
+        self.device = 0 if device is None else device
+        devices.context_made(self.device)
         self.lock = threading.RLock()
         self._depth = 0  # sections open in the thread that holds the lock
         info = self.ctx.info
@@ -147,4 +153,4 @@ class GLContext:
                 "glsl": self.ctx.version_code, "max_texture_size": self.max_texture_size,
                 "max_render_targets": min(self.max_draw_buffers, self.max_color_attachments),
                 "max_texture_units": self.max_texture_units, "float16_render": self.float16,
-                "llvmpipe_threads": self.llvmpipe_threads}
+                "llvmpipe_threads": self.llvmpipe_threads, "device": self.device}

@@ -2,21 +2,26 @@
 computes ROWS adjacent output pixels x 4 output channels straight from x and the filters,
 then one pass gathering the ROWS targets into the flat output. Serves every conv whose input
 and output channel groups are whole texels (Cg % 4 == 0, Cout / groups % 4 == 0); the others
-take im2col + matmul (glflow/backends/gl/kernels/nn_conv.py).
+take im2col + matmul (glflow/backends/gl/conv.py).
 
 Why not im2col + matmul here: on llvmpipe at 3x3, [1, 64, 64, 32] -> 32 the im2col pass was
 about a quarter of the time and the whole conv ran at ~0.6x a 512^3 matmul's GFLOP/s measured
 in the same rounds. Raw moderngl, same rounds: this block on an 8 x 512 grid 0.6x, on a
 128 x 32 grid 0.75-0.8x, and 0.9-1.1x with WINDOW (5 fetches per 128 multiply-adds, not 12).
+
+More ids than one grid of `backend.tile_limit` texels a side holds are drawn in chunks of
+whole image rows (group, n, oh): a chunk's output texels are one contiguous range, which its
+gather pass writes while leaving the rest of the output alone.
 """
-from .matmul import _common, _origin, gather_body
+from .matmul import _common, gather_body
 from .programs import load
+from .tiling import id_grid, origin, spans, texel_rows
 
 # id rows of the block grid: a wide grid keeps llvmpipe's 64 x 64 tiles full (8 x 512
 # arranged the same fragments ran 0.75x as fast as 128 x 32 or 64 x 64)
 GRID_WIDTH = 128
 # quotients computed in float are exact while dividend + divisor < 2^20 (shaders/conv2d.frag);
-# im2col (glflow/backends/gl/kernels/nn_conv.py) uses the same limit
+# im2col (glflow/backends/gl/conv.py) uses the same limit
 FLOAT_DIV_LIMIT = 1 << 20
 
 
@@ -54,7 +59,7 @@ def _product_source(rows, window, float_div):
         "//@MULTIPLY_ADD": [f"                    c{j} += b * x_texel(t{j}, ci4);"
                             for j in pixels],
     }
-    body = load("conv2d_direct.frag")
+    body = load("conv/conv2d_direct.frag")
     for marker, lines in code.items():
         body = body.replace(marker, "\n".join(lines))
     defines = f"#define ROWS {rows}\n"
@@ -63,75 +68,87 @@ def _product_source(rows, window, float_div):
     return defines + _common() + body
 
 
-def _unpack_source(rows, float_div):
-    body = gather_body("conv2d_direct_unpack.frag", rows)
+def _unpack_source(rows, float_div, tiled=False):
+    body = gather_body("conv/conv2d_direct_unpack.frag", rows)
     defines = f"#define ROWS {rows}\n" + ("#define FLOAT_DIV\n" if float_div else "")
+    defines += "#define TILED\n" if tiled else ""
     return defines + _common() + body
 
 
-def grid(backend, fragments):
-    """(width, height) of the id grid, or None when it does not fit the targets."""
-    width = max(GRID_WIDTH, -(-fragments // (backend.max_size - 64)))
-    height = -(-fragments // width)
-    if width + 64 > backend.max_size or height + 64 > backend.max_size:
+def row_fragments(backend, filter_shape, out_hw, groups):
+    """Fragments of one image row (group, n, oh): blocks of ROWS output pixels x texels of
+    output channels."""
+    return -(-out_hw[1] // backend.block_rows) * (filter_shape[3] // groups // 4)
+
+
+def chunks(backend, in_shape, filter_shape, out_hw, groups):
+    """[(first image row, image rows)] drawn one grid each, or None when a single image row
+    has more fragments than a grid holds."""
+    per_row = row_fragments(backend, filter_shape, out_hw, groups)
+    rows_per_grid = backend.tile_limit ** 2 // max(per_row, 1)
+    if rows_per_grid == 0:
         return None
-    return width, height
-
-
-def fragments(backend, in_shape, filter_shape, out_hw, groups):
-    """Fragments of the product pass: one per (group, image row, block of ROWS output pixels,
-    texel of output channels)."""
-    oh, ow = out_hw
-    return groups * in_shape[0] * oh * -(-ow // backend.block_rows) * (
-        filter_shape[3] // groups // 4)
+    return spans(groups * in_shape[0] * out_hw[0], rows_per_grid)
 
 
 def fits(backend, in_shape, filter_shape, out_hw, groups):
-    """Whether this conv can take the direct path (whole-texel channels, a grid that fits)."""
-    return supports(filter_shape[2], filter_shape[3], groups) and grid(
-        backend, fragments(backend, in_shape, filter_shape, out_hw, groups)) is not None
+    """Whether this conv can take the direct path (whole-texel channels, image rows that fit
+    a grid)."""
+    return supports(filter_shape[2], filter_shape[3], groups) and chunks(
+        backend, in_shape, filter_shape, out_hw, groups) is not None
 
 
 def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilations,
         lhs_dilations, pads, groups, size):
     """Writes conv2d into `out` (GLData of [groups, N * OH * OW, Cout / groups]); returns
-    False (nothing drawn) when the block grid does not fit a texture."""
+    False (nothing drawn) when an image row does not fit a grid."""
     rows = backend.block_rows
+    limit = backend.tile_limit
     n, h, w, c = in_shape
     kh, kw, cg, cout = filter_shape
     oh, ow = out_hw
     cog4 = cout // groups // 4
     ow_blocks = -(-ow // rows)
-    fragments_ = fragments(backend, in_shape, filter_shape, out_hw, groups)
-    dims = grid(backend, fragments_)
-    if dims is None:
+    per_row = row_fragments(backend, filter_shape, out_hw, groups)
+    parts = chunks(backend, in_shape, filter_shape, out_hw, groups)
+    if parts is None:
         return False
-    grid_w, grid_h = dims
-    x0, y0 = _origin(grid_w), _origin(grid_h)
+    tiled = len(parts) > 1
     window = strides[1] == 1 and dilations[1] == 1 and lhs_dilations[1] == 1
     # largest quotient operands: ids, texels of the output, and positions in the dilated input
     reach = input_reach(out_hw, strides, (kh, kw), dilations, pads, lhs_dilations)
-    float_div = 2 * max(fragments_ + grid_w, size // 4, reach) < FLOAT_DIV_LIMIT
-    blocks = [backend.pool.acquire(x0 + grid_w, y0 + grid_h) for _ in range(rows)]
-    fbo = backend.mrt_framebuffers.get(blocks)
+    widest = id_grid(parts[0][1] * per_row, limit, GRID_WIDTH)[0]
+    float_div = 2 * max(groups * n * oh * per_row + widest, size // 4, reach) < FLOAT_DIV_LIMIT
     prog = backend.programs.get(_product_source(rows, window, float_div), ["u_x", "u_f"])
-    for name, value in (("u_x_shift", x.layout.shift), ("u_f_shift", filters.layout.shift),
-                        ("u_in", (n, h, w, c)), ("u_out", (oh, ow)),
-                        ("u_filter", (kh, kw, cg)), ("u_cout", cout), ("u_cog4", cog4),
-                        ("u_ow_blocks", ow_blocks), ("u_fragments", fragments_),
-                        ("u_grid_w", grid_w), ("u_origin", (x0, y0)),
-                        ("u_stride", tuple(strides)), ("u_dilation", tuple(dilations)),
-                        ("u_lhs", tuple(lhs_dilations)), ("u_pad", tuple(pads))):
-        prog.set(name, value)
-    backend._draw(prog, fbo, grid_w, grid_h, [x.texture.tex, filters.texture.tex], x0, y0)
-    unpack = backend.programs.get(_unpack_source(rows, float_div),
+    unpack = backend.programs.get(_unpack_source(rows, float_div, tiled),
                                   [f"u_block{r}" for r in range(rows)])
-    for name, value in (("u_out_shift", out.layout.shift), ("u_out_texels", size // 4),
-                        ("u_out", (oh, ow)), ("u_cog4", cog4), ("u_ow_blocks", ow_blocks),
-                        ("u_grid_w", grid_w), ("u_origin", (x0, y0))):
-        unpack.set(name, value)
-    backend._draw(unpack, out.texture, out.layout.width, out.layout.rows,
-                  [blk.tex for blk in blocks])
-    for blk in blocks:
-        backend.pool.release(blk)
+    for first_row, image_rows in parts:
+        grid_w, grid_h = id_grid(image_rows * per_row, limit, GRID_WIDTH)
+        x0, y0 = origin(grid_w, limit), origin(grid_h, limit)
+        id0 = first_row * per_row
+        blocks = [backend.pool.acquire(x0 + grid_w, y0 + grid_h) for _ in range(rows)]
+        fbo = backend.mrt_framebuffers.get(blocks)
+        for name, value in (("u_x_shift", x.layout.shift), ("u_f_shift", filters.layout.shift),
+                            ("u_in", (n, h, w, c)), ("u_out", (oh, ow)),
+                            ("u_filter", (kh, kw, cg)), ("u_cout", cout), ("u_cog4", cog4),
+                            ("u_ow_blocks", ow_blocks), ("u_id0", id0),
+                            ("u_fragments", id0 + image_rows * per_row),
+                            ("u_grid_w", grid_w), ("u_origin", (x0, y0)),
+                            ("u_stride", tuple(strides)), ("u_dilation", tuple(dilations)),
+                            ("u_lhs", tuple(lhs_dilations)), ("u_pad", tuple(pads))):
+            prog.set(name, value)
+        backend._draw(prog, fbo, grid_w, grid_h, [x.texture.tex, filters.texture.tex], x0, y0)
+        for name, value in (("u_out_shift", out.layout.shift), ("u_out_texels", size // 4),
+                            ("u_out", (oh, ow)), ("u_cog4", cog4), ("u_ow_blocks", ow_blocks),
+                            ("u_grid_w", grid_w), ("u_origin", (x0, y0)), ("u_id0", id0)):
+            unpack.set(name, value)
+        y, height = 0, out.layout.rows
+        if tiled:
+            texels = (first_row * ow * cog4, (first_row + image_rows) * ow * cog4)
+            unpack.set("u_texels", texels)
+            y, height = texel_rows(texels[0], texels[1] - 1, out.layout.shift)
+        backend._draw(unpack, out.texture, out.layout.width, height,
+                      [blk.tex for blk in blocks], 0, y)
+        for blk in blocks:
+            backend.pool.release(blk)
     return True

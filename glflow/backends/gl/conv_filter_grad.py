@@ -9,13 +9,16 @@ fragments over tiles, and a GPU over its cores.
 
 Serves every shape (any channel counts, strides, dilations, input dilation, groups, pads); the
 whole-texel variants (Cg % 4 == 0, Cout / groups % 4 == 0) fetch a texel where the others
-fetch elements.
+fetch elements. A dW whose fragments exceed one grid of `backend.tile_limit` texels a side is
+computed in pieces of whole row blocks (4 rows of KH * KW * Cg): a piece's dW texels are one
+contiguous range, which its sum pass writes while leaving the rest alone.
 """
 import math
 
-from .conv_direct import grid
-from .matmul import _common, _origin, gather_body
+from .conv_direct import GRID_WIDTH
+from .matmul import _common, gather_body
 from .programs import load
+from .tiling import id_grid, origin, spans, texel_rows
 
 # Fragments to aim for across all chunks: a few llvmpipe tiles (64 x 64) per thread. More
 # chunks cost more in the sum pass (its target select diverges: ~8 fetches per chunk and dW
@@ -31,12 +34,13 @@ def _product_source(co_texels, x_aligned, dy_aligned):
     defines = f"#define CO_TEXELS {co_texels}\n"
     defines += "#define X_ALIGNED\n" if x_aligned else ""
     defines += "#define DY_ALIGNED\n" if dy_aligned else ""
-    return defines + _common() + load("conv2d_filter_grad.frag")
+    return defines + _common() + load("conv/conv2d_filter_grad.frag")
 
 
-def _sum_source(co_texels, aligned):
-    body = gather_body("conv2d_filter_grad_sum.frag", 4 * co_texels, index="target")
+def _sum_source(co_texels, aligned, tiled=False):
+    body = gather_body("conv/conv2d_filter_grad_sum.frag", 4 * co_texels, index="target")
     defines = f"#define CO_TEXELS {co_texels}\n" + ("#define ALIGNED\n" if aligned else "")
+    defines += "#define TILED\n" if tiled else ""
     return defines + _common() + body
 
 
@@ -47,75 +51,91 @@ def chunk_rows(image_rows, row_pixels, fragments_per_chunk):
     return max(1, -(-image_rows // chunks), -(-MIN_CHUNK_PIXELS // max(row_pixels, 1)))
 
 
-def _plan(backend, in_shape, filter_shape, out_hw, groups):
-    """(output-channel texels per fragment, dW row blocks, output-channel blocks, fragments
-    per chunk, image rows per chunk, chunks)."""
-    n = in_shape[0]
-    kh, kw, cg, cout = filter_shape
-    oh, ow = out_hw
-    co_texels = 2 if backend.block_rows >= 8 else 1
-    row_blocks = -(-kh * kw * cg // 4)
-    co_blocks = -(-(cout // groups) // (4 * co_texels))
-    per_chunk = groups * row_blocks * co_blocks
-    rows = chunk_rows(n * oh, ow, per_chunk)
-    chunks = max(1, -(-(n * oh) // rows))  # one empty chunk when dy is empty: dW = 0
-    return co_texels, row_blocks, co_blocks, per_chunk, rows, chunks
+class Plan:
+    """How the fragments of one filter gradient are laid out: co_texels output-channel
+    texels per fragment, row_blocks and co_blocks of dW, `rows` image rows (n, oh) per chunk
+    of the pixel sum, `chunks` chunks, `per_block` fragments of one row block in one chunk,
+    and `pieces` [(first row block, row blocks)] drawn one grid each."""
+
+    def __init__(self, backend, in_shape, filter_shape, out_hw, groups):
+        n = in_shape[0]
+        kh, kw, cg, cout = filter_shape
+        oh, ow = out_hw
+        self.co_texels = 2 if backend.block_rows >= 8 else 1
+        self.row_blocks = -(-kh * kw * cg // 4)
+        self.co_blocks = -(-(cout // groups) // (4 * self.co_texels))
+        self.per_block = groups * self.co_blocks
+        capacity = backend.tile_limit ** 2
+        self.rows = chunk_rows(n * oh, ow, self.per_block * self.row_blocks)
+        if -(-(n * oh) // self.rows) * self.per_block > capacity:  # fewer chunks to fit
+            self.rows = -(-(n * oh) // max(1, capacity // self.per_block))
+        self.chunks = max(1, -(-(n * oh) // self.rows))  # one empty chunk when dy is empty
+        per_piece = capacity // (self.chunks * self.per_block)
+        self.pieces = spans(self.row_blocks, per_piece) if per_piece else None
 
 
 def fits(backend, in_shape, filter_shape, out_hw, groups):
-    """Whether the fragment grid of this filter gradient fits a texture."""
-    *_, per_chunk, _, chunks = _plan(backend, in_shape, filter_shape, out_hw, groups)
-    return grid(backend, chunks * per_chunk) is not None
+    """Whether one row block of this filter gradient fits a grid (always, but for channel
+    counts near the grid's capacity: tile_limit ** 2 fragments)."""
+    return Plan(backend, in_shape, filter_shape, out_hw, groups).pieces is not None
 
 
 def run(backend, x, dy, out, in_shape, filter_shape, out_hw, strides, dilations,
         lhs_dilations, pads, groups):
-    """Writes dW [KH, KW, Cg, Cout] into `out` (GLData); False (nothing drawn) when the
-    fragment grid does not fit a texture. x NHWC, dy [N, OH, OW, Cout]."""
+    """Writes dW [KH, KW, Cg, Cout] into `out` (GLData); False (nothing drawn) when a row
+    block does not fit a grid. x NHWC, dy [N, OH, OW, Cout]."""
     n, h, w, c = in_shape
     kh, kw, cg, cout = filter_shape
     oh, ow = out_hw
     cog = cout // groups
-    co_texels, row_blocks, co_blocks, per_chunk, rows, chunks = _plan(
-        backend, in_shape, filter_shape, out_hw, groups)
-    image_rows = n * oh
-    fragments = chunks * per_chunk
-    dims = grid(backend, fragments)
-    if dims is None:
+    p = Plan(backend, in_shape, filter_shape, out_hw, groups)
+    if p.pieces is None:
         return False
-    grid_w, grid_h = dims
-    x0, y0 = _origin(grid_w), _origin(grid_h)
+    limit = backend.tile_limit
+    tiled = len(p.pieces) > 1
     # output positions that land on an input pixel recur every lhs / gcd(stride, lhs)
     step = tuple(lhs // math.gcd(s, lhs) for s, lhs in zip(strides, lhs_dilations))
-    targets = [backend.pool.acquire(x0 + grid_w, y0 + grid_h) for _ in range(4 * co_texels)]
-    fbo = backend.mrt_framebuffers.get(targets)
-    prog = backend.programs.get(_product_source(co_texels, cg % 4 == 0, cog % 4 == 0),
+    targets_count = 4 * p.co_texels
+    prog = backend.programs.get(_product_source(p.co_texels, cg % 4 == 0, cog % 4 == 0),
                                 ["u_x", "u_dy"])
-    for name, value in (("u_x_shift", x.layout.shift), ("u_dy_shift", dy.layout.shift),
-                        ("u_in", (n, h, w, c)), ("u_out", (oh, ow)),
-                        ("u_filter", (kh, kw, cg)), ("u_cout", cout), ("u_cog", cog),
-                        ("u_groups", groups), ("u_row_blocks", row_blocks),
-                        ("u_co_blocks", co_blocks), ("u_chunk_rows", rows),
-                        ("u_fragments", fragments), ("u_grid_w", grid_w),
-                        ("u_origin", (x0, y0)), ("u_stride", tuple(strides)),
-                        ("u_dilation", tuple(dilations)), ("u_lhs", tuple(lhs_dilations)),
-                        ("u_pad", tuple(pads)), ("u_step", step),
-                        ("u_dy_last", dy.layout.size - 1)):
-        prog.set(name, value)
-    backend._draw(prog, fbo, grid_w, grid_h, [x.texture.tex, dy.texture.tex], x0, y0)
-    summing = backend.programs.get(_sum_source(co_texels, cog % 4 == 0),
-                                   [f"u_block{r}" for r in range(len(targets))])
-    for name, value in (("u_out_shift", out.layout.shift),
-                        ("u_out_texels", -(-out.layout.size // 4)),
-                        ("u_out_size", out.layout.size), ("u_cout", cout), ("u_cog", cog),
-                        ("u_row_blocks", row_blocks),
-                        ("u_co_blocks", co_blocks), ("u_chunks", chunks),
-                        ("u_grid_w", grid_w),
-                        ("u_chunk_step", (per_chunk % grid_w, per_chunk // grid_w)),
-                        ("u_origin", (x0, y0))):
-        summing.set(name, value)
-    backend._draw(summing, out.texture, out.layout.width, out.layout.rows,
-                  [t.tex for t in targets])
-    for t in targets:
-        backend.pool.release(t)
+    summing = backend.programs.get(_sum_source(p.co_texels, cog % 4 == 0, tiled),
+                                   [f"u_block{r}" for r in range(targets_count)])
+    for block0, blocks in p.pieces:
+        per_chunk = p.per_block * blocks
+        fragments = p.chunks * per_chunk
+        grid_w, grid_h = id_grid(fragments, limit, GRID_WIDTH)
+        x0, y0 = origin(grid_w, limit), origin(grid_h, limit)
+        targets = [backend.pool.acquire(x0 + grid_w, y0 + grid_h) for _ in range(targets_count)]
+        fbo = backend.mrt_framebuffers.get(targets)
+        for name, value in (("u_x_shift", x.layout.shift), ("u_dy_shift", dy.layout.shift),
+                            ("u_in", (n, h, w, c)), ("u_out", (oh, ow)),
+                            ("u_filter", (kh, kw, cg)), ("u_cout", cout), ("u_cog", cog),
+                            ("u_groups", groups), ("u_row_blocks", blocks),
+                            ("u_row_block0", block0), ("u_co_blocks", p.co_blocks),
+                            ("u_chunk_rows", p.rows), ("u_fragments", fragments),
+                            ("u_grid_w", grid_w), ("u_origin", (x0, y0)),
+                            ("u_stride", tuple(strides)), ("u_dilation", tuple(dilations)),
+                            ("u_lhs", tuple(lhs_dilations)), ("u_pad", tuple(pads)),
+                            ("u_step", step), ("u_dy_last", dy.layout.size - 1)):
+            prog.set(name, value)
+        backend._draw(prog, fbo, grid_w, grid_h, [x.texture.tex, dy.texture.tex], x0, y0)
+        for name, value in (("u_out_shift", out.layout.shift),
+                            ("u_out_texels", -(-out.layout.size // 4)),
+                            ("u_out_size", out.layout.size), ("u_cout", cout), ("u_cog", cog),
+                            ("u_row_blocks", blocks), ("u_row_block0", block0),
+                            ("u_co_blocks", p.co_blocks), ("u_chunks", p.chunks),
+                            ("u_grid_w", grid_w),
+                            ("u_chunk_step", (per_chunk % grid_w, per_chunk // grid_w)),
+                            ("u_origin", (x0, y0))):
+            summing.set(name, value)
+        y, height = 0, out.layout.rows
+        if tiled:  # dW rows 4 * block0 .. of all Cout channels: whole texels (4 rows each)
+            end_row = min(4 * (block0 + blocks), kh * kw * cg)
+            texels = (block0 * cout, -(-end_row * cout // 4))
+            summing.set("u_texels", texels)
+            y, height = texel_rows(texels[0], texels[1] - 1, out.layout.shift)
+        backend._draw(summing, out.texture, out.layout.width, height,
+                      [t.tex for t in targets], 0, y)
+        for t in targets:
+            backend.pool.release(t)
     return True

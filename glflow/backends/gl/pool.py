@@ -1,124 +1,85 @@
-"""TexturePool: reuse RGBA32F textures by size bucket, keep at most `budget` bytes idle.
+"""Pooling kernels on GL: max_pool, avg_pool, max_pool_argmax, the gradients max_pool_grad /
+avg_pool_grad and max_pool_gather (the adjoint of max_pool_grad). One fragment writes one
+output texel (4 channels of one pixel when C % 4 == 0) of a tensor's own texture, so no shape
+needs tiling; the shared geometry and main() are in shaders/templates/pool.glsl."""
+from math import prod
 
-`release` may run from any thread (it is called when a tensor's storage dies) and makes no GL
-call: textures past the budget are queued and deleted for real by the next GL section.
-"""
-import collections
-import threading
+from .programs import load
 
-import moderngl
-
-from .layout import bucket_rows
+EXACT_POSITIONS = 1 << 24  # integers a float32 holds exactly
 
 
-class PooledTexture:
-    """A texture plus its cached framebuffer; lives as long as the GL texture does."""
-    __slots__ = ("tex", "width", "rows", "nbytes", "_fbo", "viewport")
-
-    def __init__(self, tex, width, rows):
-        self.tex = tex
-        self.width = width
-        self.rows = rows
-        self.nbytes = width * rows * 16
-        self._fbo = None
-        self.viewport = None  # last viewport drawn: the backend skips unchanged ones
-
-    def fbo(self, ctx):
-        if self._fbo is None:
-            self._fbo = ctx.framebuffer(color_attachments=[self.tex])
-        return self._fbo
-
-    def delete(self):
-        if self._fbo is not None:
-            self._fbo.release()
-        self.tex.release()
+def pool_source(kernel, aligned):
+    """Fragment source (no #version) of shaders/<kernel>.frag on the pooling template."""
+    defines = "#define ALIGNED\n" if aligned else ""
+    return (defines + load("templates/common.glsl") + "\n" + load("templates/pool.glsl")
+            + "\n" + load(f"pool/{kernel}.frag"))
 
 
-class TexturePool:
-    DEFAULT_BUDGET = 256 << 20
+def _program(backend, kernel, channels, samplers):
+    return backend.programs.get(pool_source(kernel, channels % 4 == 0), samplers)
 
-    def __init__(self, ctx, max_size, budget=DEFAULT_BUDGET):
-        self.ctx = ctx
-        self.max_size = max_size
-        self.budget = budget
-        self._free = collections.OrderedDict()   # key -> [PooledTexture], oldest key first
-        self._doomed = []                         # over budget: delete at the next GL section
-        # Re-entrant: a garbage-collected tensor may release a texture while this thread is
-        # inside acquire/release (GC runs finalizers at any allocation).
-        self._lock = threading.RLock()
-        self.pooled_bytes = 0
-        self.used_bytes = 0
-        self.textures = 0
-        self.created = 0
-        self.reused = 0
-        # Called with each texture just before it is deleted, so caches holding framebuffers
-        # over several textures (matmul's MRT targets) drop them and the memory really goes.
-        self.on_delete = []
 
-    def acquire(self, width, rows):
-        """A texture with this width and at least `rows` rows. Call inside a GL section."""
-        if self._doomed:  # checked here: a call to collect() per op showed in profiles
-            self.collect()
-        rows = min(bucket_rows(rows), self.max_size)
-        key = (width, rows)
-        with self._lock:
-            stack = self._free.get(key)
-            if stack:
-                pt = stack.pop()
-                if not stack:
-                    del self._free[key]
-                self.pooled_bytes -= pt.nbytes
-                self.used_bytes += pt.nbytes
-                self.reused += 1
-                return pt
-        tex = self.ctx.texture((width, rows), 4, dtype="f4")
-        tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
-        tex.repeat_x = tex.repeat_y = False
-        pt = PooledTexture(tex, width, rows)
-        with self._lock:
-            self.used_bytes += pt.nbytes
-            self.textures += 1
-            self.created += 1
-        return pt
+def _run(backend, kernel, inputs, names, out_size, in_shape, out_hw, window, strides, pads):
+    out = backend.alloc(out_size)
+    if out_size == 0:
+        return out
+    prog = _program(backend, kernel, in_shape[3], [f"u_{n}" for n in names])
+    for name, data in zip(names, inputs):
+        prog.set(f"u_{name}_shift", data.layout.shift)
+    for name, value in (("u_in", tuple(in_shape)), ("u_out", tuple(out_hw)),
+                        ("u_window", tuple(window)), ("u_stride", tuple(strides)),
+                        ("u_pad", tuple(pads)), ("u_out_shift", out.layout.shift),
+                        ("u_out_size", out_size)):
+        prog.set(name, value)
+    backend.draw(prog, out, inputs)
+    return out
 
-    def release(self, pt):
-        """Give a texture back (any thread, no GL call)."""
-        with self._lock:
-            self.used_bytes -= pt.nbytes
-            key = (pt.width, pt.rows)
-            self._free.setdefault(key, []).append(pt)
-            self._free.move_to_end(key)
-            self.pooled_bytes += pt.nbytes
-            while self.pooled_bytes > self.budget and self._free:
-                self._evict_oldest()
 
-    def _evict_oldest(self):
-        key, stack = next(iter(self._free.items()))
-        pt = stack.pop(0)
-        if not stack:
-            del self._free[key]
-        self.pooled_bytes -= pt.nbytes
-        self.textures -= 1
-        self._doomed.append(pt)
+# Every kernel gets the pooled input's NHWC `in_shape` and the pooled `out_hw`; the forward
+# kernels write [N, OH, OW, C], the gradients write in_shape.
 
-    def collect(self):
-        """Delete queued textures for real. Call inside a GL section."""
-        if not self._doomed:
-            return
-        with self._lock:
-            doomed, self._doomed = self._doomed, []
-        for pt in doomed:
-            for forget in self.on_delete:
-                forget(pt)
-            pt.delete()
+def max_pool(backend, x, out_shape, in_shape, out_hw, window, strides, pads):
+    return _run(backend, "max_pool", [x], ["x"], prod(out_shape), in_shape, out_hw, window,
+                strides, pads)
 
-    def empty_cache(self):
-        with self._lock:
-            while self._free:
-                self._evict_oldest()
-        self.collect()
 
-    def stats(self):
-        return {"bytes_in_use": self.used_bytes, "bytes_pooled": self.pooled_bytes,
-                "num_textures": self.textures, "textures_created": self.created,
-                "textures_reused": self.reused, "pool_budget_bytes": self.budget}
+def max_pool_argmax(backend, x, out_shape, in_shape, out_hw, window, strides, pads):
+    """Each window's argmax as a position in the window (see max_pool_argmax_limit)."""
+    return _run(backend, "max_pool_argmax", [x], ["x"], prod(out_shape), in_shape, out_hw,
+                window, strides, pads)
+
+
+def avg_pool(backend, x, out_shape, in_shape, out_hw, window, strides, pads):
+    return _run(backend, "avg_pool", [x], ["x"], prod(out_shape), in_shape, out_hw, window,
+                strides, pads)
+
+
+def avg_pool_grad(backend, dy, out_shape, in_shape, out_hw, window, strides, pads):
+    return _run(backend, "avg_pool_grad", [dy], ["dy"], prod(out_shape), in_shape, out_hw,
+                window, strides, pads)
+
+
+def max_pool_grad(backend, argmax, dy, out_shape, in_shape, out_hw, window, strides, pads):
+    return _run(backend, "max_pool_grad", [argmax, dy], ["argmax", "dy"], prod(out_shape),
+                in_shape, out_hw, window, strides, pads)
+
+
+def max_pool_gather(backend, argmax, d, out_shape, in_shape, out_hw, window, strides, pads):
+    return _run(backend, "max_pool_gather", [argmax, d], ["argmax", "d"], prod(out_shape),
+                in_shape, out_hw, window, strides, pads)
+
+
+def max_pool_argmax_limit(backend, out_shape, window, **_):
+    """A float32 texel holds positions exactly up to 2^24: windows of more positions (a
+    4097 x 4097 window) cannot say where their maximum is."""
+    if window[0] * window[1] <= EXACT_POSITIONS:
+        return None
+    return (f"the max-pool gradient of a {list(window)} window (more than {EXACT_POSITIONS} "
+            f"positions) cannot index its maximum in a float32 texture; use global_max_pool")
+
+
+KERNELS = {"max_pool": max_pool, "max_pool_argmax": max_pool_argmax, "avg_pool": avg_pool,
+           "avg_pool_grad": avg_pool_grad, "max_pool_grad": max_pool_grad,
+           "max_pool_gather": max_pool_gather}
+LIMITS = {"max_pool_argmax": max_pool_argmax_limit}

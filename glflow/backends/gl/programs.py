@@ -100,3 +100,19 @@ class ProgramCache:
 
     def __len__(self):
         return len(self._programs)
+
+
+def source(shader, defines=()):
+    """Fragment source (no #version) of shaders/<shader> under code-path `defines` (never
+    sizes: those are uniforms)."""
+    head = "".join(f"#define {d}\n" for d in defines)
+    return head + load("templates/common.glsl") + "\n" + load(shader)
+
+
+def program(backend, shader, defines, samplers):
+    return backend.programs.get(source(shader, defines), samplers)
+
+
+def set_all(prog, values):
+    for name, value in values.items():
+        prog.set(name, value)

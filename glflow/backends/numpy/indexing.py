@@ -1,5 +1,5 @@
 """numpy twins of the GL index kernels: gather, scatter_add, one_hot
-(glflow/backends/gl/kernels/indexing.py, shaders/gather.frag, scatter_add.frag, one_hot.frag)."""
+(glflow/backends/gl/indexing.py, shaders/indexing/)."""
 import numpy as np
 
 

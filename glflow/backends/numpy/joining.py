@@ -1,4 +1,4 @@
-"""concat in numpy (glflow/backends/gl/kernels/movement.py on GL)."""
+"""concat in numpy (glflow/backends/gl/joining.py on GL)."""
 import numpy as np
 
 

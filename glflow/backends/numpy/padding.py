@@ -1,6 +1,5 @@
-"""numpy twins of the GL data-movement kernels with shaders of their own: pad, concat,
-band_part (glflow/backends/gl/kernels/movement.py, shaders/pad.frag, concat.frag,
-band_part.frag). Attributes only GL needs are accepted and ignored."""
+"""pad in numpy (glflow/backends/gl/padding.py, shaders/padding/pad.frag on GL): x written into
+a constant tensor, or mirrored into the margins."""
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 """numpy twins of the pooling kernels (shaders/max_pool.frag, avg_pool.frag,
-max_pool_argmax.frag, max_pool_grad.frag, avg_pool_grad.frag): NHWC, windows clipped to the
-input (padding never takes part), one loop over window offsets, vectorised over the rest.
+max_pool_argmax.frag, max_pool_grad.frag, avg_pool_grad.frag, max_pool_gather.frag): NHWC,
+windows clipped to the input (padding never takes part), one loop over window offsets,
+vectorised over the rest.
 Every kernel gets the pooled input's `in_shape` and the pooled `out_hw`."""
 import numpy as np
 
@@ -42,18 +43,29 @@ def max_pool(x, in_shape, out_hw, window, strides, pads):
 
 
 def max_pool_argmax(x, in_shape, out_hw, window, strides, pads):
-    """Flat index within its image ((h * W + w) * C + c) of each window's first maximum."""
+    """Position in its window (dh * KW + dw from the unclipped corner) of each window's first
+    maximum."""
     x = _float(x, in_shape)
-    _, _, w, c = in_shape
     best = np.full(_pooled_shape(in_shape, out_hw), -np.inf, x.dtype)
     where = np.zeros(best.shape, np.int64)
-    for rows, cols, inside in _offsets(in_shape, out_hw, window, strides, pads):
+    for at, (rows, cols, inside) in enumerate(_offsets(in_shape, out_hw, window, strides,
+                                                       pads)):
         values = x[:, rows[:, None], cols[None, :], :]
         better = inside & (values > best)  # strict: the first maximum wins ties
-        at = ((rows[:, None] * w + cols[None, :]) * c)[None, :, :, None] + np.arange(c)
         where = np.where(better, at, where)
         best = np.where(better, values, best)
     return where.astype(np.int32)
+
+
+def _at_max(argmax, in_shape, out_hw, window, strides, pads):
+    """(image, row, column, channel) index arrays of x at each window's argmax."""
+    n, _, _, c = argmax.shape
+    oh, ow = out_hw
+    rows = (np.arange(oh) * strides[0] - pads[0])[None, :, None, None] + argmax // window[1]
+    cols = (np.arange(ow) * strides[1] - pads[1])[None, None, :, None] + argmax % window[1]
+    images = np.broadcast_to(np.arange(n)[:, None, None, None], argmax.shape)
+    channels = np.broadcast_to(np.arange(c), argmax.shape)
+    return images, rows, cols, channels
 
 
 def avg_pool(x, in_shape, out_hw, window, strides, pads):
@@ -77,11 +89,18 @@ def avg_pool_grad(dy, in_shape, out_hw, window, strides, pads):
 def max_pool_grad(argmax, dy, in_shape, out_hw, window, strides, pads):
     dy = _float(dy, _pooled_shape(in_shape, out_hw))
     argmax = np.asarray(argmax, np.int64).reshape(dy.shape)
-    n = in_shape[0]
-    dx = np.zeros((n, int(np.prod(in_shape[1:]))), dy.dtype)
-    batch = np.broadcast_to(np.arange(n)[:, None, None, None], dy.shape)
-    np.add.at(dx, (batch.reshape(-1), argmax.reshape(-1)), dy.reshape(-1))
-    return dx.reshape(in_shape)
+    dx = np.zeros(in_shape, dy.dtype)
+    np.add.at(dx, _at_max(argmax, in_shape, out_hw, window, strides, pads), dy)
+    return dx
 
 
-KERNELS = {"max_pool": max_pool, "max_pool_argmax": max_pool_argmax, "avg_pool": avg_pool, "avg_pool_grad": avg_pool_grad, "max_pool_grad": max_pool_grad}
+def max_pool_gather(argmax, d, in_shape, out_hw, window, strides, pads):
+    """d at each window's argmax: the adjoint of max_pool_grad."""
+    d = _float(d, in_shape)
+    argmax = np.asarray(argmax, np.int64).reshape(_pooled_shape(in_shape, out_hw))
+    return d[_at_max(argmax, in_shape, out_hw, window, strides, pads)]
+
+
+KERNELS = {"max_pool": max_pool, "max_pool_argmax": max_pool_argmax, "avg_pool": avg_pool,
+           "avg_pool_grad": avg_pool_grad, "max_pool_grad": max_pool_grad,
+           "max_pool_gather": max_pool_gather}

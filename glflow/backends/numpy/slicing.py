@@ -1,4 +1,4 @@
-"""split in numpy: every piece read through its StridedView (glflow/backends/gl/kernels/movement.py
+"""split in numpy: every piece read through its StridedView (glflow/backends/gl/slicing.py
 on GL). Single strided reads (slice, getitem) run the identity kernel through a view."""
 from ._common import view
 

@@ -4,17 +4,18 @@ own, and the pipeline gf.function applies:
     simplify, fold, cse, dce    repeated until none changes anything (at most ROUNDS rounds)
     fuse_epilogue               bias + activation into matmul
     fuse_elementwise            elementwise trees into one generated kernel
+    fuse_prologue               an elementwise tree into the reduction reading it
     dce                         what fusion left unread
 
 `optimize` records every pass (nodes and kernels before and after) for summary() and prints
 it at GLFLOW_DEBUG >= 1; at >= 2 it prints the graph after each pass that changed it.
 """
 from ...runtime import debug
-from . import cse, dce, fold, fuse_elementwise, fuse_epilogue, simplify
+from . import cse, dce, fold, fuse_elementwise, fuse_epilogue, fuse_prologue, simplify
 
 CLEANUP = (("simplify", simplify.run), ("fold", fold.run), ("cse", cse.run), ("dce", dce.run))
 FUSION = (("fuse_epilogue", fuse_epilogue.run), ("fuse_elementwise", fuse_elementwise.run),
-          ("dce", dce.run))
+          ("fuse_prologue", fuse_prologue.run), ("dce", dce.run))
 ROUNDS = 4
 
 

@@ -2,13 +2,15 @@
 
 An elementwise node (its kernel's registry pattern is ELEMENTWISE: arithmetic, math,
 activations, comparisons, casts, fill, broadcast_to, and the views transposes and slices read
-through) is absorbed into the node that reads it when that node is elementwise too and is its
-only reader (a value read elsewhere, returned or assigned to a Variable is kept and computed
-once). Each maximal tree becomes one CALL of the `fused` kernel whose attrs hold the expression
-tree of its kernels (`("call", kernel, args, param slots, dtype)`, `("in", i)` for leaves),
-their float params in slot order, and one view per leaf (or None): the GL backend composes the
-kernels' GLSL functions into one generated shader that reads each distinct input once per
-texel (glflow/backends/gl/elementwise.py), the numpy backend evaluates the same tree.
+through) joins the tree of the nodes that read it when they are all elementwise and in one
+tree (a value read outside the tree, returned or assigned to a Variable is kept and computed
+once, by a kernel of its own). A value read twice inside a tree (x * x, or y and -y of one y)
+is one subtree used twice: the generated shader computes it once, in a temporary. Each
+maximal tree becomes one CALL of the `fused` kernel whose attrs hold the expression tree of its
+kernels (`("call", kernel, args, param slots, dtype)`, `("in", i)` for leaves), their float
+params in slot order, and one view per leaf (or None): the GL backend composes the kernels'
+GLSL functions into one generated shader that reads each distinct input once per texel
+(glflow/backends/gl/elementwise.py), the numpy backend evaluates the same tree.
 
 Inputs broadcast: every leaf is read broadcast to the tree's output shape, and elementwise
 kernels commute with broadcasting, so subtrees of smaller shapes may fuse too. A leaf read
@@ -41,7 +43,6 @@ class _Tree:
         self.leaves = []
         self.params = []
         self.constants = {}
-        self.reserved = 0
 
     def constant(self, number):
         """The param slot holding a scalar constant (one slot per distinct value)."""
@@ -65,23 +66,23 @@ class _Tree:
 def run(graph, backend=None):
     users = graph.consumers()
     roots = set(graph.roots())
+    group = _groups(graph, users, roots)
+    members = {}
+    for node, root in group.items():
+        members.setdefault(root, set()).add(node)
     absorbed = set()
     fused = 0
-    for node in reversed(list(graph.nodes)):
-        if node in absorbed or not fusable(node):
-            continue
-        tree = _Tree(node.output.shape)
-        tree.reserved = _texture_inputs(node)
-        taken = []
-        expr = _build(node, None, tree, users, roots, taken, top=True)
-        if not taken:
+    for root, nodes in members.items():
+        if len(nodes) == 1:
             continue  # a lone node: it already is one kernel
-        absorbed.update(taken)
+        tree = _Tree(root.output.shape)
+        expr = _build(root, nodes, tree, {})
+        absorbed.update(nodes - {root})
         views = tuple(view for _, view in tree.leaves)
-        node.prim = FUSED
-        node.name = "fused"
-        node.inputs = [value for value, _ in tree.leaves]
-        node.attrs = {"expr": expr, "params": tuple(tree.params),
+        root.prim = FUSED
+        root.name = "fused"
+        root.inputs = [value for value, _ in tree.leaves]
+        root.attrs = {"expr": expr, "params": tuple(tree.params),
                       "views": views if any(v is not None for v in views) else None}
         fused += 1
     if absorbed:
@@ -89,8 +90,49 @@ def run(graph, backend=None):
     return fused
 
 
-def _build(node, view_from_parent, tree, users, roots, taken, top=False):
-    """The expression of `node` (inlining its single-reader elementwise producers)."""
+def _groups(graph, users, roots):
+    """{fusable node: the root of its tree}. In reverse topological order every reader of a
+    node is placed before the node: it joins its readers' tree when they all are in one
+    tree, read it directly (not through a view), its value is no output and the tree keeps
+    within MAX_INPUTS texture inputs; otherwise it roots a tree of its own."""
+    group, leaves = {}, {}
+    for node in reversed(graph.nodes):
+        if not fusable(node):
+            continue
+        out = node.output
+        readers = users.get(out, ())
+        trees = {group.get(r) for r in readers}
+        root = trees.pop() if len(trees) == 1 else None
+        if (root is not None and out not in roots
+                and all(not _viewed(r, out) for r in readers)):
+            wanted = (leaves[root] - {out}) | _texture_inputs(node)
+            if len(wanted) <= MAX_INPUTS:
+                group[node] = root
+                leaves[root] = wanted
+                continue
+        group[node] = node
+        leaves[node] = _texture_inputs(node)
+    return group
+
+
+def _viewed(reader, value):
+    """Whether `reader` reads `value` through a view (a transpose): such an input stays a leaf."""
+    views = reader.attrs.get("views") if reader.attrs else None
+    return views is not None and any(
+        v is value and views[i] is not None for i, v in enumerate(reader.inputs))
+
+
+def _texture_inputs(node):
+    """Inputs a fused kernel would read from textures (scalar constants become uniforms)."""
+    return {v for v in node.inputs if constant_value(v) is None}
+
+
+def _build(node, nodes, tree, built):
+    """The expression of `node` with the producers in `nodes` inlined; a producer read more
+    than once is built once and its subtree shared (the shader computes it once)."""
+    found = built.get(node)
+    if found is not None:
+        return found
     kernel = node.prim.kernel
     views = node.attrs.get("views") if node.attrs else None
     if kernel == "fused":
@@ -105,34 +147,15 @@ def _build(node, view_from_parent, tree, users, roots, taken, top=False):
     args = []
     for i, v in enumerate(node.inputs):
         view = views[i] if views is not None else None
-        producer = v.node
-        if (view is None and fusable(producer) and producer not in taken
-                and v not in roots and len(set(users.get(v, ()))) == 1
-                and len(users[v]) == 1 and _room(tree, producer)):
-            taken.append(producer)
-            args.append(_build(producer, None, tree, users, roots, taken))
+        if view is None and v.node in nodes:
+            args.append(_build(v.node, nodes, tree, built))
         elif view is None and constant_value(v) is not None:
             # a scalar constant becomes a uniform (fill's function), not a texture fetch
             args.append(("call", "fill", (), (tree.constant(constant_value(v)),), v.dtype))
         else:
             args.append(tree.leaf(v, view))
-    return _substitute(inner, args, offset)
-
-
-def _room(tree, producer):
-    """Whether inlining the producer keeps the kernel within MAX_INPUTS leaves. `reserved`
-    counts the leaves the tree may still get (an upper bound: constants become uniforms and
-    repeated leaves are read once): inlining trades the producer's edge for its inputs."""
-    wanted = tree.reserved - 1 + _texture_inputs(producer)
-    if wanted > MAX_INPUTS:
-        return False
-    tree.reserved = wanted
-    return True
-
-
-def _texture_inputs(node):
-    """Inputs a fused kernel would read from textures (scalar constants become uniforms)."""
-    return sum(1 for v in node.inputs if constant_value(v) is None)
+    expr = built[node] = _substitute(inner, args, offset)
+    return expr
 
 
 def _substitute(expr, args, offset):

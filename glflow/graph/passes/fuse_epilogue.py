@@ -8,8 +8,8 @@ sigmoid, tanh, elu (alpha 1) or leaky_relu takes that as its activation. The fus
 pass, so they cost no pass of their own. Elementwise work after that (scaling, a second
 activation) is left to elementwise fusion, which makes it one more kernel.
 
-Convolutions and reductions take no epilogue or prologue here: their GL kernels have no hook
-for one yet (the tiling work is reshaping them); they fuse nothing and stay correct.
+Convolutions take no epilogue here: their GL kernels have no hook for one yet (reductions
+take a prologue: fuse_prologue.py).
 """
 from ...ops.linalg import FUSED_MATMUL, MATMUL, _bias_strides
 from ...runtime import dtypes

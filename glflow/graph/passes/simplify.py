@@ -3,12 +3,15 @@
 - x * 1, 1 * x, x / 1, x + 0, 0 + x, x - 0 -> x (when x already has the result's shape and
   dtype: a broadcasting `x * ones` still has to make the bigger tensor);
 - neg(neg(x)) -> x;
-- (x * c1) * c2 -> x * (c1 c2) and (x + c1) + c2 -> x + (c1 + c2) for float32 scalar
-  constants (the inner node must have no other reader, or nothing is saved). The result can
-  differ from the two-step one in the last bit, as XLA's reassociation does;
+- (x * c1) * c2 -> x * (c1 c2) for float32 scalar constants when one of them is a power of
+  two (scaling by 2^k commutes with rounding, so the result is the two-step one exactly; other
+  reassociations, (x + c1) + c2 among them, would change last bits and are not made). The
+  inner product must have no other reader, or nothing is saved;
 - reshape(reshape(x)) -> reshape(x); a reshape to x's own shape -> x;
 - transpose(transpose(x)) -> one transpose with the composed permutation, or x itself.
 """
+import math
+
 import numpy as np
 
 from ...ops import _core
@@ -17,9 +20,9 @@ from ...runtime import dtypes
 from ...runtime.views import StridedView, contiguous_strides
 from .. import ir
 
+MIN_NORMAL = float(np.finfo(np.float32).tiny)
 IDENTITY_OPERAND = {"mul": (1.0, (0, 1)), "div": (1.0, (1,)), "add": (0.0, (0, 1)),
                     "sub": (0.0, (1,))}
-REASSOCIATE = ("mul", "add")
 
 
 def constant_value(v):
@@ -86,10 +89,14 @@ def _single_reader(v, users, roots):
     return v not in roots and len(users.get(v, ())) == 1
 
 
+def _power_of_two(c):
+    mantissa, _ = math.frexp(c)
+    return abs(mantissa) == 0.5
+
+
 def _reassociate(graph, node, users, roots):
-    """(x op c1) op c2 -> x op (c1 op c2) for op in mul/add, float32 scalars."""
-    name = node.prim.name
-    if name not in REASSOCIATE or node.output.dtype != dtypes.FLOAT32 or node.attrs:
+    """(x * c1) * c2 -> x * (c1 c2), float32 scalars, one of them a power of two."""
+    if node.prim.name != "mul" or node.output.dtype != dtypes.FLOAT32 or node.attrs:
         return False
     for pos in (0, 1):
         inner_v, c2 = node.inputs[pos], constant_value(node.inputs[1 - pos])
@@ -102,8 +109,11 @@ def _reassociate(graph, node, users, roots):
             x, c1 = inner.inputs[ipos], constant_value(inner.inputs[1 - ipos])
             if c1 is None or x.dtype != dtypes.FLOAT32:
                 continue
-            folded = float(np.float32(c1) * np.float32(c2) if name == "mul"
-                           else np.float32(c1) + np.float32(c2))
+            if not (_power_of_two(c1) or _power_of_two(c2)):
+                continue
+            folded = float(np.float32(c1) * np.float32(c2))
+            if not math.isfinite(folded) or (folded != 0.0 and abs(folded) < MIN_NORMAL):
+                continue  # the product itself must be a normal float32
             const = ir.Node(ir.CONST, out_specs=[((), dtypes.FLOAT32)],
                             tensor=_core.scalar(folded, dtypes.FLOAT32, "simplify"),
                             name="const")
