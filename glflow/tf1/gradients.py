@@ -85,19 +85,21 @@ def _key(x):
 
 
 def _reached(ys):
-    """ids of every tensor and Variable the ys depend on through data edges."""
-    reached, stack, seen = set(), [y.op for y in ys], set()
-    reached.update(id(y) for y in ys)
+    """ids of every float tensor and Variable the ys depend on through float edges: an
+    integer or bool tensor (argmax, a comparison) carries no gradient, as in TensorFlow."""
+    reached, seen = {id(y) for y in ys}, set()
+    stack = [y.op for y in ys if _differentiable(y)]
     while stack:
         op = stack.pop()
         if op in seen:
             continue
         seen.add(op)
         for t in op.inputs:
-            reached.add(id(t))
-            stack.append(t.op)
-        reached.update(id(v) for v in op.variables)
-        reached.update(id(v) for v in op.captured)
+            if _differentiable(t):
+                reached.add(id(t))
+                stack.append(t.op)
+        reached.update(id(v) for v in list(op.variables) + list(op.captured)
+                       if _differentiable(v))
     return reached
 
 

@@ -74,6 +74,11 @@ class RunPlan:
                       if isinstance(t, Operation) or t in fetched and t not in self.fed]
         needed = _needed(target_ops, self.fed)
         _check_feeds(needed, self.fed)
+        # What runs for its own sake must not be optimised away: the outputs of fetched and
+        # control-input operations are computed as if fetched (TF runs them; a HOST check
+        # among them may fail the run).
+        forced = set(target_ops) | {c for op in needed for c in op.control_inputs}
+        fetched = fetched | {t for op in forced for t in op.outputs}
         self.stages = _stages(needed, self.fed, fetched)
 
     def execute(self, session, values, run):
