@@ -23,6 +23,7 @@ innermost `as_default` graph, else the global one.
 import contextlib
 import threading
 
+from ..runtime.dispatch import DeferredArgument
 from . import shapes
 
 GRAPH, HOST, FEED, GROUP = "graph", "host", "feed", "group"
@@ -329,7 +330,11 @@ class GraphTensor:
         self._no_values("numpy")
 
     def __array__(self, dtype=None, copy=None):
-        self._no_values("numpy.asarray")
+        # an eager op converting its arguments meets a graph tensor: the dispatchable wrapper
+        # catches this and records the op into the tensor's graph instead
+        raise DeferredArgument(f"{self.name!r} is a TF1 graph tensor (shape {self._shape}, "
+                               f"{self.dtype}); it has values only in Session.run. Fetch it "
+                               "with sess.run(tensor) or tensor.eval(session=sess).")
 
     def __bool__(self):
         raise TypeError(f"Using a graph tensor ({self.name!r}) as a Python bool is not allowed "
@@ -355,6 +360,11 @@ class GraphTensor:
 
     def __repr__(self):
         return f"<tf.Tensor {self.name!r} shape={self._shape} dtype={self.dtype}>"
+
+
+# The classes that put an op call into a graph when they are among its arguments (graph
+# tensors; variables.py adds graph Variables).
+LEAF_TYPES = {GraphTensor}
 
 
 # --------------------------------------------------------------------------- default graphs

@@ -58,41 +58,48 @@ def is_suspended():
     return _local.suspended > 0
 
 
-def handle(public, fn, args, kwargs):
-    """The dispatch handler: record the call when a graph is being built, else NotImplemented."""
-    if state.thread.tracer is not None or _local.suspended or fn.__name__ in IMMEDIATE:
+_thread = state.thread
+
+
+def while_building(fn, args, kwargs):
+    """Record the call into the graph being built (NotImplemented when none is, or while a
+    graph is traced: the op runs on symbolic tensors then)."""
+    if _thread.tracer is not None or _local.suspended:
         return NotImplemented
     graph = graphs.building_graph()
-    if graph is None:
-        graph = _graph_of(args, kwargs)
-        if graph is None:
-            return NotImplemented
-    special = SPECIAL.get(fn)
-    if special is not None:
-        return special(*args, **kwargs)
+    if graph is None or fn.__name__ in IMMEDIATE:
+        return NotImplemented
+    return _record_call(graph, fn, args, kwargs)
+
+
+def on_graph_tensor(fn, args, kwargs):
+    """An eager call met a graph tensor: record it into that tensor's graph."""
+    graph = _graph_of(args) or _graph_of(kwargs.values())
+    if graph is None or _thread.tracer is not None or _local.suspended:
+        raise TypeError(f"{fn.__name__}: a TF1 graph tensor cannot be used here: it has "
+                        "values only in Session.run")
+    return _record_call(graph, fn, args, kwargs)
+
+
+def _record_call(graph, fn, args, kwargs):
     kwargs = dict(kwargs)
     name = kwargs.pop("name", None)
     return record(graph, fn, args, kwargs, name=name)
 
 
-SPECIAL = {}    # raw op function -> TF1 builder (gf.variable -> a graph Variable)
-
-
-def _graph_of(args, kwargs):
-    for leaf in _shallow_leaves(args, kwargs):
-        if isinstance(leaf, GraphTensor) or getattr(leaf, "_tf1_variable", False):
-            return leaf.graph
-    return None
-
-
-def _shallow_leaves(args, kwargs):
-    for value in list(args) + list(kwargs.values()):
+def _graph_of(values):
+    """The graph of the first graph tensor or Variable among values (and one level into
+    lists, tuples and dicts), else None."""
+    for value in values:
         if isinstance(value, (list, tuple)):
-            yield from value
+            found = _graph_of(value)
         elif isinstance(value, dict):
-            yield from value.values()
+            found = _graph_of(value.values())
         else:
-            yield value
+            found = value.graph if type(value) in graphs.LEAF_TYPES else None
+        if found is not None:
+            return found
+    return None
 
 
 # --------------------------------------------------------------------------- templates
@@ -294,7 +301,7 @@ def _trial(fn, template, leaves, concrete_shapes):
 
 def install():
     """Make public ops record while graphs are built (called when the first graph is made)."""
-    dispatch.install(handle)
+    dispatch.install(while_building, on_graph_tensor)
 
 
 graphs.on_first_graph.append(install)

@@ -303,7 +303,7 @@ def global_norm(t_list, name=None):
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     """(clipped tensors, global norm): each t * clip_norm / max(global_norm, clip_norm)."""
     t_list = list(t_list)
-    norm = global_norm(t_list) if use_norm is None else use_norm
+    norm = global_norm.raw(t_list) if use_norm is None else use_norm
     scale = ops.div(clip_norm, ops.maximum(norm, clip_norm))
     return [None if t is None else ops.mul(t, scale) for t in t_list], norm
 

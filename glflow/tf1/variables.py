@@ -14,9 +14,11 @@ Fetching the Variable itself gives its value at the end of the run.
 """
 from .. import ops
 from ..runtime import dtypes, state
+from ..runtime.dispatch import DeferredArgument
 from ..tensor import Tensor
 from ..tensor import Variable as EagerVariable
 from .. import errors
+from . import graph as graphs
 from . import recording
 from .graph import (GRAPH, GROUP, GraphKeys, GraphTensor, GroupOp, Operation, building_graph,
                     from_session, get_default_graph)
@@ -206,6 +208,10 @@ class Variable:
         raise TypeError(f"Using Variable {self.name!r} as a Python bool is not allowed in a "
                         "TF1 graph")
 
+    def __array__(self, dtype=None, copy=None):
+        raise DeferredArgument(f"Variable {self.name!r} of a TF1 graph has values only in a "
+                               "Session: sess.run(variable) reads them")
+
     def __repr__(self):
         return f"<tf.Variable {self.name!r} shape={self._shape} dtype={self.dtype}>"
 
@@ -291,3 +297,4 @@ def make_in_graph(*args, **kwargs):
 
 
 EagerVariable.graph_factory = make_in_graph
+graphs.LEAF_TYPES.add(Variable)
