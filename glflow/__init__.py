@@ -36,9 +36,9 @@ for _name in _ops_all:
 # The TensorFlow 1 front end (docs/tf1.md): graphs, sessions, placeholders, queues.
 from . import tf1  # noqa: E402
 from . import errors, nn  # noqa: E402
-from .tf1 import (ConfigProto, Graph, GraphKeys, InteractiveSession, Operation,  # noqa: E402
-                  RunOptions, Session, TensorShape, add_to_collection, control_dependencies,
-                  disable_eager_execution, enable_eager_execution, executing_eagerly,
+from .tf1 import (ConfigProto, Graph, GraphKeys, GraphTensor, InteractiveSession,  # noqa: E402
+                  Operation, RunOptions, Session, TensorShape, add_to_collection,
+                  control_dependencies, disable_eager_execution, enable_eager_execution, executing_eagerly,
                   get_collection, get_default_graph, get_default_session, gradients, name_scope,
                   reset_default_graph, stop_gradient)
 from .tf1.iterators import make_initializable_iterator, make_one_shot_iterator  # noqa: E402
@@ -97,7 +97,8 @@ __all__ = ["Tensor", "Variable", "GradientTape", "grad", "grads", "value_and_gra
            "float32", "int32", "bool_", "layers", "models", "optimizers", "losses", "metrics",
            "callbacks", "data", "io", "vis", "train", "utils", "Input", "Model", "Sequential",
            "load_model", "context", "gl_section", "from_texture", "to_texture", "tf1",
-           "errors", "nn", "ConfigProto", "Graph", "GraphKeys", "InteractiveSession", "Operation",
+           "errors", "nn", "ConfigProto", "Graph", "GraphKeys", "GraphTensor",
+           "InteractiveSession", "Operation",
            "RunOptions", "Session", "TensorShape", "control_dependencies",
            "disable_eager_execution", "enable_eager_execution", "executing_eagerly",
            "get_default_graph", "get_default_session", "gradients", "name_scope",

@@ -15,7 +15,8 @@ and queues, on graph mode's IR (glflow/graph/).
     py_func.py      py_func: Python code as an operation
     iterators.py    gf.data Datasets as TF1 iterators (get_next in a graph)
 
-The error classes (tf.errors) are glflow/errors.py. docs/tf1.md is the user's guide; docs/architecture.md ("TF1 front end") how it fits graph mode.
+The error classes (tf.errors) are glflow/errors.py. docs/tf1.md is the user's guide;
+docs/architecture.md ("TF1 front end") how it fits graph mode.
 """
 from .. import errors
 from . import operators  # noqa: F401 - operators: +, @, [], ... on graph tensors
@@ -30,6 +31,6 @@ from .variables import Variable
 
 __all__ = ["errors", "gradients", "stop_gradient", "Graph", "GraphKeys", "GraphTensor",
            "Operation", "add_to_collection", "get_collection", "control_dependencies",
-           "disable_eager_execution", "enable_eager_execution", "executing_eagerly", "get_default_graph",
-           "get_default_session", "name_scope", "reset_default_graph", "ConfigProto",
+           "disable_eager_execution", "enable_eager_execution", "executing_eagerly",
+           "get_default_graph", "get_default_session", "name_scope", "reset_default_graph", "ConfigProto",
            "InteractiveSession", "RunOptions", "Session", "TensorShape", "Variable"]

@@ -72,7 +72,7 @@ class Graph:
         try:
             yield self
         finally:
-            stack.remove(self)
+            _remove_last(stack, self)
 
     # ------------------------------------------------------------------ operations
     def _add(self, op):
@@ -384,6 +384,14 @@ def _stack():
     return _defaults.stack
 
 
+def _remove_last(stack, item):
+    """Leave the innermost block of `item` (blocks of one graph may nest)."""
+    for i in range(len(stack) - 1, -1, -1):
+        if stack[i] is item:
+            del stack[i]
+            return
+
+
 def get_default_graph():
     """The innermost graph made default on this thread, else the global default graph."""
     stack = _defaults.stack
@@ -457,7 +465,7 @@ def default_session(session):
     try:
         yield session
     finally:
-        _defaults.sessions.remove(session)
+        _remove_last(_defaults.sessions, session)
 
 
 def get_default_session():

@@ -62,7 +62,9 @@ class Session:
             raise RuntimeError("Attempted to use a closed Session.")
         fetch = _Fetches(self.graph, fetches)
         feeds = self._feeds(feed_dict)
-        key = (tuple(fetch.targets), frozenset(feeds))
+        # by identity: graph elements live as long as their graph, and a plan never depends
+        # on the eager tensors it may also fetch
+        key = (tuple(map(id, fetch.targets)), frozenset(map(id, feeds)))
         with self._lock:
             plan = self._plans.get(key)
             if plan is None:

@@ -24,6 +24,7 @@ from ..runtime.dispatch import dispatchable
 from ..tensor import Tensor
 from .graph import FEED, GRAPH, GroupOp, Operation, building_graph, get_default_graph
 from .shapes import TensorShape
+from . import variables
 from .variables import as_graph_tensor
 
 # TensorFlow's 64-bit names: glflow stores int32 and float32 (values out of the int32 range
@@ -92,22 +93,27 @@ def no_op(name=None):
 # --------------------------------------------------------------------------- Variables
 
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
-    """ref <- value: a graph Variable's assign op, or (eagerly) an eager Variable's assign."""
-    if getattr(ref, "_tf1_variable", False):
-        return ref.assign(value, name=name)
-    return ref.assign(value)
+    """ref <- value: a graph Variable's assign op; for an eager Variable, an assign op when a
+    graph is built or value is a graph tensor, else the assignment now."""
+    return _assign(ref, value, "=", name)
 
 
 def assign_add(ref, value, use_locking=None, name=None):
-    if getattr(ref, "_tf1_variable", False):
-        return ref.assign_add(value, name=name)
-    return ref.assign_add(value)
+    return _assign(ref, value, "+", name)
 
 
 def assign_sub(ref, value, use_locking=None, name=None):
+    return _assign(ref, value, "-", name)
+
+
+def _assign(ref, value, mode, name):
     if getattr(ref, "_tf1_variable", False):
-        return ref.assign_sub(value, name=name)
-    return ref.assign_sub(value)
+        return variables.assign_op(ref, value, mode, name)
+    graph = building_graph() or getattr(value, "graph", None)
+    if graph is not None and isinstance(ref, Tensor) and ref._is_variable:
+        return variables.assign_op(ref, value, mode, name, graph)
+    method = {"=": ref.assign, "+": ref.assign_add, "-": ref.assign_sub}[mode]
+    return method(value)
 
 
 # --------------------------------------------------------------------------- values and shapes

@@ -12,16 +12,16 @@ Ops read a Variable where the run replays them (program order): after an assign 
 earlier, they see the new value (`with control_dependencies([inc]): y = gf.identity(v)`).
 Fetching the Variable itself gives its value at the end of the run.
 """
-from .. import ops
+from .. import errors, ops
 from ..runtime import dtypes, state
 from ..runtime.dispatch import DeferredArgument
 from ..tensor import Tensor
 from ..tensor import Variable as EagerVariable
-from .. import errors
 from . import graph as graphs
 from . import recording
 from .graph import (GRAPH, GROUP, GraphKeys, GraphTensor, GroupOp, Operation, building_graph,
                     from_session, get_default_graph)
+from .shapes import TensorShape
 
 
 class SessionValue(EagerVariable):
@@ -57,14 +57,18 @@ class VariableOp(Operation):
 
 
 class AssignOp(Operation):
-    """variable <- value (or += / -=); its output is the new value."""
+    """variable <- value (or += / -=); its output is the new value. The variable is a graph
+    Variable, or an eager one a graph writes (a top-level TF1 script's)."""
 
-    def __init__(self, variable, value, mode, name):
-        graph = variable.graph
+    def __init__(self, variable, value, mode, name, graph=None):
+        graph = graph or variable.graph
         super().__init__(graph, {"=": "Assign", "+": "AssignAdd", "-": "AssignSub"}[mode],
                          name, [value], [variable], [(variable.shape, variable.dtype)], GRAPH)
         self.variable = variable
         self.mode = mode
+        if not getattr(variable, "_tf1_variable", False):
+            self.variables = []
+            self.captured = [variable]
 
     def replay(self, ctx):
         target = ctx.variable(self.variable)
@@ -173,13 +177,13 @@ class Variable:
         return self.initial_value
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
-        return _assign(self, value, "=", name)
+        return assign_op(self, value, "=", name)
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
-        return _assign(self, delta, "+", name)
+        return assign_op(self, delta, "+", name)
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
-        return _assign(self, delta, "-", name)
+        return assign_op(self, delta, "-", name)
 
     def eval(self, session=None):
         return from_session(session, f"Variable {self.name!r}").run(self)
@@ -220,17 +224,18 @@ def _graph_of(value):
     return getattr(value, "graph", None) if hasattr(value, "op") else None
 
 
-def _assign(variable, value, mode, name):
-    graph = variable.graph
+def assign_op(variable, value, mode, name, graph=None):
+    """The graph operation variable <- value (mode "=", "+" or "-"); returns its output."""
+    graph = graph or variable.graph
     value = as_graph_tensor(graph, value, variable.dtype, "assign")
     if value.dtype != variable.dtype:
         raise TypeError(f"assign: value dtype {value.dtype} differs from Variable "
                         f"{variable.name!r} dtype {variable.dtype}")
-    if not variable.shape.is_compatible_with(value.shape):
+    if not TensorShape(variable.shape).is_compatible_with(value.shape):
         raise ValueError(f"assign: value of shape {value.shape} for Variable {variable.name!r} "
                          f"of shape {variable.shape}")
     default = {"=": "Assign", "+": "AssignAdd", "-": "AssignSub"}[mode]
-    return AssignOp(variable, value, mode, name or default).outputs[0]
+    return AssignOp(variable, value, mode, name or default, graph).outputs[0]
 
 
 def as_graph_tensor(graph, value, dtype, what):

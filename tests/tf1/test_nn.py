@@ -134,7 +134,7 @@ def test_dropout_forms():
     (lambda: gf.nn.sparse_softmax_cross_entropy_with_logits(gf.ones([2]), gf.ones([2, 3])),
      ValueError, "as keywords"),
     (lambda: gf.nn.softmax_cross_entropy_with_logits(labels=gf.ones([2, 3]),
-                                                      logits=gf.ones([2, 4])),
+                                                     logits=gf.ones([2, 4])),
      ValueError, "same shape"),
 ])
 def test_bad_arguments_are_refused_by_name(call, error, match):

@@ -300,3 +300,37 @@ def test_results_equal_eager_glflow_on_both_backends():
             y = tf.nn.softmax(tf.matmul(x, b) * 0.5 + 1.0)
         with tf.Session(graph=g) as sess:
             np.testing.assert_allclose(sess.run(y, {x: a}), eager, rtol=1e-6, atol=1e-7)
+
+
+def test_variables_initializer_and_assigning_eager_variables_from_a_graph():
+    eager = gf.Variable([0.0, 0.0])                           # made outside any graph
+    g = tf.Graph()
+    with g.as_default():
+        a, b = tf.Variable(1.0), tf.Variable(2.0)
+        x = tf.placeholder(tf.float32, [2])
+        write = tf.assign(eager, x * 2.0)
+        nothing = tf.variables_initializer([])
+    assert nothing.type == "NoOp" and isinstance(eager, gf.Tensor)
+    with tf.Session(graph=g) as sess:
+        sess.run(tf.variables_initializer([a]))
+        assert sess.run(a) == 1.0
+        with pytest.raises(tf.errors.FailedPreconditionError):
+            sess.run(b)
+        np.testing.assert_array_equal(sess.run(write, {x: [1.0, 2.0]}), [2.0, 4.0])
+    np.testing.assert_array_equal(eager.numpy(), [2.0, 4.0])
+
+
+def test_disable_eager_execution_records_everything_into_the_default_graph():
+    tf.reset_default_graph()
+    tf.disable_eager_execution()
+    try:
+        c = tf.constant([1.0, 2.0])
+        assert isinstance(c, tf.GraphTensor) and not tf.executing_eagerly()
+        v = tf.Variable(tf.ones([2]))
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            np.testing.assert_array_equal(sess.run(c + v), [2.0, 3.0])
+    finally:
+        tf.enable_eager_execution()
+        tf.reset_default_graph()
+    assert tf.executing_eagerly() and isinstance(tf.constant(1.0), gf.Tensor)

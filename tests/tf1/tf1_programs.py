@@ -104,7 +104,7 @@ def optimizers(tf, d):
         "adam": lambda lr: tf.train.AdamOptimizer(lr),
         "rmsprop": lambda lr: tf.train.RMSPropOptimizer(lr),
         "rmsprop_centered": lambda lr: tf.train.RMSPropOptimizer(lr, momentum=0.5,
-                                                                  centered=True),
+                                                                 centered=True),
         "adagrad": lambda lr: tf.train.AdagradOptimizer(lr),
     }
     for name, make in makers.items():
