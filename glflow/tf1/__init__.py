@@ -32,5 +32,5 @@ from .variables import Variable
 __all__ = ["errors", "gradients", "stop_gradient", "Graph", "GraphKeys", "GraphTensor",
            "Operation", "add_to_collection", "get_collection", "control_dependencies",
            "disable_eager_execution", "enable_eager_execution", "executing_eagerly",
-           "get_default_graph", "get_default_session", "name_scope", "reset_default_graph", "ConfigProto",
-           "InteractiveSession", "RunOptions", "Session", "TensorShape", "Variable"]
+           "get_default_graph", "get_default_session", "name_scope", "reset_default_graph",
+           "ConfigProto", "InteractiveSession", "RunOptions", "Session", "TensorShape", "Variable"]
