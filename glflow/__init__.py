@@ -39,8 +39,8 @@ from . import errors, nn  # noqa: E402
 from .tf1 import (ConfigProto, Graph, GraphKeys, GraphTensor, InteractiveSession,  # noqa: E402
                   Operation, RunOptions, Session, TensorShape, add_to_collection,
                   control_dependencies, disable_eager_execution, enable_eager_execution,
-                  executing_eagerly, get_collection, get_default_graph, get_default_session, gradients, name_scope,
-                  reset_default_graph, stop_gradient)
+                  executing_eagerly, get_collection, get_default_graph, get_default_session,
+                  gradients, name_scope, reset_default_graph, stop_gradient)
 from .tf1.iterators import make_initializable_iterator, make_one_shot_iterator  # noqa: E402
 from .tf1.py_func import numpy_function, py_func  # noqa: E402
 from .tf1.queues import FIFOQueue, RandomShuffleQueue  # noqa: E402
