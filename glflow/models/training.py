@@ -42,6 +42,13 @@ class Trainer:
         self.run_eagerly = False
         self._step_functions = {}
 
+    def __getstate__(self):
+        """Pickles and deep copies leave the compiled steps behind: they are this process's
+        traced graphs and GL programs; a copy traces its own on first use."""
+        state = self.__dict__.copy()
+        state["_step_functions"] = {}
+        return state
+
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=None, jit_compile=None):

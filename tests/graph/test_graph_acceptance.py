@@ -1,6 +1,9 @@
 """Issue 10's acceptance checks for gf.function, through gf.profile's kernel list: the block
 in 2 kernels, a 10-op elementwise chain in 1, an MLP train step in far fewer than eager; a
 compiled Keras fit equal to an eager one; memory flat over repeated compiled runs."""
+import copy as copy_module
+import pickle
+
 import numpy as np
 import pytest
 
@@ -132,3 +135,14 @@ def test_memory_is_flat_over_repeated_compiled_runs():
     for key in ("num_tensors", "num_bytes", "bytes_in_use", "num_textures", "textures_created",
                 "num_programs", "num_compiles"):
         assert after[key] == before[key], key
+
+
+def test_a_model_with_compiled_steps_pickles_and_copies():
+    model = gf.Sequential([gf.layers.Dense(4, activation="relu", input_shape=(3,)),
+                           gf.layers.Dense(2)])
+    x = data(5, 3)
+    want = model.predict(x, verbose=0)         # traces the compiled predict step
+    assert model._step_functions
+    for copy in (pickle.loads(pickle.dumps(model)), copy_module.deepcopy(model)):
+        assert copy._step_functions == {}      # graphs and programs stay in this process
+        np.testing.assert_array_equal(copy.predict(x, verbose=0), want)

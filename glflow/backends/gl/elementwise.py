@@ -154,6 +154,7 @@ def _load_code(i, access, out_rank):
 
 def build_source(expr, accesses, out_rank):
     """Fragment source (without #version) for `expr` over inputs read with `accesses`."""
+    expr = freeze(expr)  # hashable: shared_subtrees counts subtrees in a dict
     decls, loads = [], []
     if any(a.mode == "strided" for a in accesses):
         decls.append(f"uniform int u_out_dims[{max(out_rank, 1)}];")
@@ -176,6 +177,7 @@ def prologue_source(expr, accesses, rank):
     evaluates `expr` at texel t of the reduced input, its inputs read with `accesses`
     relative to that input's shape, through uniforms u_in_shift, u_in_size (u_in_dims when
     strided) and the inputs' u_x{i}_*. The reduction template supplies main()."""
+    expr = freeze(expr)
     decls, loads = ["uniform int u_in_shift;", "uniform int u_in_size;"], []
     if any(a.mode == "strided" for a in accesses):
         decls.append(f"uniform int u_in_dims[{max(rank, 1)}];")
