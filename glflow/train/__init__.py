@@ -12,8 +12,9 @@ from .tf1 import (AdagradOptimizer, AdamOptimizer, GradientDescentOptimizer,  # 
 
 from .coordinator import Coordinator, LooperThread  # noqa: E402
 from .queue_runner import QueueRunner, add_queue_runner, start_queue_runners  # noqa: E402
+from .saver import Saver, latest_checkpoint  # noqa: E402
 
 __all__ += ["Coordinator", "LooperThread", "QueueRunner", "add_queue_runner",
-            "start_queue_runners", "Optimizer", "GradientDescentOptimizer", "MomentumOptimizer",
+            "start_queue_runners", "Saver", "latest_checkpoint", "Optimizer", "GradientDescentOptimizer", "MomentumOptimizer",
             "AdamOptimizer", "RMSPropOptimizer", "AdagradOptimizer", "get_global_step",
             "get_or_create_global_step", "create_global_step", "exponential_decay"]
