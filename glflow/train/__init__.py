@@ -18,4 +18,5 @@ from .saver import Saver, latest_checkpoint  # noqa: E402
 __all__ += ["Coordinator", "LooperThread", "QueueRunner", "add_queue_runner",
             "start_queue_runners", "Saver", "latest_checkpoint", "Optimizer",
             "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer", "RMSPropOptimizer",
-            "AdagradOptimizer", "get_global_step", "get_or_create_global_step", "create_global_step", "exponential_decay"]
+            "AdagradOptimizer", "get_global_step", "get_or_create_global_step",
+            "create_global_step", "exponential_decay"]
