@@ -5,8 +5,8 @@ inside `with graph.as_default():`, or on a graph tensor, becomes one Operation w
 the same op again when a Session run compiles it, on that run's tensors. Graph mode's IR
 traces with concrete shapes, so nothing of the op is traced now except to learn its outputs:
 
-- an op on no graph tensor that draws no random numbers (a constant, zeros, a numpy array)
-  runs once, now, eagerly; its value is the operation's constant output;
+- an op on no graph tensor and no Variable that draws no random numbers (a constant, zeros,
+  a numpy array) runs once, now, eagerly; its value is the operation's constant output;
 - any other op is traced on symbolic inputs of *trial* shapes: each None dimension becomes a
   trial size (13, then 17), each unknown rank a trial rank. Output dimensions equal in both
   trials are static, the others None. When a trial fails (a reshape to a fixed batch, a None
@@ -192,7 +192,7 @@ def record(graph, fn, args, kwargs, name=None):
         if leaf.graph is not graph:
             raise ValueError(f"{fn.__name__}: {leaf.name!r} is from another graph than the "
                              "one being built; tensors of two graphs cannot meet in one op")
-    if not leaves and fn.__name__ not in STATEFUL:
+    if not leaves and not captured and fn.__name__ not in STATEFUL:
         with suspended():
             result = fn(*args, **kwargs)
         out_template, values = output_template(result)

@@ -334,3 +334,14 @@ def test_disable_eager_execution_records_everything_into_the_default_graph():
         tf.enable_eager_execution()
         tf.reset_default_graph()
     assert tf.executing_eagerly() and isinstance(tf.constant(1.0), gf.Tensor)
+
+
+def test_an_op_on_an_eager_variable_inside_a_graph_reads_it_on_every_run():
+    w = gf.Variable([1.0, 2.0])
+    g = tf.Graph()
+    with g.as_default():
+        total = tf.reduce_sum(w)                     # no graph input, but a Variable
+    with tf.Session(graph=g) as sess:
+        assert sess.run(total) == 3.0
+        w.assign([5.0, 5.0])
+        assert sess.run(total) == 10.0
