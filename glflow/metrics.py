@@ -7,6 +7,7 @@ import numpy as np
 
 from . import losses, ops
 from .autodiff import no_record
+from .ops._host import init_scope
 from ._loss_utils import align, as_tensor, snake_case
 from .tensor import Variable
 
@@ -61,8 +62,9 @@ class Metric:
         self._variables = []
 
     def add_variable(self, shape, name, initializer=0.0):
-        var = Variable(ops.fill(shape, initializer, "float32"), trainable=False,
-                       name=f"{self.name}/{name}")
+        with init_scope():  # made inside gf.function: a concrete initial value
+            var = Variable(ops.fill(shape, initializer, "float32"), trainable=False,
+                           name=f"{self.name}/{name}")
         self._variables.append((var, initializer))
         return var
 

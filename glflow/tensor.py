@@ -43,6 +43,9 @@ class Tensor:
                  "__weakref__")
 
     _is_variable = False
+    # True for graph mode's symbolic tensors (glflow/graph/symbolic.py): no values until the
+    # traced graph runs.
+    _symbolic = False
     # Set by glflow.ops at import: converts a Python/numpy value into a Tensor with clear
     # errors (Variable and assign need it; validation belongs to the op layer).
     _convert = None
@@ -275,9 +278,22 @@ def _formatter(dtype):
 class Variable(Tensor):
     """A mutable holder of tensor values: `assign` swaps in new values of the same shape and dtype."""
     _is_variable = True
+    # Set by the TF1 front end (glflow/tf1/variables.py): while a TF1 graph is built,
+    # gf.Variable(...) makes a graph Variable there (values set by running its initializer).
+    graph_factory = None
+
+    def __new__(cls, *args, **kwargs):
+        factory = Variable.graph_factory
+        if factory is not None and cls is Variable:
+            made = factory(*args, **kwargs)
+            if made is not None:
+                return made
+        return super().__new__(cls)
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None):
         value = Tensor._convert(initial_value, "variable", dtype=dtype)
+        if value._symbolic:  # made inside gf.function: computed now, as its first trace does
+            value = value._materialize("Variable")
         self._init(value._live_storage("variable"), value._shape, value._dtype)
         self.trainable = bool(trainable)
         self.name = name or f"variable_{self._id}"
@@ -295,6 +311,10 @@ class Variable(Tensor):
         if value._dtype != self._dtype:
             raise TypeError(f"assign: dtype {value._dtype} differs from variable {self.name!r} "
                             f"dtype {self._dtype}")
+        tracer = state.thread.tracer
+        if tracer is not None:  # inside gf.function: the graph writes it when it runs
+            tracer.assign(self, value)
+            return self
         storage = value._live_storage("assign")
         if storage.backend is not self.backend:
             storage = Tensor._convert(value.numpy(), "assign", dtype=self._dtype)._storage
@@ -311,6 +331,9 @@ class Variable(Tensor):
 
     def read_value(self):
         """An immutable Tensor snapshot of the current values (shares storage)."""
+        tracer = state.thread.tracer
+        if tracer is not None:  # inside gf.function: the value at this point of the graph
+            return tracer.read_variable(self)
         return self._alias(self._shape)
 
 

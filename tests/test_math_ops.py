@@ -51,14 +51,61 @@ SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, -0.5, 2
 @pytest.mark.parametrize("name", sorted(UNARY) + ["floor", "ceil", "round"])
 def test_unary_specials_like_numpy(name):
     # nan/inf/overflow/domain edges: the same nan, inf or value as numpy
-    x = SPECIALS
-    if name == "tan":  # GLSL tan's argument reduction is only accurate for |x| < ~1e3
-        x = x[np.abs(x) < 1e3]
-    check_op(getattr(gf, name), [fixed(x)], grad=False, rtol=RTOL, atol=0)
+    check_op(getattr(gf, name), [fixed(SPECIALS)], grad=False, rtol=RTOL, atol=0)
 
 
 def test_tan_over_many_periods():
     check_op(gf.tan, [uniform((999,), -1000.0, 1000.0)], grad=False, rtol=RTOL)
+
+
+TRIG_LIMIT = 2.0 ** 26  # float32 spacing passes 2 pi here (it is 8)
+
+
+def _large_angles(n=3000, seed=0):
+    """Angles up to just below 2^26: log-uniform, uniform, near multiples of pi/2 (where r is
+    smallest and tan largest), both signs."""
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([np.exp(rng.uniform(0.0, np.log(TRIG_LIMIT), n)),
+                        rng.uniform(0.0, TRIG_LIMIT, n),
+                        np.round(rng.uniform(0, TRIG_LIMIT / 1.5708, n)) * (np.pi / 2),
+                        [1e8 / 1.5, TRIG_LIMIT - 8, TRIG_LIMIT - 4]])
+    x = (x * rng.choice([-1.0, 1.0], x.size)).astype(np.float32)
+    return x[np.abs(x) < TRIG_LIMIT]
+
+
+@pytest.mark.parametrize("name", ["sin", "cos"])
+def test_sin_cos_of_large_arguments_match_numpy(name):
+    # GLSL's own range reduction was 7e-4 off at 1e8 on llvmpipe (0.5 at 1e10). With the
+    # reduction in shaders/sin.glsl the result is within 6e-8 (1 ulp at 1) of numpy's float32
+    # value over 10^6 arguments below 2^26; atol 1.2e-7 is 2 ulp at 1.
+    x = _large_angles()
+    out = check_op(getattr(gf, name), [fixed(x)], grad=False, rtol=0, atol=1.2e-7)[0]
+    np.testing.assert_allclose(out, getattr(np, name)(x), rtol=0, atol=1.2e-7)
+
+
+def test_tan_of_large_arguments_matches_numpy():
+    # tan = sin r / cos r (or -cos r / sin r) after the same reduction: 2 ulp of the division
+    # and the sines, plus the reduction's error (3e-8 at most) times tan' = 1 + tan^2
+    x = _large_angles(seed=1)
+    got = run_on("gl", gf.tan, [x])[0][0].astype(np.float64)
+    want = np.tan(x).astype(np.float64)
+    bound = 3e-7 * np.abs(want) + 3e-8 * (1.0 + want ** 2)
+    assert np.all(np.abs(got - want) <= bound), np.max(np.abs(got - want) / bound)
+
+
+@pytest.mark.parametrize("name", ["sin", "cos", "tan"])
+def test_trig_from_2_to_the_26_on_is_nan_on_both_backends(name):
+    # From 2^26 on, neighbouring float32 numbers are 8 apart, more than a period: the sine
+    # of such a number says nothing about the angle meant, so both backends return NaN
+    # there (numpy returns sin of the float32 number itself), and at +-inf as numpy does.
+    x = np.array([TRIG_LIMIT, -TRIG_LIMIT, 1e8, 1e30, -3e38, np.inf, -np.inf, np.nan,
+                  TRIG_LIMIT - 4, -(TRIG_LIMIT - 4), 3.0], np.float32)
+    out = check_op(getattr(gf, name), [fixed(x)], grad=False, rtol=2e-6, atol=1.2e-7)[0]
+    assert np.isnan(out[:8]).all() and np.isfinite(out[8:]).all()
+    for backend in ("gl", "cpu"):
+        gf.set_backend(backend)
+        dx = gf.grad(lambda t: gf.sum(getattr(gf, name)(t)))(gf.tensor(x)).numpy()
+        assert np.isnan(dx[:8]).all() and np.isfinite(dx[8:]).all()
 
 
 @pytest.mark.parametrize("name,low,high", [("expm1", -1e-4, 1e-4), ("log1p", -1e-4, 1e-4),
@@ -143,6 +190,10 @@ def test_clip_by_value_values_and_method():
     out = check_op(lambda t: gf.clip_by_value(t, -2.5, 3.5), [integers((13,), -9, 9)],
                    grad=False)[0]
     assert out.dtype == np.int32 and out.min() >= -2 and out.max() <= 3
+    # one integer inside the bounds is a valid int32 range: every value becomes it
+    out = check_op(lambda t: gf.clip_by_value(t, 2.5, 3.5), [integers((5,), -9, 9)],
+                   grad=False)[0]
+    np.testing.assert_array_equal(out, [3] * 5)
 
 
 def test_clip_by_value_gradient_passes_inside_the_range():
@@ -245,6 +296,10 @@ def test_add_n_more_inputs_than_texture_units():
     check_op(lambda *xs: gf.add_n(xs), [(3,)] * n)
     out = check_op(lambda *xs: gf.add_n(xs), [integers((7,))] * n, grad=False)[0]
     assert out.dtype == np.int32
+    # three passes: the later ones carry the partial sum as one of their sampler slots (a
+    # mutant that forgot it passed the two-pass case above)
+    n = 2 * gf.backend_info().get("max_texture_units", 16) + 3
+    check_op(lambda *xs: gf.add_n(xs), [(5,)] * n, grad=False)
 
 
 # --------------------------------------------------------------------------- bad input

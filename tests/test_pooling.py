@@ -77,6 +77,46 @@ def test_max_pool_gradient_goes_to_the_first_maximum_only():
         np.testing.assert_array_equal(dx.reshape(-1), [1, 0, 0, 0])
 
 
+def _max_pool_grad_by_rule(x, dy, k, stride, pads):
+    """dx of max_pool written from the documented rule, independently of glflow: each window
+    (clipped to the input) sends its dy to its first maximum in row-major (h, w) order, per
+    channel; windows sharing that element add up."""
+    n, h, w, c = x.shape
+    dx = np.zeros_like(x, dtype=np.float64)
+    for b in range(n):
+        for oh in range(dy.shape[1]):
+            for ow in range(dy.shape[2]):
+                rows = range(max(oh * stride - pads[0], 0), min(oh * stride - pads[0] + k, h))
+                cols = range(max(ow * stride - pads[1], 0), min(ow * stride - pads[1] + k, w))
+                for ch in range(c):
+                    best = None
+                    for i in rows:
+                        for j in cols:
+                            if best is None or x[b, i, j, ch] > x[b, best[0], best[1], ch]:
+                                best = (i, j)
+                    dx[b, best[0], best[1], ch] += dy[b, oh, ow, ch]
+    return dx
+
+
+@pytest.mark.parametrize("backend", ["gl", "cpu"])
+@pytest.mark.parametrize("stride,padding,pads", [(1, "valid", (0, 0)), (2, "same", (0, 0)),
+                                                 (1, "same", (0, 0))])
+def test_max_pool_gradient_with_tied_windows_follows_the_first_maximum_rule(
+        backend, stride, padding, pads):
+    # Values from {0, 1, 2}: most windows hold tied maxima, and not at their first position;
+    # overlapping windows (stride 1) share argmaxes. 'same' with k = 2 pads after (TF), so
+    # the windows start at oh * stride.
+    gf.set_backend(backend)
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 3, size=(2, 5, 6, 3)).astype(np.float32)
+    y = gf.max_pool(gf.tensor(x), 2, stride, padding)
+    dy = rng.normal(size=y.shape).astype(np.float32)
+    dx = gf.grad(lambda t: gf.sum(gf.max_pool(t, 2, stride, padding) * dy))(gf.tensor(x))
+    want = _max_pool_grad_by_rule(x, dy.astype(np.float64), 2, stride, pads)
+    np.testing.assert_allclose(dx.numpy(), want, rtol=1e-6, atol=1e-6)
+    assert (want != 0).sum() < x.size  # ties really sent dy elsewhere: not every element
+
+
 def test_pool1d():
     check_op(lambda x: gf.max_pool1d(x, 3, 2, "same"), [normal((2, 9, 3))])
     check_op(lambda x: gf.avg_pool1d(x, 2, 1, [[1, 0]], "NCW"), [normal((1, 3, 7))])

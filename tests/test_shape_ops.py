@@ -3,6 +3,7 @@ space_to_depth, depth_to_space, pad, concat, stack. gl vs cpu (bit-exact: they c
 gradients vs finite differences, results against independent numpy oracles."""
 import shutil
 import subprocess
+import warnings
 
 import numpy as np
 import pytest
@@ -64,6 +65,17 @@ def test_cast():
     np.testing.assert_array_equal(out, x != 0)
     check_op(lambda t: gf.cast(t, "float32"), [integers((3, 5))], **EXACT)
     check_op(lambda t: gf.cast(t, "int32"), [booleans((7,))], **EXACT)
+
+
+def test_cast_of_specials_reads_back_without_numpy_warnings():
+    # GL holds int32 in float textures: the cast of nan/inf stays nan/inf there, and reading
+    # it back leaked numpy's "invalid value encountered in cast" RuntimeWarning.
+    x = np.array([np.nan, np.inf, -np.inf, 2.5], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = check_op(lambda t: gf.cast(t, "int32"), [fixed(x)], grad=False, **EXACT)[0]
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(out, x.astype(np.int32))  # numpy's own values
 
 
 # --------------------------------------------------------------------------- tile, blocks

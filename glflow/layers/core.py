@@ -159,8 +159,12 @@ class Dropout(Layer):
         noise_shape = self.noise_shape
         if noise_shape is not None:  # None entries take the input's size (Keras convention)
             noise_shape = [d if n is None else n for n, d in zip(noise_shape, inputs.shape)]
-        seed = None if self._rng is None else int(self._rng.integers(2 ** 31 - 1))
+        # a callable seed is drawn when the mask is: on every call, also compiled ones
+        seed = None if self._rng is None else self._next_seed
         return ops.dropout(inputs, self.rate, noise_shape=noise_shape, seed=seed)
+
+    def _next_seed(self):
+        return int(self._rng.integers(2 ** 31 - 1))
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -72,11 +72,11 @@ class LossContainer:
         self.weights = [1.0 if w is None else float(w) for w in weights]
         self.names = names
 
-    def check_targets(self, y_true, y_pred):
+    def check_targets(self, y_true, pred_shapes):
         """Host-side checks that the GPU could not report (sparse labels out of range)."""
-        for fn, t, p in zip(self.losses, y_true, y_pred):
+        for fn, t, shape in zip(self.losses, y_true, pred_shapes):
             if fn is not None and getattr(fn, "fn", None) is losses.sparse_categorical_crossentropy:
-                losses.check_sparse_labels(t, p.shape, f"loss of output {p.shape}")
+                losses.check_sparse_labels(t, shape, f"loss of output {shape}")
 
     def __call__(self, y_true, y_pred, sample_weight):
         """(total weighted loss, [loss of each output, None where it has none])."""

@@ -1,9 +1,14 @@
 """compile / fit / evaluate / predict and the *_on_batch methods (mixed into Model).
 
-One training step, all inside `tidy` so every intermediate texture is released:
-forward under a GradientTape -> weighted losses + regularisation -> gradients of the
-trainable weights -> optimizer.apply_gradients -> metric updates (no_record). The running
-results are read back from the GPU once per step, as one concatenated tensor.
+One training step: forward under a GradientTape -> weighted losses + regularisation ->
+gradients of the trainable weights -> optimizer.apply_gradients -> metric updates
+(no_record). The running results are read back from the GPU once per step, as one
+concatenated tensor.
+
+By default the steps of fit, evaluate and predict are compiled with gf.function
+(glflow/graph/): traced once per batch signature, optimised and fused, then replayed with no
+per-op Python; `compile(run_eagerly=True)` (or `model.run_eagerly = True`) runs them op by op
+instead, inside `tidy` so every intermediate texture is released. Both give the same results.
 """
 import sys
 import warnings
@@ -17,7 +22,8 @@ from .. import metrics as metrics_mod
 from ..autodiff import GradientTape
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..callbacks.progbar import format_logs
-from ..data import Dataset
+from ..data import INFINITE, Dataset
+from ..graph import function
 from ..layers.base import to_tensors
 from ..layers.node import flatten
 from . import dask_arrays, data_adapter as da
@@ -33,13 +39,23 @@ class Trainer:
         self._compile_config = None
         self._loss_container = self._metric_container = None
         self._trackers = {}
+        self.run_eagerly = False
+        self._step_functions = {}
+
+    def __getstate__(self):
+        """Pickles and deep copies leave the compiled steps behind: they are this process's
+        traced graphs and GL programs; a copy traces its own on first use."""
+        state = self.__dict__.copy()
+        state["_step_functions"] = {}
+        return state
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=None, jit_compile=None):
         """Choose the optimizer, loss(es) and metrics. Names are checked now, so a typo fails
-        here and not in the middle of fit. (run_eagerly/jit_compile: accepted for Keras
-        compatibility; glflow always runs eagerly.)"""
+        here and not in the middle of fit. fit, evaluate and predict compile their step
+        (gf.function) unless run_eagerly=True; jit_compile is accepted for Keras
+        compatibility (compiling is the default)."""
         self.optimizer = optimizers.get(optimizer)
         for item in da.leaves(loss):
             losses.get(item)
@@ -51,6 +67,8 @@ class Trainer:
         self._trackers = {}
         self._compile_config = {"loss": loss, "metrics": metrics, "loss_weights": loss_weights,
                                 "weighted_metrics": weighted_metrics}
+        self.run_eagerly = bool(run_eagerly)
+        self._step_functions = {}  # traced for the new optimizer, losses and metrics
         self.compiled = True
 
     def _require_compiled(self, where):
@@ -81,7 +99,10 @@ class Trainer:
         if y is None:
             raise ValueError(f"{self.name}: targets y are required to compute the loss")
         y_flat = match_structure(y, names, "targets y")
-        self._loss_container.check_targets(y_flat, flat_pred)
+        # Host labels are checked here; a compiled step gets tensors and checks the host
+        # arrays against these shapes before it runs (_run_compiled).
+        self._pred_shapes = [p.shape for p in flat_pred]
+        self._loss_container.check_targets(y_flat, self._pred_shapes)
         sw_flat = (match_structure(sample_weight, names, "sample_weight")
                    if isinstance(sample_weight, (list, dict)) else [sample_weight] * len(names))
         y_t = [to_tensors(v, "targets y") for v in y_flat]
@@ -113,34 +134,82 @@ class Trainer:
 
     def train_step(self, x, y, sample_weight=None):
         """One optimisation step on one batch of host arrays; returns the running logs."""
+        if not self.run_eagerly:
+            return self._run_compiled("train", self._train_results, x, y, sample_weight)
         with tidy():
-            with GradientTape() as tape:
-                flat_pred, y_flat, y_t, sw_t, names, total, each = self._forward_loss(
-                    x, y, sample_weight, training=True)
-            weights = self.trainable_weights
-            if not weights:
-                raise ValueError(f"{self.name}: the model has no trainable weights to fit")
-            grads = tape.gradient(total, weights)
-            if all(g is None for g in grads):
-                raise ValueError(f"{self.name}: the loss does not depend on any trainable "
-                                 "weight (no gradients)")
-            self.optimizer.apply_gradients(zip(grads, weights))
-            self._track_losses(names, total, each, _batch_size(flat_pred))
-            self._update_metrics(names, y_flat, y_t, flat_pred, sw_t)
+            self._train(x, y, sample_weight)
             return self._read_logs()
 
     def test_step(self, x, y, sample_weight=None):
+        if not self.run_eagerly:
+            return self._run_compiled("test", self._test_results, x, y, sample_weight)
         with tidy(), no_record():
-            flat_pred, y_flat, y_t, sw_t, names, total, each = self._forward_loss(
-                x, y, sample_weight, training=False)
-            self._track_losses(names, total, each, _batch_size(flat_pred))
-            self._update_metrics(names, y_flat, y_t, flat_pred, sw_t)
+            self._test(x, y, sample_weight)
             return self._read_logs()
 
     def predict_step(self, x):
+        if not self.run_eagerly:
+            outs = self._compiled("predict", self._predict)(to_tensors(x, self.name))
+            return [t.numpy() for t in outs]
         with tidy(), no_record():
-            out = self(to_tensors(x, self.name), training=False)
-            return [t.numpy() for t in flatten(out)]
+            return [t.numpy() for t in self._predict(to_tensors(x, self.name))]
+
+    # ------------------------------------------------------------------ step bodies
+    # Each runs eagerly (run_eagerly) or is traced once per batch signature by gf.function.
+    def _train(self, x, y, sample_weight):
+        with GradientTape() as tape:
+            flat_pred, y_flat, y_t, sw_t, names, total, each = self._forward_loss(
+                x, y, sample_weight, training=True)
+        weights = self.trainable_weights
+        if not weights:
+            raise ValueError(f"{self.name}: the model has no trainable weights to fit")
+        grads = tape.gradient(total, weights)
+        if all(g is None for g in grads):
+            raise ValueError(f"{self.name}: the loss does not depend on any trainable "
+                             "weight (no gradients)")
+        self.optimizer.apply_gradients(zip(grads, weights))
+        self._track_losses(names, total, each, _batch_size(flat_pred))
+        self._update_metrics(names, y_flat, y_t, flat_pred, sw_t)
+
+    def _test(self, x, y, sample_weight):
+        flat_pred, y_flat, y_t, sw_t, names, total, each = self._forward_loss(
+            x, y, sample_weight, training=False)
+        self._track_losses(names, total, each, _batch_size(flat_pred))
+        self._update_metrics(names, y_flat, y_t, flat_pred, sw_t)
+
+    def _predict(self, x):
+        with no_record():
+            return flatten(self(x, training=False))
+
+    def _train_results(self, x, y, sample_weight):
+        self._train(x, y, sample_weight)
+        return self._results()
+
+    def _test_results(self, x, y, sample_weight):
+        with no_record():
+            self._test(x, y, sample_weight)
+            return self._results()
+
+    def _compiled(self, kind, body):
+        fn = self._step_functions.get(kind)
+        if fn is None:
+            fn = self._step_functions[kind] = function(body, name=f"{self.name}_{kind}_step")
+        return fn
+
+    def _run_compiled(self, kind, body, x, y, sample_weight):
+        fn = self._compiled(kind, body)
+        args = self._step_tensors(x, y, sample_weight)
+        fn.get_concrete_function(*args)  # traced now for a new batch signature
+        if y is not None:  # the host labels, checked before the graph runs
+            names = self._loss_container.names
+            self._loss_container.check_targets(match_structure(y, names, "targets y"),
+                                               self._pred_shapes)
+        return _logs(*fn(*args))
+
+    def _step_tensors(self, x, y, sample_weight):
+        """A batch's host arrays as tensors: a compiled step takes tensors (by shape)."""
+        return (to_tensors(x, self.name), None if y is None else to_tensors(y, "targets y"),
+                None if sample_weight is None else to_tensors(sample_weight, "sample_weight"))
 
     def _named_results(self):
         pairs = [(name, m.result()) for name, m in self._trackers.items()]
@@ -148,19 +217,19 @@ class Trainer:
             pairs += self._metric_container.results()
         return pairs
 
-    def _read_logs(self):
-        """Every running result, read from the GPU in one transfer."""
-        with tidy(), no_record():
+    def _results(self):
+        """(every running result as one flat tensor or None, [(name, size, rank)])."""
+        with no_record():
             pairs = self._named_results()
             if not pairs:
-                return {}
-            flat = ops.concat([ops.reshape(r, [-1]) for _, r in pairs], 0).numpy()
-        logs, at = {}, 0
-        for name, r in pairs:
-            part = flat[at:at + r.size]
-            at += r.size
-            logs[name] = float(part[0]) if r.rank == 0 else part.copy()
-        return logs
+                return None, []
+            flat = ops.concat([ops.reshape(r, [-1]) for _, r in pairs], 0)
+        return flat, [(name, r.size, r.rank) for name, r in pairs]
+
+    def _read_logs(self):
+        """Every running result, read from the GPU in one transfer."""
+        with tidy():
+            return _logs(*self._results())
 
     # ------------------------------------------------------------------ loops
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -322,6 +391,11 @@ class Trainer:
             if class_weight is not None:
                 raise ValueError(f"{where}: class_weight works with arrays; put weights in the "
                                  "Dataset elements instead")
+            if steps is None and x.cardinality() == INFINITE:  # it would never end
+                argument = {"fit": "steps_per_epoch",
+                            "fit (validation_data)": "validation_steps"}.get(where, "steps")
+                raise ValueError(f"{where}: the Dataset is infinite (repeat() without a "
+                                 f"count); pass {argument} to say how many batches to use")
             # only fit's training data keeps one iterator across epochs; validation,
             # evaluate and predict read from the start every time
             return _DatasetEpochs(da.DatasetBatches(x, steps, fresh=where != "fit"))
@@ -397,6 +471,19 @@ def _validates(epoch, validation_freq):
     if isinstance(validation_freq, (int, np.integer)):
         return (epoch + 1) % validation_freq == 0
     return epoch + 1 in validation_freq
+
+
+def _logs(flat, layout):
+    """{name: float or array} from the flat results tensor and its (name, size, rank) list."""
+    if flat is None:
+        return {}
+    values = flat.numpy()
+    logs, at = {}, 0
+    for name, size, rank in layout:
+        part = values[at:at + size]
+        at += size
+        logs[name] = float(part[0]) if rank == 0 else part.copy()
+    return logs
 
 
 def _batch_size(flat_pred):

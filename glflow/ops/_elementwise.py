@@ -15,6 +15,7 @@ import numpy as np
 from ..runtime import dtypes
 from ..runtime.registry import ELEMENTWISE
 from . import _core
+from ._host import HostScalar
 from ._primitive import Primitive
 
 
@@ -77,7 +78,10 @@ def binary_op(prim, out="promote", doc=""):
 
 
 def scalar_param(op, arg, value):
-    """A float kernel parameter from a Python or numpy real number, else a TypeError."""
+    """A float kernel parameter from a Python or numpy real number (or, inside gf.function,
+    a HostScalar computed on each call), else a TypeError."""
+    if isinstance(value, HostScalar):
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiu":
             return float(value)

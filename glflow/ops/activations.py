@@ -36,11 +36,14 @@ def _unary(name, grad, out="float", doc="", requires=()):
                     out=out, doc=doc)
 
 
-relu = _unary("relu", lambda x, y, dy: where(_positive(x), dy, 0.0), out="same",
+# relu and relu6 take their slope from the output (y > 0 exactly where x > 0; y < 6 where
+# x < 6): the tape then needs no pre-activation, so graph mode can fuse the activation into
+# the matmul that makes x, in training graphs too.
+relu = _unary("relu", lambda x, y, dy: where(_positive(y), dy, 0.0), out="same",
               doc="max(x, 0); int32 stays int32")
 sigmoid = _unary("sigmoid", lambda x, y, dy: mul(dy, mul(y, sub(1.0, y))),
                  doc="1 / (1 + exp(-x)), stable for large |x|")
-relu6 = _unary("relu6", lambda x, y, dy: where(logical_and(_positive(x), less(x, 6.0)), dy, 0.0),
+relu6 = _unary("relu6", lambda x, y, dy: where(logical_and(_positive(y), less(y, 6.0)), dy, 0.0),
                out="same", doc="min(max(x, 0), 6); int32 stays int32")
 selu = _unary("selu", lambda x, y, dy: where(_positive(x), mul(dy, SELU_SCALE),
                                              mul(dy, add(y, SELU_SCALE * SELU_ALPHA))),

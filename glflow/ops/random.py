@@ -1,6 +1,12 @@
 """Seeded random tensors: random_uniform, random_normal, truncated_normal, bernoulli,
 multinomial, shuffle and dropout. Numbers are drawn by numpy's PCG64 on the host and uploaded,
 so the same seed gives the same numbers on every backend (and on every GPU).
+
+`seed` is None (glflow's global generator, see set_seed), an int (a fresh generator with that
+seed: the same numbers every call) or a callable returning an int, asked once per draw (a
+layer drawing seeds from its own stream). Inside gf.function each draw is a HOST node
+(glflow/ops/_host.py): the compiled function draws new numbers on every call, exactly as the
+same eager calls would, instead of repeating the numbers drawn while tracing.
 """
 import numbers
 
@@ -8,8 +14,9 @@ import numpy as np
 
 from ..runtime import dtypes
 from . import _core
+from ._host import host_call, tracing
 from .arithmetic import mul
-from .indexing import gather
+from .indexing import gather, gather_checked
 from .logic import greater_equal
 from .shape import cast
 
@@ -26,7 +33,17 @@ def set_seed(seed):
 
 
 def _rng(seed):
+    if callable(seed):
+        seed = seed()
     return _global if seed is None else np.random.default_rng(seed)
+
+
+def _drawn(op, shape, dtype, draw):
+    """draw() -> values of `shape` as a tensor: now, or in a traced function on every call."""
+    if tracing():
+        return host_call(op, draw, [], [(tuple(shape), dtypes.normalize(dtype, op))],
+                         stateful=True)[0]
+    return _core.from_numpy(draw(), op, dtype)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
@@ -34,10 +51,11 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype="float32", seed=None):
     _core.check_size("random_uniform", shape)  # before drawing: numpy would allocate it first
     if not maxval > minval:
         raise ValueError(f"random_uniform: maxval ({maxval}) must be greater than minval ({minval})")
-    values = _rng(seed).uniform(minval, maxval, size=shape)
-    if str(dtype) == "int32":
-        values = np.floor(values)
-    return _core.from_numpy(values, "random_uniform", dtype)
+
+    def draw():
+        values = _rng(seed).uniform(minval, maxval, size=shape)
+        return np.floor(values) if str(dtype) == "int32" else values
+    return _drawn("random_uniform", shape, dtype, draw)
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
@@ -45,7 +63,8 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
     _core.check_size("random_normal", shape)  # before drawing: numpy would allocate it first
     if stddev < 0:
         raise ValueError(f"random_normal: stddev must be >= 0, got {stddev}")
-    return _core.from_numpy(_rng(seed).normal(mean, stddev, size=shape), "random_normal", dtype)
+    return _drawn("random_normal", shape, dtype,
+                  lambda: _rng(seed).normal(mean, stddev, size=shape))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
@@ -54,13 +73,16 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype="float32", seed=None):
     _core.check_size("truncated_normal", shape)  # before drawing: numpy would allocate it first
     if stddev < 0:
         raise ValueError(f"truncated_normal: stddev must be >= 0, got {stddev}")
-    rng = _rng(seed)
-    values = rng.standard_normal(size=shape)
-    bad = np.abs(values) > 2
-    while bad.any():
-        values[bad] = rng.standard_normal(size=int(bad.sum()))
+
+    def draw():
+        rng = _rng(seed)
+        values = rng.standard_normal(size=shape)
         bad = np.abs(values) > 2
-    return _core.from_numpy(values * stddev + mean, "truncated_normal", dtype)
+        while bad.any():
+            values[bad] = rng.standard_normal(size=int(bad.sum()))
+            bad = np.abs(values) > 2
+        return values * stddev + mean
+    return _drawn("truncated_normal", shape, dtype, draw)
 
 
 def bernoulli(shape, p=0.5, seed=None, dtype="float32"):
@@ -70,7 +92,7 @@ def bernoulli(shape, p=0.5, seed=None, dtype="float32"):
     if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: p must be a probability in [0, 1], got {p!r}")
     dtype = dtypes.normalize(dtype, op)
-    return _core.from_numpy(_rng(seed).random(size=shape) < p, op, dtype)
+    return _drawn(op, shape, dtype, lambda: _rng(seed).random(size=shape) < p)
 
 
 def multinomial(logits, num_samples, seed=None, normalized=False):
@@ -87,7 +109,15 @@ def multinomial(logits, num_samples, seed=None, normalized=False):
     batch, classes = logits._shape
     if classes == 0:
         raise ValueError(f"{op}: logits have no classes: shape {logits.shape}")
-    values = logits.numpy().astype(np.float64)
+    return host_call(op, lambda values: _draw_classes(values, num_samples, seed, normalized),
+                     [logits], [((batch, num_samples), dtypes.INT32)], stateful=True)[0]
+
+
+def _draw_classes(values, num_samples, seed, normalized):
+    """multinomial's draw on the host values of logits (or probabilities)."""
+    op = "multinomial"
+    batch, classes = values.shape
+    values = values.astype(np.float64)
     if normalized:
         if (values < 0).any() or not np.isfinite(values).all():
             raise ValueError(f"{op}: normalized probabilities must be finite and >= 0")
@@ -100,7 +130,7 @@ def multinomial(logits, num_samples, seed=None, normalized=False):
     u = _rng(seed).random(size=(batch, num_samples)) * cdf[:, -1:]
     picks = np.stack([np.searchsorted(cdf[b], u[b], side="right") for b in range(batch)])
     picks = np.minimum(picks.reshape(batch, num_samples), classes - 1)
-    return _core.from_numpy(picks.astype(np.int32), op)
+    return picks.astype(np.int32)
 
 
 def shuffle(x, seed=None):
@@ -109,7 +139,12 @@ def shuffle(x, seed=None):
     (x,) = _core.tensors(op, x)
     if x.rank == 0:
         raise ValueError(f"{op}: x must have rank >= 1, got a scalar")
-    return gather(x, _rng(seed).permutation(x._shape[0]).astype(np.int32), axis=0)
+    n = x._shape[0]
+    if tracing():  # a new order on every call of the compiled function
+        order = host_call(op, lambda: _rng(seed).permutation(n).astype(np.int32), [],
+                          [((n,), dtypes.INT32)], stateful=True)[0]
+        return gather_checked(x, order, None)
+    return gather(x, _rng(seed).permutation(n).astype(np.int32), axis=0)
 
 
 def dropout(x, rate, noise_shape=None, seed=None):

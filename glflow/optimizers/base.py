@@ -13,8 +13,11 @@ composed ops instead (the benchmark compares both; the tests check they agree).
 """
 import numbers
 
+import numpy as np
+
 from .. import ops
 from ..autodiff import GradientTape, no_record
+from ..ops._host import HostScalar, host_call, init_scope, tracing
 from ..tensor import Tensor, Variable
 from . import schedules
 
@@ -77,8 +80,9 @@ class Optimizer:
             slots = {}
             for name in self.slot_names():
                 init = self.slot_initial_value(name)
-                slots[name] = Variable(ops.fill(var.shape, init, "float32"), trainable=False,
-                                       name=f"{self.name}/{var.name}/{name}")
+                with init_scope():  # made inside gf.function: a concrete initial value
+                    slots[name] = Variable(ops.fill(var.shape, init, "float32"),
+                                           trainable=False, name=f"{self.name}/{var.name}/{name}")
             self._slots[id(var)] = slots
             self._slot_owners.append(var)
         return slots
@@ -109,16 +113,36 @@ class Optimizer:
                                  f"shape {v.shape}")
         if not pairs:
             return
-        step = self.iterations + 1
-        lr = self.learning_rate
         with no_record():
             grads = self._clip([g for g, _ in pairs])
-            host = {k: float(x) for k, x in self.step_scalars(lr, step).items()}
-            host["decay"] = 1.0 - lr * float(self.weight_decay) if self.weight_decay else 1.0
-            scalars = StepScalars(host)
+            if tracing():
+                scalars = self._traced_scalars()
+            else:
+                scalars = StepScalars(self._next_step())
             for g, (_, var) in zip(grads, pairs):
                 var.assign(self.update_variable(g, var, self._slots_of(var), scalars))
+
+    def _next_step(self):
+        """Count the step and compute its host scalars (lr, lr_t, decay, ...) by name."""
+        step = self.iterations + 1
+        lr = self.learning_rate
+        host = {k: float(x) for k, x in self.step_scalars(lr, step).items()}
+        host["decay"] = 1.0 - lr * float(self.weight_decay) if self.weight_decay else 1.0
         self.iterations = step
+        return host
+
+    def _traced_scalars(self):
+        """Inside gf.function: one HOST node counts the step and computes its scalars on every
+        call of the compiled function (a schedule keeps following the step count)."""
+        names = sorted(self.step_scalars(self.learning_rate, self.iterations + 1)) + ["decay"]
+
+        def advance():
+            host = self._next_step()
+            return [np.float32(host[n]) for n in names]
+        tensors = host_call(f"{self.name}/step", advance, [], [((), "float32")] * len(names),
+                            stateful=True, effect=True)
+        return StepScalars({n: HostScalar(t) for n, t in zip(names, tensors)},
+                           dict(zip(names, tensors)), dynamic=True)
 
     def minimize(self, f, return_cost=False, var_list=None):
         """One step on the scalar loss f() (TF.js's `minimize(f, returnCost, varList)`).
@@ -167,7 +191,7 @@ class Optimizer:
         """The variable's new value: decoupled weight decay, then `update` (composed ops).
         Optimizers with a fused kernel override this."""
         value = var.read_value()
-        if s.value("decay") != 1.0:
+        if self.weight_decay:
             value = ops.mul(value, s["decay"])
         return self.update(grad, value, slots, s)
 
@@ -209,11 +233,14 @@ class Optimizer:
 class StepScalars:
     """One step's host-computed scalars by name (lr, lr_t, decay = 1 - lr * weight_decay).
     `s[name]` is a scalar tensor, uploaded on first use (composed updates multiply by it);
-    `s.value(name)` is the Python float (fused kernels take it as a uniform, no upload)."""
+    `s.value(name)` is the Python float (fused kernels take it as a uniform, no upload).
+    In a traced function a HOST node computes them on every call (`dynamic`): `s[name]` is
+    its symbolic output and `s.value(name)` a HostScalar the fused kernels take as well."""
 
-    def __init__(self, values):
+    def __init__(self, values, tensors=None, dynamic=False):
         self._values = values
-        self._tensors = {}
+        self._tensors = tensors or {}
+        self.dynamic = dynamic
 
     def __getitem__(self, name):
         t = self._tensors.get(name)

@@ -15,6 +15,17 @@ uniform int u_out_reduce;
 out vec4 o_result;
 //@FUNCTIONS
 
+// The input, read by texel or by element. Graph mode may fuse an elementwise prologue into the
+// first pass (PROLOGUE): the input is then computed from the prologue's own inputs.
+#if defined(PROLOGUE)
+//@PROLOGUE
+vec4 load_texel(int q) { return prologue_texel(q); }
+float load_element(int e) { return prologue_texel(e >> 2)[e & 3]; }
+#else
+vec4 load_texel(int q) { return texelFetch(u_x, texel_coord(q, u_x_shift), 0); }
+float load_element(int e) { return element_at(u_x, u_x_shift, e); }
+#endif
+
 float horizontal(vec4 s) {
     vec4 h = reduce_combine(reduce_combine(s.xxxx, s.yyyy), reduce_combine(s.zzzz, s.wwww));
     return h.x;
@@ -33,7 +44,7 @@ void main() {
     int r1 = min(r0 + u_chunk, u_reduce);
     vec4 s = vec4(reduce_init());
     for (int r = r0; r < r1; ++r) {
-        s = reduce_combine(s, texelFetch(u_x, texel_coord((base + r * u_inner) >> 2, u_x_shift), 0));
+        s = reduce_combine(s, load_texel((base + r * u_inner) >> 2));
     }
     o_result = s;
 #else
@@ -49,13 +60,13 @@ void main() {
 #if defined(CONTIG4)
         vec4 s = vec4(reduce_init());
         for (int q = (base + r0) >> 2; q < (base + r1) >> 2; ++q) {
-            s = reduce_combine(s, texelFetch(u_x, texel_coord(q, u_x_shift), 0));
+            s = reduce_combine(s, load_texel(q));
         }
         result[c] = horizontal(s);
 #else
         vec4 s = vec4(reduce_init());
         for (int r = r0; r < r1; ++r) {
-            s = reduce_combine(s, vec4(element_at(u_x, u_x_shift, base + r * u_inner)));
+            s = reduce_combine(s, vec4(load_element(base + r * u_inner)));
         }
         result[c] = s.x;
 #endif

@@ -64,3 +64,19 @@ def strided(out_shape, strides, offset):
 def from_view(view, out_shape):
     """Access for a StridedView input (shape == out_shape, checked by the op)."""
     return strided(out_shape, view.strides, view.offset)
+
+
+def for_inputs(in_shapes, in_sizes, views, out_shape, out_size):
+    """The access of every input of one elementwise launch (views: a StridedView or None per
+    input, or None): a view reads strided, the output's element count reads the same texel,
+    anything else as `classify` finds."""
+    accesses = []
+    for i, (shape, size) in enumerate(zip(in_shapes, in_sizes)):
+        v = views[i] if views is not None else None
+        if v is not None:
+            accesses.append(from_view(v, out_shape))
+        elif size == out_size:  # same element count: no index math (classify's rule)
+            accesses.append(SAME)
+        else:
+            accesses.append(classify(shape, out_shape, size, out_size))
+    return accesses

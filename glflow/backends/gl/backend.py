@@ -18,7 +18,8 @@ import moderngl
 
 from ...runtime import counters, registry
 from . import (access, conv, elementwise, indexing, interop, joining, linalg, matmul,
-               optimizer_updates, padding, pool, reduction, scan, search, slicing, softmax)
+               optimizer_updates, padding, pool, prepared, reduction, scan, search, slicing,
+               softmax)
 from .context import GLContext
 from .layout import Layout, max_elements
 from .programs import ProgramCache
@@ -119,6 +120,15 @@ class GLBackend:
             return GLData(None, layout)
         return GLData(self.pool.acquire(layout.width, layout.rows), layout)
 
+    def layout(self, size):
+        """The texture layout of a tensor of `size` elements (one shared object per size)."""
+        layout = self._layouts.get(size)
+        if layout is None:
+            if len(self._layouts) >= 4096:
+                self._layouts.clear()
+            layout = self._layouts[size] = Layout(size, self.max_size)
+        return layout
+
     def upload(self, array):
         flat = np.ascontiguousarray(array, dtype=np.float32).reshape(-1)
         with self.gl:
@@ -148,7 +158,11 @@ class GLBackend:
             fbo = data.texture.fbo(ctx)
             raw = fbo.read(viewport=(0, 0, lay.width, lay.rows), components=4, dtype="f4")
         values = np.frombuffer(raw, dtype=np.float32)[:size]
-        return values.astype(np.dtype(dtype)).reshape(shape)
+        # int32 storage may hold nan/inf (cast of nan, x ** -n at 0): astype gives numpy's
+        # value for them (INT_MIN, as the cpu backend's cast) without a RuntimeWarning that
+        # would point into glflow for a value the user asked for
+        with np.errstate(invalid="ignore"):
+            return values.astype(np.dtype(dtype)).reshape(shape)
 
     def free(self, data):
         if data.texture is not None:
@@ -187,6 +201,15 @@ class GLBackend:
             tex.use(unit)
         # The C method: moderngl's Python wrapper only fills in defaults (~0.3 us a draw).
         prog.vao.mglo.render(moderngl.TRIANGLES, 3, 0, -1)
+
+    # ------------------------------------------------------------------ graph mode
+    def prepare(self, kernel, in_shapes, out_shape, dtype, attrs):
+        """A launch resolved once for compiled replay (glflow/backends/gl/prepared.py)."""
+        return prepared.prepare(self, kernel, in_shapes, out_shape, dtype, attrs)
+
+    def buffers(self):
+        """Textures for graph mode's memory plan (prepared.Buffers)."""
+        return prepared.Buffers(self, GLData)
 
     # ------------------------------------------------------------------ kernels
     def limit(self, what):
@@ -307,15 +330,8 @@ class GLBackend:
 
     def _launch(self, expr, inputs, views, out_shape, size):
         """(accesses, plan, uniform key) of one launch: what `elementwise` memoises."""
-        accesses = []
-        for i, (d, shape) in enumerate(inputs):
-            v = views[i] if views is not None else None
-            if v is not None:
-                accesses.append(access.from_view(v, out_shape))
-            elif d.layout.size == size:  # same element count: no index math (classify's rule)
-                accesses.append(access.SAME)
-            else:
-                accesses.append(access.classify(shape, out_shape, d.layout.size, size))
+        accesses = access.for_inputs([shape for _, shape in inputs],
+                                     [d.layout.size for d, _ in inputs], views, out_shape, size)
         plan = elementwise.plan(expr, accesses, len(out_shape))
         # Every uniform is a function of these (plus params, never memoised): out_shape, the
         # input sizes (their layouts' shifts) and the access objects (their uniforms).

@@ -5,6 +5,8 @@ An expression is a tree of kernel calls over inputs, so a single op and a fused 
 (graph mode) are the same thing to this module:
     ("in", 0)                                       input 0
     ("call", "add", [("in", 0), ("in", 1)], (0,))   k_add(x0, x1) with float params slots
+A call may carry a fifth item, its dtype (graph mode's fusion notes it for the numpy twin);
+GL computes every dtype in float32, so the generated source ignores it.
 Argument lists may be tuples or lists; tuples make the tree hashable, so `plan` finds its cached
 source with one dict lookup (lists are frozen to tuples on each call: 1.2 us instead of 0.4).
 """
@@ -69,11 +71,43 @@ def params_in(expr, acc=None):
     return acc
 
 
-def glsl_expression(expr):
+def glsl_expression(expr, shared=None):
     if expr[0] == "in":
         return f"x{expr[1]}"
-    args = [glsl_expression(a) for a in expr[2]] + [f"u_p{slot}" for slot in expr[3]]
+    if shared and expr in shared:
+        return shared[expr]
+    args = [glsl_expression(a, shared) for a in expr[2]] + [f"u_p{slot}" for slot in expr[3]]
     return f"k_{expr[1]}({', '.join(args)})"
+
+
+def shared_subtrees(expr):
+    """GLSL temporaries for calls that occur more than once in the tree (graph mode fuses a
+    value read twice by one node as one subtree used twice): [(name, statement)] in
+    evaluation order, and {subtree: name}. Each is computed once, and the source stays linear
+    in the tree's size instead of doubling with every repeat."""
+    counts = {}
+
+    def count(e):
+        if e[0] != "call":
+            return
+        counts[e] = counts.get(e, 0) + 1
+        if counts[e] == 1:
+            for a in e[2]:
+                count(a)
+    count(expr)
+    shared, statements = {}, []
+
+    def emit(e):
+        if e[0] != "call" or e in shared:
+            return
+        for a in e[2]:
+            emit(a)
+        if counts[e] > 1:
+            name = f"t{len(statements)}"
+            statements.append(f"    vec4 {name} = {glsl_expression(e, shared)};")
+            shared[e] = name
+    emit(expr)
+    return statements, shared
 
 
 def _load_code(i, access, out_rank):
@@ -120,6 +154,7 @@ def _load_code(i, access, out_rank):
 
 def build_source(expr, accesses, out_rank):
     """Fragment source (without #version) for `expr` over inputs read with `accesses`."""
+    expr = freeze(expr)  # hashable: shared_subtrees counts subtrees in a dict
     decls, loads = [], []
     if any(a.mode == "strided" for a in accesses):
         decls.append(f"uniform int u_out_dims[{max(out_rank, 1)}];")
@@ -131,9 +166,32 @@ def build_source(expr, accesses, out_rank):
     body = load("templates/elementwise.frag")
     body = body.replace(MARK_DECL, "\n".join(decls))
     body = body.replace(MARK_FUNC, kernel_functions(dict.fromkeys(calls_in(expr))))
-    body = body.replace(MARK_LOAD, "\n".join(loads))
-    body = body.replace("RESULT_EXPRESSION", glsl_expression(expr))
+    temporaries, shared = shared_subtrees(expr)
+    body = body.replace(MARK_LOAD, "\n".join(loads + temporaries))
+    body = body.replace("RESULT_EXPRESSION", glsl_expression(expr, shared))
     return load("templates/common.glsl") + "\n" + body
+
+
+def prologue_source(expr, accesses, rank):
+    """GLSL of a reduction's elementwise prologue (graph mode): `vec4 prologue_texel(int t)`
+    evaluates `expr` at texel t of the reduced input, its inputs read with `accesses`
+    relative to that input's shape, through uniforms u_in_shift, u_in_size (u_in_dims when
+    strided) and the inputs' u_x{i}_*. The reduction template supplies main()."""
+    expr = freeze(expr)
+    decls, loads = ["uniform int u_in_shift;", "uniform int u_in_size;"], []
+    if any(a.mode == "strided" for a in accesses):
+        decls.append(f"uniform int u_in_dims[{max(rank, 1)}];")
+    for i, a in enumerate(accesses):
+        d, code = _load_code(i, a, rank)
+        decls += d
+        loads.append(code)
+    decls += [f"uniform float u_p{slot};" for slot in sorted(set(params_in(expr)))]
+    temporaries, shared = shared_subtrees(expr)
+    head = [kernel_functions(dict.fromkeys(calls_in(expr))), "vec4 prologue_texel(int t) {",
+            "    ivec2 frag = texel_coord(t, u_in_shift);", "    int e0 = t << 2;"]
+    tail = [f"    return {glsl_expression(expr, shared)};", "}"]
+    text = "\n".join(decls + head + loads + temporaries + tail)
+    return text.replace("u_out_size", "u_in_size").replace("u_out_dims", "u_in_dims")
 
 
 class Plan:
@@ -158,7 +216,7 @@ def freeze(expr):
     """The same expression tree with tuples only (hashable)."""
     if expr[0] == "in":
         return tuple(expr)
-    return ("call", expr[1], tuple(freeze(a) for a in expr[2]), tuple(expr[3]))
+    return ("call", expr[1], tuple(freeze(a) for a in expr[2]), tuple(expr[3])) + tuple(expr[4:])
 
 
 def plan(expr, accesses, out_rank):

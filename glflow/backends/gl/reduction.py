@@ -4,6 +4,7 @@ reduce_all): passes of shaders/templates/reduce.frag until the reduced axis has 
 Each pass combines up to CHUNK elements per output, so a reduction of n elements takes
 ceil(log_CHUNK(n)) passes: 16M elements in 3 passes.
 """
+from . import access, elementwise
 from .elementwise import kernel_functions
 from .programs import load
 
@@ -26,10 +27,55 @@ def first_chunk(lines, length, per_texel):
     return min(CHUNK, -(-max(chunk, MIN_CHUNK) // 4) * 4)
 
 
-def _source(kernel, variant):
+def _source(kernel, variant, prologue=None):
     body = load("templates/reduce.frag").replace("//@FUNCTIONS", kernel_functions([kernel]))
     define = f"#define {variant}\n" if variant else ""
+    if prologue is not None:
+        body = body.replace("//@PROLOGUE", prologue)
+        define += "#define PROLOGUE\n"
     return define + load("templates/common.glsl") + "\n" + body
+
+
+class _UniformRecorder:
+    def __init__(self):
+        self.values = []
+
+    def set(self, name, value):
+        self.values.append((name, value))
+
+
+_prologues = {}   # (expr, access keys, rank) -> GLSL of the prologue
+PROLOGUE_CAPACITY = 1024
+_RENAMED = {"u_out_shift": "u_in_shift", "u_out_size": "u_in_size", "u_out_dims": "u_in_dims"}
+
+
+class Prologue:
+    """A fused elementwise prologue (graph mode): the reduction's first pass computes its
+    input from these inputs (GLData) instead of reading it. attrs: the fused expression
+    `expr`, its `params` and `views`, and the reduced input's `shape`."""
+
+    def __init__(self, backend, attrs, inputs, shapes):
+        shape = tuple(attrs["shape"])
+        size = 1
+        for d in shape:
+            size *= d
+        accesses = access.for_inputs(shapes, [d.layout.size for d in inputs], attrs.get("views"),
+                                     shape, size)
+        key = (attrs["expr"], tuple(a.key for a in accesses), len(shape))
+        source = _prologues.get(key)
+        if source is None:
+            if len(_prologues) >= PROLOGUE_CAPACITY:
+                _prologues.clear()
+            source = _prologues[key] = elementwise.prologue_source(attrs["expr"], accesses,
+                                                                   len(shape))
+        self.source = source
+        self.samplers = [f"u_x{i}" for i in range(len(inputs))]
+        self.textures = [d.texture.tex for d in inputs]
+        recorder = _UniformRecorder()
+        elementwise.set_uniforms(recorder, accesses, shape, backend.layout(size),
+                                 [d.layout for d in inputs],
+                                 dict(enumerate(attrs.get("params", ()))))
+        self.uniforms = [(_RENAMED.get(n, n), v) for n, v in recorder.values]
 
 
 def _passes(length, chunk):
@@ -51,7 +97,9 @@ def plan(lines, length, per_texel=4, extra_pass=False):
     return split if extra_pass or len(split) <= len(plain) else plain
 
 
-def run(backend, kernel, data, outer, length, inner):
+def run(backend, kernel, data, outer, length, inner, prologue=None):
+    """Reduce data ([outer, length, inner] flat) along its middle axis; with a Prologue the
+    first pass computes its input from the prologue's inputs (data is None then)."""
     current = data
     for length_in, chunk, length_out in plan(outer * inner, length):
         if inner % 4 == 0:
@@ -61,13 +109,21 @@ def run(backend, kernel, data, outer, length, inner):
         else:
             variant = ""
         out = backend._alloc(outer * length_out * inner)
-        prog = backend.programs.get(_source(kernel, variant), ["u_x"])
+        if current is None:  # the first pass of a fused prologue
+            prog = backend.programs.get(_source(kernel, variant, prologue.source),
+                                        prologue.samplers)
+            for name, value in prologue.uniforms:
+                prog.set(name, value)
+            textures = prologue.textures
+        else:
+            prog = backend.programs.get(_source(kernel, variant), ["u_x"])
+            prog.set("u_x_shift", current.layout.shift)
+            textures = [current.texture.tex]
         for name, value in (("u_out_shift", out.layout.shift), ("u_out_size", out.layout.size),
-                            ("u_x_shift", current.layout.shift), ("u_reduce", length_in),
-                            ("u_inner", inner), ("u_chunk", chunk), ("u_out_reduce", length_out)):
+                            ("u_reduce", length_in), ("u_inner", inner), ("u_chunk", chunk),
+                            ("u_out_reduce", length_out)):
             prog.set(name, value)
-        backend._draw(prog, out.texture, out.layout.width, out.layout.rows,
-                      [current.texture.tex])
+        backend._draw(prog, out.texture, out.layout.width, out.layout.rows, textures)
         if current is not data:  # an intermediate: back to the pool (GL keeps command order)
             backend.free(current)
         current = out
@@ -75,8 +131,11 @@ def run(backend, kernel, data, outer, length, inner):
 
 
 def _reduction(kernel):
-    def run_kernel(backend, x, out_shape, outer, length, inner):
-        return run(backend, kernel, x, outer, length, inner)
+    def run_kernel(backend, *inputs, out_shape, outer, length, inner, prologue=None):
+        if prologue is None:
+            return run(backend, kernel, inputs[0], outer, length, inner)
+        fused = Prologue(backend, prologue, inputs, prologue["input_shapes"])
+        return run(backend, kernel, None, outer, length, inner, fused)
     run_kernel.__name__ = kernel
     return run_kernel
 

@@ -6,7 +6,8 @@ called as `fn(*arrays, **attrs)` with arrays in their tensors' shapes, except th
 - elementwise kernels get their float params positionally, after the arrays, and inputs read
   through `views` (a StridedView per input, or None) arrive already read through them;
 - the `fused` kernel is an elementwise expression tree (graph mode's fusion), evaluated here
-  call by call with the same twins.
+  call by call with the same twins; a reduction may carry such a tree as its `prologue`
+  (graph mode fused the elementwise work that made its input).
 """
 import numpy as np
 
@@ -84,6 +85,17 @@ class NumpyBackend:
     def empty_cache(self):
         pass
 
+    # ------------------------------------------------------------------ graph mode
+    def prepare(self, kernel, in_shapes, out_shape, dtype, attrs):
+        """A launch for compiled replay: plain `run` calls with the arguments fixed (numpy
+        has nothing to resolve ahead)."""
+        run = self.run
+
+        def launch(handles, out=None):
+            return run(kernel, list(zip(handles, in_shapes)), out_shape, dtype, attrs)
+        launch.into_buffer = False
+        return launch
+
     # ------------------------------------------------------------------ kernels
     def run(self, kernel, inputs, out_shape, dtype, attrs):
         """Run kernel `kernel` on [(array, shape)] inputs; returns the output array (a tuple
@@ -101,10 +113,20 @@ class NumpyBackend:
             result = fn(*arrays, *[attrs[p] for p in spec.params])
             return _output(np.broadcast_to(np.asarray(result), out_shape), dtype, out_shape)
         arrays = [np.asarray(d).reshape(shape) for d, shape in inputs]
+        if attrs and "prologue" in attrs:  # graph mode fused an elementwise prologue in
+            arrays = [self._prologue(attrs["prologue"], inputs)]
+            attrs = {k: v for k, v in attrs.items() if k != "prologue"}
         result = fn(*arrays, **attrs)
         if isinstance(result, tuple):  # several outputs: out_shape holds one shape each
             return tuple(_output(r, dtype, shape) for r, shape in zip(result, out_shape))
         return _output(result, dtype, out_shape)
+
+    def _prologue(self, prologue, inputs):
+        """A reduction's fused elementwise prologue: the input it would have read."""
+        arrays = _read_inputs(inputs, prologue.get("views"))
+        value = self.evaluate(prologue["expr"], arrays, prologue.get("params", ()))
+        shape = tuple(prologue["shape"])
+        return _to_dtype(np.broadcast_to(np.asarray(value), shape), prologue["dtype"])
 
     # ------------------------------------------------------------------ interop
     # glflow/interop.py: textures of glflow's GL context <-> tensors. This backend has no
@@ -121,14 +143,24 @@ class NumpyBackend:
         raw = _interop.to_texture(np.asarray(data).reshape(shape), dtype, flip_y)
         return ctx.texture((width, height), components, data=raw, dtype=dtype, alignment=1)
 
-    def evaluate(self, expr, arrays, params):
-        """An elementwise expression tree: ("in", i) or ("call", kernel, args, param slots)."""
+    def evaluate(self, expr, arrays, params, done=None):
+        """An elementwise expression tree: ("in", i) or ("call", kernel, args, param slots[,
+        dtype]); with a dtype each intermediate is converted as an unfused kernel's output.
+        A subtree that occurs twice (graph mode's fusion may share one) is computed once."""
         if expr[0] == "in":
             return arrays[expr[1]]
-        args = [self.evaluate(a, arrays, params) for a in expr[2]]
+        done = {} if done is None else done
+        found = done.get(expr)
+        if found is not None:
+            return found
+        args = [self.evaluate(a, arrays, params, done) for a in expr[2]]
         args += [params[slot] for slot in expr[3]]
         counters.count_kernel(self.name, expr[1])
-        return kernel_function(expr[1])(*args)
+        result = kernel_function(expr[1])(*args)
+        if len(expr) > 4:  # graph mode's fusion notes each call's dtype: store it as unfused
+            result = _to_dtype(np.asarray(result), expr[4])
+        done[expr] = result
+        return result
 
 
 def _read_inputs(inputs, views):
