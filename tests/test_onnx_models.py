@@ -88,3 +88,17 @@ def test_glflow_run_on_an_onnx_file_matches_onnxruntime(tmp_path):
                           timeout=600, check=False, env=dict(os.environ, PYTHONPATH=ROOT))
     assert done.returncode == 0, done.stdout + done.stderr
     assert_close_to(np.load(tmp_path / "y.npy"), reference(path, {"x": x})[0])
+
+
+@pytest.mark.parametrize("name", ["transformer_block", "lstm", "mobilenet_block"])
+def test_graph_mode_traces_a_loaded_model(name):
+    # the loaded model is a function of glflow ops and host steps on shapes: gf.function
+    # traces it once per input signature and replays the compiled graph
+    path = os.path.join(DATA, f"{name}.onnx")
+    m = gf.onnx.load(path)
+    traced = gf.function(m.function)
+    for batch in (2, 2, 3):
+        shape = [batch] + m.inputs[0].shape[1:]
+        x = np.random.default_rng(batch).standard_normal(shape).astype(np.float32)
+        (y,) = traced(gf.tensor(x))
+        assert_close_to(y.numpy(), reference(path, {"x": x})[0])
