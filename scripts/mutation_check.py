@@ -1,6 +1,6 @@
 """Mutation check: does the test suite notice small deliberate bugs in a module?
 
-    python scripts/mutation_check.py glflow/ops/arithmetic.py tests/test_elementwise.py \
+    python scripts/mutation_check.py glflow/ops/arithmetic.py tests/ops/test_arithmetic.py \
         [more test files] [--max 40] [--seed 0]
 
 Each mutant changes one thing in the module: an arithmetic operator (+ -, * /), a comparison

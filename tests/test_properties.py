@@ -27,7 +27,7 @@ SPECIAL = st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0])
 # both sides: exact. GLSL allows division 2.5 ulp off. pow is binary powering for integral
 # exponents and exp2(b * log2(a)) otherwise: with |b * log2(a)| <= 17.3 here the rounding of
 # that product is up to 7e-7 of the result; 1.4e-6 is the worst of 200,000 draws (rtol 3e-6,
-# as in test_elementwise).
+# as in tests/ops/test_arithmetic.py).
 OPS = {
     "add": (np.add, 0.0), "sub": (np.subtract, 0.0), "mul": (np.multiply, 0.0),
     "maximum": (np.maximum, 0.0), "minimum": (np.minimum, 0.0),

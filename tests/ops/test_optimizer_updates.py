@@ -3,20 +3,27 @@ check_op, the fused optimizers against their composed ops, and bad input."""
 import numpy as np
 import pytest
 
-import glflow as gf
 from glflow import optimizers
-from glflow.runtime import counters, state
+import glflow as gf
+from glflow.runtime import counters
 from helpers import check_op, fixed, normal, positive
+
 
 # Odd sizes: one element, a part-filled texel, prime sides, a texture row that does not fill.
 SHAPES = [(1,), (3,), (5, 7), (13, 17), (64, 33)]
 
 
-@pytest.fixture(autouse=True)
-def _restore_backend():
-    previous = gf.get_backend()
-    yield
-    gf.set_backend(previous)
+def _train(make_optimizer, fused, backend, steps=4):
+    """A few steps on two variables; returns their values and the optimizer's slots."""
+    gf.set_backend(backend)
+    rng = np.random.default_rng(3)
+    variables = [gf.variable(rng.normal(size=s).astype(np.float32)) for s in [(7, 5), (5,)]]
+    opt = make_optimizer()
+    opt.fused = fused
+    for _ in range(steps):
+        grads = [gf.tensor(rng.normal(size=v.shape).astype(np.float32)) for v in variables]
+        opt.apply_gradients(zip(grads, variables))
+    return [v.numpy() for v in variables] + [s.numpy() for s in opt.variables]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -59,19 +66,6 @@ def test_empty_variables(backend):
     empty = gf.zeros([0, 3])
     assert [t.shape for t in gf.adam_update(empty, empty, empty, empty, 0.1)] == [[0, 3]] * 3
     assert [t.shape for t in gf.sgd_momentum_update(empty, empty, empty, 0.1, 0.9)] == [[0, 3]] * 2
-
-
-def _train(make_optimizer, fused, backend, steps=4):
-    """A few steps on two variables; returns their values and the optimizer's slots."""
-    gf.set_backend(backend)
-    rng = np.random.default_rng(3)
-    variables = [gf.variable(rng.normal(size=s).astype(np.float32)) for s in [(7, 5), (5,)]]
-    opt = make_optimizer()
-    opt.fused = fused
-    for _ in range(steps):
-        grads = [gf.tensor(rng.normal(size=v.shape).astype(np.float32)) for v in variables]
-        opt.apply_gradients(zip(grads, variables))
-    return [v.numpy() for v in variables] + [s.numpy() for s in opt.variables]
 
 
 @pytest.mark.parametrize("backend", ["cpu", "gl"])

@@ -1,32 +1,31 @@
-"""prod, max, min, any, all, argmax, argmin, top_k, variance, moments, norm: gl vs numpy on odd
-sizes, axes (negative, several, non-contiguous), keepdims, multi-pass lengths, empty axes,
-nan/inf, ties, gradients, and the errors for bad arguments."""
+"""The reduction family (glflow/ops/reduction.py): sum, mean, prod, max, min, any, all over axes
+(negative, several, non-contiguous, all) with keepdims; gradients; int and bool dtypes; lengths
+that take several GL passes (1,000,003 elements: three passes of 1024-element chunks); empty
+axes; nan/inf; tie rules; and the errors for bad arguments."""
 import math
 
+from hypothesis import given, settings, strategies as st
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import glflow as gf
-from glflow.backends.gl import search
 from helpers import booleans, check_op, fixed, integers, normal, uniform
+
+
+AXES = [((7,), None), ((7,), 0), ((7,), -1), ((5, 7), 0), ((5, 7), 1), ((5, 7), -2),
+        ((5, 7), (0, 1)), ((5, 7), (-1, 0)), ((2, 3, 5), (0, 2)), ((2, 3, 5), (2, 0)),
+        ((2, 3, 5), 1), ((2, 3, 4, 5), (1, 3)), ((2, 3, 4, 5), (-3, -2)), ((13, 1), 1),
+        ((1, 13), 0), ((4, 8), 1), ((3, 4, 8), (0, 1))]
+
 
 # (shape, axis): scalars, sizes that do not fill a texel, non-contiguous axes, inner % 4 == 0,
 # and axes longer than 1024 (several passes; 4097 also splits the first pass)
 CASES = [((), None), ((1,), None), ((3,), 0), ((5, 7), 1), ((5, 7), 0), ((5, 7), -1),
          ((2, 3, 5), (0, 2)), ((2, 3, 5), (-1, -2)), ((13, 1), None), ((4097,), None),
          ((3, 2500), 1), ((2500, 3), 0), ((2, 1030, 8), 1)]
+
+
 SMALL = [c for c in CASES if math.prod(c[0]) <= 100]
-
-
-@pytest.mark.parametrize("shape,axis", CASES)
-@pytest.mark.parametrize("name", ["max", "min"])
-def test_max_min(name, shape, axis):
-    # random normal data has no ties, so the gradient is a one-hot per reduced slice
-    fn = getattr(gf, name)
-    check_op(lambda x: fn(x, axis), [normal(shape)], grad=math.prod(shape) <= 5000)
-    check_op(lambda x: fn(x, axis, keepdims=True), [normal(shape)], grad=False)
 
 
 @st.composite
@@ -36,6 +35,89 @@ def shapes_and_axes(draw):
                                               unique_by=lambda a: a % len(shape),
                                               max_size=len(shape)) if shape else st.none()))
     return shape, axes, draw(st.booleans())
+
+
+@pytest.mark.parametrize("name", ["sum", "mean"])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("shape,axis", AXES)
+def test_axes_keepdims_and_gradients(name, shape, axis, keepdims):
+    fn = getattr(gf, name)
+    out = check_op(lambda x: fn(x, axis, keepdims), [normal(shape)], rtol=2e-6, atol=1e-6)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    want = getattr(np, name)(x.astype(np.float64), axis=axis, keepdims=keepdims)
+    assert out[0].shape == want.shape
+    np.testing.assert_allclose(out[0], want, rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean"])
+def test_methods_and_keyword_arguments(name):
+    check_op(lambda x: getattr(x, name)(axis=-1, keepdims=True), [normal((3, 4))])
+    check_op(lambda x: getattr(x, name)(), [normal((3, 4))])
+
+
+@pytest.mark.parametrize("shape,axis", [((1_000_003,), None), ((1_000_003,), 0),
+                                        ((3, 333_334), 1), ((333_334, 3), 0),
+                                        ((1001, 1001), None)])
+@pytest.mark.parametrize("name", ["sum", "mean"])
+def test_large_multipass(name, shape, axis):
+    # positive values: no cancellation, so the result is well conditioned and a chunked
+    # float32 tree sum stays within ~log2(n) roundings (~1e-6) of the exact value
+    fn = getattr(gf, name)
+    out = check_op(lambda x: fn(x, axis), [uniform(shape, 0.5, 1.5)], rtol=1e-5, grad=False)
+    x = np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(np.float32)
+    want = getattr(np, name)(x.astype(np.float64), axis=axis)
+    np.testing.assert_allclose(out[0], want, rtol=1e-5)
+
+
+def test_large_gradient():
+    # the gradient of a sum over a multi-pass axis is a broadcast of dy
+    check_op(lambda x: gf.mean(x, 1), [normal((2, 40_001))])
+
+
+def test_integer_and_bool_dtypes():
+    for backend in ("cpu", "gl"):
+        gf.set_backend(backend)
+        ints = gf.tensor([[1, 2, 3], [4, 5, 7]], dtype="int32")
+        assert gf.sum(ints, 1).dtype == "int32"
+        assert gf.sum(ints, 1).numpy().tolist() == [6, 16]
+        assert gf.mean(ints, 1).dtype == "float32"
+        np.testing.assert_allclose(gf.mean(ints, 1).numpy(), [2.0, 16 / 3], rtol=1e-6)
+        flags = gf.tensor([True, False, True, True])
+        assert gf.sum(flags).dtype == "int32" and gf.sum(flags).item() == 3
+        assert gf.mean(flags).item() == 0.75
+    gf.set_backend("gl")
+    check_op(lambda x: gf.mean(x, 0), [integers((6, 5))], grad=False)
+    check_op(lambda x: gf.sum(x, (0, 1)), [booleans((7, 9))])
+
+
+def test_large_integer_sum_is_exact():
+    # 1,000,003 ones and twos: partial sums are integers far below 2**24, exact in float32
+    check_op(lambda x: gf.sum(x), [integers((1_000_003,), 1, 3)])
+
+
+def test_mean_of_empty_axis_is_an_error_but_empty_outer_is_not():
+    with pytest.raises(ValueError, match=r"mean: cannot average over an empty axis of shape "
+                                         r"\[3, 0\]"):
+        gf.mean(gf.zeros([3, 0]), 1)
+    assert gf.mean(gf.zeros([0, 4]), 1).shape == [0]
+    assert gf.sum(gf.zeros([3, 0]), 1).numpy().tolist() == [0.0, 0.0, 0.0]
+
+
+def test_nan_and_inf_propagate():
+    x = np.array([[1.0, np.nan, 2.0], [np.inf, 1.0, 2.0], [np.inf, -np.inf, 0.0]], np.float32)
+    for name in ("sum", "mean"):
+        with np.errstate(invalid="ignore"):  # inf + -inf in the numpy backend and numpy
+            out = check_op(lambda t, name=name: getattr(gf, name)(t, 1), [x], grad=False)[0]
+            np.testing.assert_array_equal(out, getattr(np, name)(x, axis=1))
+
+
+@pytest.mark.parametrize("shape,axis", CASES)
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min(name, shape, axis):
+    # random normal data has no ties, so the gradient is a one-hot per reduced slice
+    fn = getattr(gf, name)
+    check_op(lambda x: fn(x, axis), [normal(shape)], grad=math.prod(shape) <= 5000)
+    check_op(lambda x: fn(x, axis, keepdims=True), [normal(shape)], grad=False)
 
 
 @settings(max_examples=30, deadline=None)
@@ -144,113 +226,6 @@ def test_empty_axis_without_identity_raises(name):
         with pytest.raises(ValueError, match=f"{name}: cannot .* empty axis"):
             fn(gf.zeros(shape), axis)
     assert fn(gf.zeros((0, 3)), 1).shape == [0]
-
-
-@pytest.mark.parametrize("name", ["argmax", "argmin"])
-def test_argmax_argmin(name):
-    fn = getattr(gf, name)
-    for shape in [(1,), (3,), (5, 7), (2, 3, 5), (13, 1), (4097,), (3, 2500), (2500, 3),
-                  (2, 1030, 8)]:
-        for axis in [None] + list(range(-len(shape), len(shape))):
-            check_op(lambda x, axis=axis: fn(x, axis), [normal(shape)], grad=False)
-    check_op(lambda x: fn(x, 1, keepdims=True), [normal((4, 6))], grad=False)
-    check_op(lambda x: fn(x, 0), [integers((9, 4), -3, 3)])
-    check_op(lambda x: fn(x), [fixed(np.float32(2.5))], grad=False)
-
-
-@pytest.mark.parametrize("name", ["argmax", "argmin"])
-def test_argmax_argmin_ties_and_nan(name):
-    # first occurrence on ties; the first nan wins (numpy)
-    x = np.array([[1.0, 3.0, 3.0, -1.0], [2.0, 2.0, 2.0, 2.0], [0.0, np.nan, 5.0, np.nan],
-                  [-np.inf, -np.inf, np.inf, np.inf]], np.float32)
-    fn = getattr(gf, name)
-    for axis in (0, 1, None):
-        out = check_op(lambda t, axis=axis: fn(t, axis), [fixed(x)], grad=False)
-        np.testing.assert_array_equal(out[0], getattr(np, name)(x, axis=axis))
-    # ties across chunks and passes: the earliest chunk must win
-    long = np.zeros((3, 6000), np.float32)
-    long[:, [10, 2000, 5999]] = 7.0
-    long[1, 4000] = np.nan
-    long[2, 1500] = np.nan
-    long[2, 100] = -7.0
-    check_op(lambda t: fn(t, 1), [fixed(long)], grad=False)
-    check_op(lambda t: fn(t, 0), [fixed(long.T.copy())], grad=False)
-
-
-def test_argmax_is_not_differentiable():
-    x = gf.tensor([1.0, 3.0, 2.0])
-    with gf.GradientTape() as tape:
-        tape.watch(x)
-        y = gf.sum(gf.cast(gf.argmax(x), "float32") * x)
-    assert tape.gradient(y, x).numpy().tolist() == [1.0, 1.0, 1.0]  # d(c * x)/dx, c = 1
-
-
-@pytest.mark.parametrize("shape,k", [((1,), 1), ((5,), 3), ((3, 7), 3), ((2, 3, 13), 13),
-                                     ((4, 1000), 5), ((3, 8), 0), ((6,), 6), ((3, 130), 40)])
-def test_top_k(shape, k):
-    # (2, 3, 13) k 13, (6,) k 6 and (3, 130) k 40 take GL's ranking path, the others selection
-    check_op(lambda x: gf.top_k(x, k)[0], [normal(shape)])
-    out = check_op(lambda x: gf.top_k(x, k, sorted=False), [normal(shape)], grad=False)
-    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-    order = np.argsort(-x, axis=-1, kind="stable")[..., :k]
-    np.testing.assert_array_equal(out[1], order)
-
-
-def test_top_k_ties_nan_and_ints():
-    x = np.array([[1.0, 3.0, 3.0, -1.0, 3.0], [np.nan, 2.0, np.nan, np.inf, -np.inf],
-                  [0.0, -0.0, 0.0, 1.0, -1.0]], np.float32)
-    order = np.array([[1, 2, 4, 0, 3], [0, 2, 3, 1, 4], [3, 0, 1, 2, 4]])
-    for k in (1, 2, 4, 5):  # GL selects for k <= 2 and ranks for k >= 4 (search.ranked)
-        assert search.ranked(5, k) == (k >= 4)
-        _, indices = check_op(lambda t, k=k: gf.top_k(t, k), [fixed(x)], grad=False)
-        np.testing.assert_array_equal(indices, order[:, :k])
-    for k in (3, 8):  # many ties; both GL paths
-        check_op(lambda t, k=k: gf.top_k(t, k), [integers((4, 9), -3, 3)])
-
-
-def test_top_k_gradient_scatters_to_indices():
-    x = np.array([[0.5, 2.0, -1.0, 3.0], [4.0, 1.0, 0.0, -2.0]], np.float32)
-    dy = np.array([[10.0, 20.0], [30.0, 40.0]], np.float32)
-    for backend in ("cpu", "gl"):
-        gf.set_backend(backend)
-        t = gf.tensor(x)
-        with gf.GradientTape() as tape:
-            tape.watch(t)
-            y = gf.sum(gf.top_k(t, 2)[0] * gf.tensor(dy))
-        got = tape.gradient(y, t).numpy()
-        np.testing.assert_array_equal(got, [[0, 20, 0, 10], [30, 40, 0, 0]], err_msg=backend)
-
-
-@pytest.mark.parametrize("shape,axis", [((7,), None), ((5, 7), 1), ((5, 7), (0, 1)),
-                                        ((2, 3, 5), (0, 2)), ((3, 2500), -1)])
-def test_variance_and_moments(shape, axis):
-    # offset data: the two-pass formula has no cancellation; float32 means of 2500 values
-    # differ by ~1e-6 relative between a chunked and numpy's pairwise sum
-    data = uniform(shape, 99.0, 101.0)
-    check_op(lambda x: gf.variance(x, axis), [data], rtol=2e-5, atol=1e-5, grad_rtol=2e-4)
-    check_op(lambda x: gf.moments(x, axis, keepdims=True), [normal(shape)], rtol=2e-5,
-             atol=1e-6)
-    out = check_op(lambda x: gf.moments(x, axis), [normal(shape)], rtol=2e-5, atol=1e-6)
-    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-    np.testing.assert_allclose(out[0], np.mean(x, axis=axis), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(out[1], np.var(x.astype(np.float64), axis=axis), rtol=1e-4)
-
-
-@pytest.mark.parametrize("ord_,axis", [("euclidean", None), (2, None), (1, None),
-                                       (np.inf, None), ("fro", None), (2, 1), (1, -1),
-                                       (np.inf, 0), ("euclidean", (0, 2)), ("fro", (1, 2)),
-                                       (1, (0, 2)), (np.inf, (2, 0)), (1, (-1, 1))])
-def test_norm(ord_, axis):
-    check_op(lambda x: gf.norm(x, ord_, axis), [normal((3, 4, 5))])
-    out = check_op(lambda x: gf.norm(x, ord_, axis, keepdims=True), [normal((3, 4, 5))],
-                   grad=False)
-    x = np.random.default_rng(0).standard_normal((3, 4, 5)).astype(np.float64)
-    if axis is None:
-        want = np.linalg.norm(x.reshape(-1), None if ord_ in ("euclidean", "fro") else ord_)
-        want = np.reshape(want, (1, 1, 1))
-    else:
-        want = np.linalg.norm(x, "fro" if ord_ == "euclidean" else ord_, axis, keepdims=True)
-    np.testing.assert_allclose(out[0], want, rtol=1e-5)
 
 
 def test_multipass_reductions_return_their_textures():

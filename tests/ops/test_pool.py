@@ -28,6 +28,27 @@ CASES = [((3, 3), (2, 2), "valid", [(0, 0), (0, 0)]),
          ((3, 3), (2, 3), [[1, 1], [2, 0]], [(1, 1), (2, 0)])]
 
 
+def _max_pool_grad_by_rule(x, dy, k, stride, pads):
+    """dx of max_pool written from the documented rule, independently of glflow: each window
+    (clipped to the input) sends its dy to its first maximum in row-major (h, w) order, per
+    channel; windows sharing that element add up."""
+    n, h, w, c = x.shape
+    dx = np.zeros_like(x, dtype=np.float64)
+    for b in range(n):
+        for oh in range(dy.shape[1]):
+            for ow in range(dy.shape[2]):
+                rows = range(max(oh * stride - pads[0], 0), min(oh * stride - pads[0] + k, h))
+                cols = range(max(ow * stride - pads[1], 0), min(ow * stride - pads[1] + k, w))
+                for ch in range(c):
+                    best = None
+                    for i in rows:
+                        for j in cols:
+                            if best is None or x[b, i, j, ch] > x[b, best[0], best[1], ch]:
+                                best = (i, j)
+                    dx[b, best[0], best[1], ch] += dy[b, oh, ow, ch]
+    return dx
+
+
 @pytest.mark.parametrize("window,strides,padding,pads", CASES)
 @pytest.mark.parametrize("op,reduce", [(gf.max_pool, np.max), (gf.avg_pool, np.mean)])
 def test_pool2d_values_and_gradients(op, reduce, window, strides, padding, pads):
@@ -75,27 +96,6 @@ def test_max_pool_gradient_goes_to_the_first_maximum_only():
         finally:
             gf.set_backend("gl")
         np.testing.assert_array_equal(dx.reshape(-1), [1, 0, 0, 0])
-
-
-def _max_pool_grad_by_rule(x, dy, k, stride, pads):
-    """dx of max_pool written from the documented rule, independently of glflow: each window
-    (clipped to the input) sends its dy to its first maximum in row-major (h, w) order, per
-    channel; windows sharing that element add up."""
-    n, h, w, c = x.shape
-    dx = np.zeros_like(x, dtype=np.float64)
-    for b in range(n):
-        for oh in range(dy.shape[1]):
-            for ow in range(dy.shape[2]):
-                rows = range(max(oh * stride - pads[0], 0), min(oh * stride - pads[0] + k, h))
-                cols = range(max(ow * stride - pads[1], 0), min(ow * stride - pads[1] + k, w))
-                for ch in range(c):
-                    best = None
-                    for i in rows:
-                        for j in cols:
-                            if best is None or x[b, i, j, ch] > x[b, best[0], best[1], ch]:
-                                best = (i, j)
-                    dx[b, best[0], best[1], ch] += dy[b, oh, ow, ch]
-    return dx
 
 
 @pytest.mark.parametrize("backend", ["gl", "cpu"])

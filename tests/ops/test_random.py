@@ -1,10 +1,16 @@
-"""dropout, embedding_lookup and the random extras (bernoulli, multinomial, shuffle): same
-seed -> same numbers on gl and cpu, statistics within binomial error bars, gradients."""
+"""The random family (glflow/ops/random.py): dropout, bernoulli, multinomial, shuffle. The same
+seed gives the same numbers on gl and cpu; statistics within binomial error bars; gradients."""
 import numpy as np
 import pytest
 
 import glflow as gf
-from helpers import check_op, integers, normal, run_on
+from helpers import check_op, normal, run_on
+
+
+def _both(fn):
+    (cpu,), _ = run_on("cpu", lambda: fn(), [])
+    (gl,), _ = run_on("gl", lambda: fn(), [])
+    return cpu, gl
 
 
 def test_dropout_same_mask_on_both_backends_and_gradient():
@@ -33,48 +39,6 @@ def test_dropout_rate_out_of_range(rate):
 def test_dropout_bad_noise_shape():
     with pytest.raises(ValueError, match="dropout: .*noise_shape"):
         gf.dropout(np.ones((2, 3), np.float32), 0.5, noise_shape=[2, 2])
-
-
-def test_embedding_lookup_gradient_accumulates_duplicates():
-    ids = np.array([[1, 4, 1], [0, 1, 6]], np.int32)
-    cpu = check_op(lambda p: gf.embedding_lookup(p, ids), [normal((7, 5))])
-    params = np.random.default_rng(0).standard_normal((7, 5)).astype(np.float32)
-    np.testing.assert_array_equal(cpu[0].shape, (2, 3, 5))
-    g = gf.grad(lambda p: gf.sum(gf.embedding_lookup(p, ids)))(gf.tensor(params)).numpy()
-    np.testing.assert_array_equal(g[:, 0], [1, 3, 0, 0, 1, 0, 1])
-    check_op(lambda p, i: gf.embedding_lookup(p, i), [normal((9, 3)), integers((4,), 0, 9)])
-
-
-@pytest.mark.parametrize("backend", ["gl", "cpu"])
-def test_embedding_lookup_reads_tensor_ids_back_once(backend, monkeypatch):
-    gf.set_backend(backend)
-    params = gf.tensor(np.arange(12, dtype=np.float32).reshape(6, 2))
-    ids = gf.tensor([[5, 0], [2, 2]], dtype="int32")
-    device = type(gf.runtime.state.backend())
-    reads = []
-    real_read = device.read
-    monkeypatch.setattr(device, "read",
-                        lambda self, *a: reads.append(a) or real_read(self, *a))
-    y = gf.embedding_lookup(params, ids)
-    assert len(reads) == 1                   # the ids' check; gather must not re-read them
-    np.testing.assert_array_equal(y.numpy(), params.numpy()[[[5, 0], [2, 2]]])
-
-
-def test_embedding_lookup_errors():
-    with pytest.raises(IndexError, match=r"embedding_lookup: id 7 is out of range \[0, 7\)"):
-        gf.embedding_lookup(np.zeros((7, 2), np.float32), [0, 7])
-    with pytest.raises(IndexError, match="embedding_lookup: id -1"):
-        gf.embedding_lookup(np.zeros((7, 2), np.float32), gf.tensor([-1], dtype="int32"))
-    with pytest.raises(ValueError, match="embedding_lookup: params must have rank 2"):
-        gf.embedding_lookup(np.zeros(7, np.float32), [0])
-    with pytest.raises(TypeError, match="embedding_lookup: ids must be integers"):
-        gf.embedding_lookup(np.zeros((7, 2), np.float32), [0.5])
-
-
-def _both(fn):
-    (cpu,), _ = run_on("cpu", lambda: fn(), [])
-    (gl,), _ = run_on("gl", lambda: fn(), [])
-    return cpu, gl
 
 
 def test_bernoulli_seeded_and_mean():

@@ -6,6 +6,7 @@ import pytest
 import glflow as gf
 from helpers import check_op, fixed, integers, normal
 
+
 # (shape, axis): texel-aligned lines (ROW4), unaligned lines, inner axes, long axes
 CASES = [((1,), 0), ((3,), -1), ((5, 7), -1), ((5, 7), 0), ((4, 8), 1), ((2, 3, 5), 1),
          ((2, 3, 5), -3), ((13, 1), 1), ((3, 2500), -1), ((2500, 3), 0), ((2, 1030, 8), 1)]

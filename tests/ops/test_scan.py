@@ -10,10 +10,15 @@ import glflow as gf
 from glflow.backends.gl import scan as gl_scan
 from helpers import booleans, check_op, fixed, integers, normal, uniform
 
+
 FLAGS = list(itertools.product([False, True], [False, True]))  # (exclusive, reverse)
+
+
 # lengths on both sides of the one-pass/radix switch, counted in elements (unaligned lines)
 # and in texels (lines of a multiple of 4: the ROW4 path), and long axes (3 passes)
 SEQ = gl_scan.SEQUENTIAL_MAX
+
+
 LENGTHS = [1, 3, 4, 5, 7, 8, 13, SEQ, SEQ + 1, 4 * SEQ, 4 * SEQ + 4, 100, 1000, 1001]
 
 

@@ -1,16 +1,41 @@
-"""Logic ops and where (glflow/ops/logic.py): bool in/bool out with broadcasting, the ternary
-where with 3-way broadcasting and gradients to a and b, and clear errors for bad input."""
+"""The logic family (glflow/ops/logic.py): comparisons, logical_not/and/or/xor, where and the
+nan/inf tests. bool in / bool out with broadcasting, the ternary where with 3-way broadcasting
+and gradients to a and b, and clear errors for bad input."""
+from hypothesis import given, settings, strategies as st
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import glflow as gf
-from glflow.runtime import counters, state
+from glflow.runtime import counters
 from helpers import booleans, check_op, fixed, integers, normal, run_on
+
 
 BROADCASTS = [[(5, 7), (5, 7)], [(3, 1, 5), (4, 1)], [(7,), ()], [(2, 3, 8), (3, 8)],
               [(6, 4), (6, 1)], [(1,), (9, 3)], [(13,), (13,)], [(0, 3), (3,)], [(), ()]]
+
+
+WHERE_SHAPES = [[(5, 7), (5, 7), (5, 7)], [(5, 7), (7,), ()], [(3, 1), (1, 4), (3, 4)],
+                [(2, 1, 5), (3, 1), (1,)], [(), (6,), (6,)], [(4, 1), (), (1, 9)],
+                [(13,), (13,), (13,)], [(0, 3), (3,), (1,)], [(4097,), (4097,), ()]]
+
+
+@pytest.mark.parametrize("name", ["equal", "not_equal", "less", "less_equal", "greater",
+                                  "greater_equal"])
+def test_comparisons(name):
+    a = np.array([[1, 2, 3, np.nan], [0, -1, 5, 2]], np.float32)
+    b = np.array([1, 3, 2, np.nan], np.float32)
+    check_op(getattr(gf, name), [fixed(a), fixed(b)], grad=False)
+    check_op(getattr(gf, name), [integers((3, 5)), integers((5,))], grad=False)
+
+
+def test_nan_inf_tests():
+    x = np.array([[0.0, np.nan, np.inf, -np.inf], [1.0, -2.0, 3e38, 1e-30]], np.float32)
+    for name in ("is_nan", "is_inf", "is_finite"):
+        out = check_op(getattr(gf, name), [fixed(x)], grad=False)[0]
+        assert out.dtype == np.bool_
+        np.testing.assert_array_equal(out, getattr(np, name.replace("_", ""))(x))
+        check_op(getattr(gf, name), [integers((7,))], grad=False)
+        check_op(getattr(gf, name), [(0, 3)], grad=False)
 
 
 @pytest.mark.parametrize("name", ["logical_and", "logical_or", "logical_xor"])
@@ -37,11 +62,6 @@ def test_logical_not(shape):
 def test_logical_methods_and_comparisons():
     check_op(lambda x, y: (x > 0).logical_and(y < 0).logical_or((x > 1).logical_not())
              .logical_xor(y > x), [normal((4, 5)), normal((5,))], grad=False)
-
-
-WHERE_SHAPES = [[(5, 7), (5, 7), (5, 7)], [(5, 7), (7,), ()], [(3, 1), (1, 4), (3, 4)],
-                [(2, 1, 5), (3, 1), (1,)], [(), (6,), (6,)], [(4, 1), (), (1, 9)],
-                [(13,), (13,), (13,)], [(0, 3), (3,), (1,)], [(4097,), (4097,), ()]]
 
 
 @pytest.mark.parametrize("shapes", WHERE_SHAPES)

@@ -1,11 +1,13 @@
-"""gather, gather_nd, scatter_nd, one_hot: gl vs cpu, gradients (gather <-> scatter_add) vs
-finite differences, results against independent numpy oracles, and out-of-range indices,
-which raise IndexError on both backends."""
+"""The indexing family (glflow/ops/indexing.py): gather, gather_nd, scatter_nd, one_hot,
+embedding_lookup. gl vs cpu, gradients (gather <-> scatter_add) vs finite differences, results
+against independent numpy oracles, and out-of-range indices, which raise IndexError on both
+backends."""
 import numpy as np
 import pytest
 
 import glflow as gf
-from helpers import check_op, fixed
+from helpers import check_op, fixed, integers, normal
+
 
 EXACT = {"rtol": 0, "atol": 0}  # gathers copy values: gl and cpu must agree exactly
 
@@ -23,6 +25,48 @@ def _gather_oracle(x, idx, axis, batch_dims):
         return np.take(x, idx, axis=axis)
     return np.stack([_gather_oracle(x[b], idx[b], axis - 1, batch_dims - 1)
                      for b in range(x.shape[0])])
+
+
+def _scatter_oracle(idx, updates, shape):
+    out = np.zeros(shape, np.float64)
+    np.add.at(out, tuple(np.moveaxis(idx, -1, 0)), updates)
+    return out
+
+
+def test_embedding_lookup_gradient_accumulates_duplicates():
+    ids = np.array([[1, 4, 1], [0, 1, 6]], np.int32)
+    cpu = check_op(lambda p: gf.embedding_lookup(p, ids), [normal((7, 5))])
+    params = np.random.default_rng(0).standard_normal((7, 5)).astype(np.float32)
+    np.testing.assert_array_equal(cpu[0].shape, (2, 3, 5))
+    g = gf.grad(lambda p: gf.sum(gf.embedding_lookup(p, ids)))(gf.tensor(params)).numpy()
+    np.testing.assert_array_equal(g[:, 0], [1, 3, 0, 0, 1, 0, 1])
+    check_op(lambda p, i: gf.embedding_lookup(p, i), [normal((9, 3)), integers((4,), 0, 9)])
+
+
+@pytest.mark.parametrize("backend", ["gl", "cpu"])
+def test_embedding_lookup_reads_tensor_ids_back_once(backend, monkeypatch):
+    gf.set_backend(backend)
+    params = gf.tensor(np.arange(12, dtype=np.float32).reshape(6, 2))
+    ids = gf.tensor([[5, 0], [2, 2]], dtype="int32")
+    device = type(gf.runtime.state.backend())
+    reads = []
+    real_read = device.read
+    monkeypatch.setattr(device, "read",
+                        lambda self, *a: reads.append(a) or real_read(self, *a))
+    y = gf.embedding_lookup(params, ids)
+    assert len(reads) == 1                   # the ids' check; gather must not re-read them
+    np.testing.assert_array_equal(y.numpy(), params.numpy()[[[5, 0], [2, 2]]])
+
+
+def test_embedding_lookup_errors():
+    with pytest.raises(IndexError, match=r"embedding_lookup: id 7 is out of range \[0, 7\)"):
+        gf.embedding_lookup(np.zeros((7, 2), np.float32), [0, 7])
+    with pytest.raises(IndexError, match="embedding_lookup: id -1"):
+        gf.embedding_lookup(np.zeros((7, 2), np.float32), gf.tensor([-1], dtype="int32"))
+    with pytest.raises(ValueError, match="embedding_lookup: params must have rank 2"):
+        gf.embedding_lookup(np.zeros(7, np.float32), [0])
+    with pytest.raises(TypeError, match="embedding_lookup: ids must be integers"):
+        gf.embedding_lookup(np.zeros((7, 2), np.float32), [0.5])
 
 
 @pytest.mark.parametrize("shape,idx_shape,axis,batch_dims", [
@@ -72,12 +116,6 @@ def test_gather_nd(shape, idx):
     np.testing.assert_array_equal(out, want)
 
 
-def _scatter_oracle(idx, updates, shape):
-    out = np.zeros(shape, np.float64)
-    np.add.at(out, tuple(np.moveaxis(idx, -1, 0)), updates)
-    return out
-
-
 @pytest.mark.parametrize("idx,upd_shape,shape", [
     ([[1], [3], [1], [1]], (4,), (5,)), ([[0, 1], [2, 2], [0, 1]], (3,), (3, 4)),
     ([[2], [0], [2]], (3, 4), (3, 4)), ([[1], [1]], (2, 3, 5), (4, 3, 5)),
@@ -120,8 +158,6 @@ def test_gather_then_scatter_second_order():
     idx = np.array([1, 1, 0, 3], np.int32)
     check_op(lambda t: gf.square(gf.gather(t, idx)), [fixed(data(4, 3))], rtol=1e-6)
 
-
-# --------------------------------------------------------------------------- bad input
 
 def test_out_of_range_indices_raise_on_both_backends():
     for backend in ("cpu", "gl"):

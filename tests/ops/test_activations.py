@@ -5,16 +5,21 @@ import pytest
 import scipy.special
 
 import glflow as gf
-from glflow.runtime import counters, state
+from glflow.runtime import counters
 from helpers import away_from_zero, check_op, fixed, integers, normal, run_on, uniform
 
+
 ODD_SHAPES = [(), (1,), (3,), (5, 7), (2, 3, 5), (13, 1), (4097,), (0,)]
+
+
 GRAD_SHAPES = ((), (5, 7))
+
 
 # exp/log-based kernels: GL and numpy each land within ~3 ulp of the exact value (measured on
 # llvmpipe), so 6e-7 (5 ulp at the bottom of a binade); atol covers results near 0, where
 # gelu's 1 + erf(x / sqrt2) cancels in both backends alike.
 RTOL = 6e-7
+
 
 ACTIVATIONS = {
     # inputs away from each activation's kink, so finite differences see a smooth function

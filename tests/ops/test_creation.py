@@ -18,8 +18,6 @@ def on_both(fn):
     return out
 
 
-# --------------------------------------------------------------------------- the issue example
-
 def test_issue_example():
     a = gf.tensor2d([[1, 2, 3], [10, 20, 30]])
     b = gf.tensor([1.0, 2.0, 3.0])
@@ -30,8 +28,6 @@ def test_issue_example():
     # the README's printed form of the same result
     assert repr(c) == "Tensor([56.0, 1694.0], shape=[2], dtype=float32)"
 
-
-# --------------------------------------------------------------------------- constructors
 
 @pytest.mark.parametrize("make,values,shape", [
     (gf.tensor1d, [1.0, 2.0, 3.0], [3]),
@@ -107,8 +103,6 @@ def test_range_linspace_eye():
     np.testing.assert_array_equal(gf.eye(2, 5).numpy(), np.eye(2, 5))
 
 
-# --------------------------------------------------------------------------- random
-
 @pytest.mark.parametrize("make", [
     lambda: gf.random_uniform([37, 5], -2.0, 3.0, seed=11),
     lambda: gf.random_normal([37, 5], 1.0, 2.0, seed=11),
@@ -136,8 +130,6 @@ def test_random_distributions():
     assert not np.array_equal(gf.random_normal([8], seed=4).numpy(),
                               gf.random_normal([8], seed=5).numpy())
 
-
-# --------------------------------------------------------------------------- dtypes, properties
 
 @pytest.mark.parametrize("values,dtype,numpy_dtype", [
     ([1.5, -2.0], "float32", np.float32), ([1, -2], "int32", np.int32),
@@ -207,8 +199,6 @@ def test_array_protocol():
     assert np.sum(np.asarray(t)) == 3.0
 
 
-# --------------------------------------------------------------------------- operators
-
 def test_operators_match_numpy():
     x = np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]], np.float32)
     y = np.array([2.0, 0.5, -3.0], np.float32)
@@ -238,8 +228,6 @@ def test_chainable_methods():
                                np.sqrt(np.abs(t.numpy())).sum(0), rtol=1e-6)
 
 
-# --------------------------------------------------------------------------- immutability
-
 def test_tensors_are_immutable():
     t = gf.tensor([1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match="immutable"):
@@ -252,8 +240,6 @@ def test_tensors_are_immutable():
     a[0] = 100.0  # a copy, or read-only: the tensor never changes either way
     assert t.numpy().tolist() == [2.0, 3.0, 4.0]
 
-
-# --------------------------------------------------------------------------- Variable.assign
 
 def test_variable_assign():
     for backend in ("cpu", "gl"):
@@ -294,8 +280,6 @@ def test_variable_assign_across_backends():
     assert v.backend.name == "gl" and v.numpy().tolist() == [1.0, 2.0]
 
 
-# --------------------------------------------------------------------------- int32 on GL
-
 def test_int32_is_exact_up_to_the_accepted_limit():
     limit = dtypes.GL_EXACT_INT_LIMIT
     edges = np.array([limit, -limit, limit - 1, -limit + 1, 0, 1, -1, 12345677], np.int32)
@@ -325,8 +309,6 @@ def test_values_outside_int32_are_refused_everywhere():
         with pytest.raises(ValueError, match="tensor: cannot store nan/inf as int32"):
             gf.tensor([np.nan], dtype="int32")
 
-
-# --------------------------------------------------------------------------- size 0, rank 0
 
 @pytest.mark.parametrize("fn,shapes", [
     (gf.add, [(0,), (0,)]), (gf.mul, [(3, 0), (0,)]), (gf.sub, [(0, 4), (1, 4)]),

@@ -1,12 +1,12 @@
 """slice, strided_slice, reverse, split, unstack, getitem: gl vs cpu (bit-exact: they copy
 values), gradients vs finite differences, and every result against numpy indexing."""
+from hypothesis import given, settings, strategies as st
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import glflow as gf
 from helpers import check_op, fixed, integers
+
 
 EXACT = {"rtol": 0, "atol": 0}  # data movement copies values: gl and cpu must agree exactly
 
@@ -22,6 +22,26 @@ def check_vs_numpy(fn, array, expected, **kw):
     assert len(outs) == len(expected)
     for got, want in zip(outs, expected):
         np.testing.assert_array_equal(got, want)
+
+
+def _sizes(spec, n):
+    if isinstance(spec, int):
+        return [n // spec] * spec
+    return [n - sum(s for s in spec if s != -1) if s == -1 else s for s in spec]
+
+
+@st.composite
+def _shape_and_key(draw):
+    shape = draw(st.lists(st.integers(0, 6), min_size=1, max_size=3))
+    bound = st.one_of(st.none(), st.integers(-8, 8))
+    key = []
+    for n in shape:
+        if draw(st.booleans()):
+            key.append(None)  # a new axis, consuming no axis of x
+        key.append(draw(st.one_of(
+            st.builds(slice, bound, bound, st.one_of(st.none(), st.integers(-3, 3).filter(bool))),
+            st.integers(-n, n - 1) if n else st.just(slice(None)))))
+    return shape, tuple(key)
 
 
 @pytest.mark.parametrize("shape,begin,size", [
@@ -94,12 +114,6 @@ def test_split(shape, spec, axis):
     check_vs_numpy(lambda t: gf.split(t, spec, axis), x, np.split(x, cuts, axis=axis))
 
 
-def _sizes(spec, n):
-    if isinstance(spec, int):
-        return [n // spec] * spec
-    return [n - sum(s for s in spec if s != -1) if s == -1 else s for s in spec]
-
-
 def test_split_gradient_of_one_piece():
     # unused pieces get zero gradient through the one concat of the split's gradient
     x = data(4, 6)
@@ -128,20 +142,6 @@ def test_slicing_composes_with_other_ops():
              [fixed(x)], rtol=1e-6)
 
 
-@st.composite
-def _shape_and_key(draw):
-    shape = draw(st.lists(st.integers(0, 6), min_size=1, max_size=3))
-    bound = st.one_of(st.none(), st.integers(-8, 8))
-    key = []
-    for n in shape:
-        if draw(st.booleans()):
-            key.append(None)  # a new axis, consuming no axis of x
-        key.append(draw(st.one_of(
-            st.builds(slice, bound, bound, st.one_of(st.none(), st.integers(-3, 3).filter(bool))),
-            st.integers(-n, n - 1) if n else st.just(slice(None)))))
-    return shape, tuple(key)
-
-
 @settings(max_examples=40, deadline=None)
 @given(_shape_and_key())
 def test_getitem_matches_numpy_property(shape_and_key):
@@ -155,8 +155,6 @@ def test_getitem_matches_numpy_property(shape_and_key):
         finally:
             gf.set_backend("gl")
 
-
-# --------------------------------------------------------------------------- bad input
 
 def test_slice_errors():
     x = gf.zeros([3, 5])

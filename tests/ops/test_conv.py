@@ -7,6 +7,7 @@ import pytest
 import glflow as gf
 from helpers import check_op, normal
 
+
 # float32 sums of up to ~100 products of O(1) values: absolute errors ~1e-6 * sqrt(terms)
 TOL = dict(rtol=1e-5, atol=2e-5)
 
@@ -279,7 +280,7 @@ def test_conv2d_filter_gradient_of_empty_batch_is_zero():
 
 def test_conv2d_filter_gradient_kernel_with_4_render_targets(monkeypatch):
     # GL ES 3.0 guarantees only 4 draw buffers: blocks of 4 rows x 4 channels then
-    from glflow.runtime import counters, state
+    from glflow.runtime import state
     previous = gf.get_backend()
     gf.set_backend("gl")
     try:
