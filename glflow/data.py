@@ -3,6 +3,9 @@ repeat, take, skip, prefetch. Elements are numpy arrays (or tuples/dicts of them
 pipeline runs on the host and a model uploads each batch when it uses it.
 
 A Dataset is a recipe: every `iter(ds)` starts over, so `fit` can run it once per epoch.
+`cardinality()` is its number of elements, or INFINITE (`repeat()` without a count) or UNKNOWN
+(a generator, a filter), with tf.data's values and rules, so fit/evaluate/predict can refuse an
+endless Dataset without a step count instead of running forever.
 `prefetch(n)` fills a bounded queue from a background thread; the thread stops as soon as the
 iteration that started it ends (exhausted, broken out of, or garbage collected).
 """
@@ -14,6 +17,8 @@ import numpy as np
 from .tensor import Tensor
 
 _END = object()
+INFINITE = INFINITE_CARDINALITY = -1  # tf.data's names and values
+UNKNOWN = UNKNOWN_CARDINALITY = -2
 
 
 def _leaves(element):
@@ -41,22 +46,24 @@ def _as_array(value):
 class Dataset:
     """An iterable pipeline; `make_iterator()` returns a fresh Python iterator each time."""
 
-    def __init__(self, make_iterator, length=None):
+    def __init__(self, make_iterator, length=UNKNOWN):
         self._make_iterator = make_iterator
-        self._length = length  # number of elements when known (None: unknown or infinite)
+        self._length = length  # number of elements, INFINITE or UNKNOWN
 
     def __iter__(self):
         return iter(self._make_iterator())
 
     def __len__(self):
-        if self._length is None:
-            raise TypeError("Dataset: the length is unknown (generator, filter or infinite "
-                            "repeat); iterate it instead")
+        if self._length == INFINITE:
+            raise TypeError("Dataset: the dataset is infinite (repeat() without a count)")
+        if self._length == UNKNOWN:
+            raise TypeError("Dataset: the length is unknown (a generator or filter); iterate "
+                            "it instead")
         return self._length
 
     def cardinality(self):
-        """Number of elements, or -1 when unknown or infinite."""
-        return -1 if self._length is None else self._length
+        """The number of elements, or INFINITE (-1) or UNKNOWN (-2), as tf.data."""
+        return self._length
 
     def as_numpy_iterator(self):
         return iter(self)
@@ -93,8 +100,12 @@ class Dataset:
 
     @staticmethod
     def range(*args):
+        """int64 scalars start, start + step, ... below stop, made one at a time (a range of
+        10**18 elements costs nothing until read)."""
         r = range(*args)
-        return Dataset(lambda: iter(np.arange(r.start, r.stop, r.step)), len(r))
+        # len(r) overflows past sys.maxsize; ceil((stop - start) / step) does not
+        length = max(0, -((r.start - r.stop) // r.step))
+        return Dataset(lambda: (np.int64(i) for i in r), length)
 
     # ------------------------------------------------------------------ transformations
     def map(self, fn):
@@ -105,11 +116,13 @@ class Dataset:
         return Dataset(mapped, self._length)
 
     def filter(self, predicate):
+        """The elements for which predicate is true; an infinite source stays infinite (it
+        never ends), any other gives an unknown count."""
         def kept():
             for e in self:
                 if bool(predicate(*e) if isinstance(e, tuple) else predicate(e)):
                     yield e
-        return Dataset(kept)
+        return Dataset(kept, INFINITE if self._length == INFINITE else UNKNOWN)
 
     def batch(self, batch_size, drop_remainder=False):
         """Stack consecutive elements along a new leading axis."""
@@ -127,8 +140,7 @@ class Dataset:
             if pending and not drop_remainder:
                 yield _stack(pending)
         n = self._length
-        length = None if n is None else (n // batch_size if drop_remainder
-                                          else -(-n // batch_size))
+        length = n if n < 0 else (n // batch_size if drop_remainder else -(-n // batch_size))
         return Dataset(batches, length)
 
     def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True):
@@ -171,7 +183,11 @@ class Dataset:
                 done += 1
                 if empty:
                     return
-        length = None if count is None or self._length is None else self._length * count
+        n = self._length
+        if count is None:  # tf.data: endless unless the source is known to be empty
+            length = 0 if n == 0 else INFINITE
+        else:
+            length = n if n < 0 else n * count
         return Dataset(repeated, length)
 
     def take(self, count):
@@ -186,7 +202,12 @@ class Dataset:
                 if i + 1 >= count:
                     return
         # an unknown source length may be shorter than count, so the length stays unknown
-        return Dataset(taken, None if self._length is None else max(min(count, self._length), 0))
+        n = self._length
+        if n == UNKNOWN:
+            length = UNKNOWN
+        else:
+            length = count if n == INFINITE else min(count, n)
+        return Dataset(taken, length)
 
     def skip(self, count):
         def skipped():
@@ -194,10 +215,10 @@ class Dataset:
                 # tf.data reads a negative count as "all elements": skip them all
                 if 0 <= count <= i:
                     yield e
+        n = self._length
         if count < 0:
             return Dataset(skipped, 0)
-        return Dataset(skipped, None if self._length is None
-                       else max(self._length - count, 0))
+        return Dataset(skipped, n if n < 0 else max(n - count, 0))
 
     def prefetch(self, buffer_size=1):
         """Produce up to `buffer_size` elements ahead on a background thread."""

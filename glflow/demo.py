@@ -4,13 +4,18 @@
 2. tensors in textures, broadcasting, reductions, memory stats;
 3. GL kernels checked against the numpy backend on the same random data;
 4. matmul speed, GL vs numpy;
-5. a Keras-style CNN trained on the GPU (autodiff, Adam), evaluated on held-out digits.
+5. a Keras-style CNN trained on the GPU (autodiff, Adam), evaluated on held-out digits;
+6. pixels and tensors on one GPU: a cube rendered with moderngl in glflow's context, taken as a
+   tensor without a trip through the CPU, outlined by a conv2d and written as a PNG.
 """
+import statistics
 import time
 
 import numpy as np
 
 import glflow as gf
+
+from .demo_render import render_picture
 
 
 def _section(title):
@@ -57,27 +62,42 @@ def _agreement(gf, rng):
         print(f"  {name:26s} max |gl - numpy| = {err:.2e} (relative {err / scale:.1e})")
 
 
-def _matmul_speed(gf, rng, n):
-    _section(f"matmul {n}x{n}: GL fragment shaders vs numpy")
+def median_seconds(fn, reps=5, warmup=2, inner=1, sync=True):
+    """Median seconds per call of fn after `warmup` untimed calls, each sample `inner` calls
+    and (sync) gf.finish() before the clock stops: the rules of glflow/bench/harness.py, which
+    the demo may not import (the two are sibling applications in .importlinter)."""
+    for _ in range(warmup):
+        fn()
+    if sync:
+        gf.finish()
+    samples = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        if sync:
+            gf.finish()
+        samples.append((time.perf_counter() - start) / inner)
+    return statistics.median(samples)
+
+
+def _matmul_speed(gf, rng, n, measure=median_seconds):
+    """GL and numpy matmul rates, both fair: warmed up, medians of several runs, GL stopped by
+    finish(). The phases run apart, GL first, as glflow/bench/matmul.py does: OpenBLAS's
+    threads spin on after each call and take the cores llvmpipe needs, and numpy timed cold
+    right after GL work read ~15x too slow (11 GFLOP/s where the bench measures ~170)."""
+    _section(f"matmul {n}x{n}: GL fragment shaders vs numpy (medians after warm-up)")
     a = rng.standard_normal((n, n)).astype(np.float32)
     b = rng.standard_normal((n, n)).astype(np.float32)
     ta, tb = gf.tensor(a), gf.tensor(b)
-    gf.matmul(ta, tb).numpy()  # compile and warm up
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        c = gf.matmul(ta, tb)
-        gf.finish()
-        times.append(time.perf_counter() - t0)
-        del c
-    t_gl = float(np.median(times))
-    t0 = time.perf_counter()
-    for _ in range(3):
-        a @ b
-    t_np = (time.perf_counter() - t0) / 3
+    t_gl = measure(lambda: gf.matmul(ta, tb), reps=5, warmup=2)
+    c = np.empty((n, n), np.float32)
+    t_np = measure(lambda: np.matmul(a, b, out=c), reps=5, warmup=2,
+                   inner=max(1, 2 ** 27 // n ** 3), sync=False)
     flop = 2.0 * n ** 3
     print(f"  GL {flop / t_gl / 1e9:6.1f} GFLOP/s   numpy {flop / t_np / 1e9:6.1f} GFLOP/s "
           f"(renderer: {gf.backend_info().get('renderer')})")
+    return t_gl, t_np
 
 
 def _train(gf, rng, quick):
@@ -98,14 +118,14 @@ def _train(gf, rng, quick):
     t0 = time.perf_counter()
     history = model.fit(x, y, epochs=epochs, batch_size=64, validation_split=0.1,
                         callbacks=[gf.callbacks.EarlyStopping(patience=3)], verbose=0)
-    elapsed = time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0  # one wall-clock run, shader compiles included
     for epoch, (loss, acc) in enumerate(zip(history.history["loss"],
                                             history.history["accuracy"])):
         if epoch % max(1, epochs // 5) == 0 or epoch == len(history.history["loss"]) - 1:
             print(f"  epoch {epoch + 1:3d}  loss {loss:.4f}  accuracy {acc:.3f}")
     loss, acc = model.evaluate(xt, yt, verbose=0)
-    print(f"  {len(history.history['loss'])} epochs in {elapsed:.1f} s; test accuracy "
-          f"{acc:.3f} on {source}")
+    print(f"  {len(history.history['loss'])} epochs in {elapsed:.1f} s (wall time, first-use "
+          f"shader compiles included); test accuracy {acc:.3f} on {source}")
     return acc
 
 
@@ -135,5 +155,8 @@ def run(quick=False):
         _agreement(gf, rng)
         _matmul_speed(gf, rng, 256 if quick else 512)
     _train(gf, rng, quick)
+    if gf.get_backend() == "gl":
+        _section("rendering and tensors share the GPU (moderngl -> gf.from_texture -> conv2d)")
+        print(f"  wrote {render_picture()}")
     print("\ndone.")
     return 0

@@ -60,7 +60,12 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
-    """Integer class labels [batch] (or [batch, 1]) against [batch, classes] predictions."""
+    """Integer class labels [batch] (or [batch, 1]) against [batch, classes] predictions.
+
+    Labels outside [0, classes): host labels (numpy, lists; fit's targets) raise a ValueError
+    before any GL work, as TensorFlow does on the CPU. Labels already in a tensor give NaN
+    for that sample, as TensorFlow's GPU kernel does: checking them would read them back and
+    stall every step. (They gave 0 before, a loss that looked perfect.)"""
     where = "sparse_categorical_crossentropy"
     y_pred = as_tensor(y_pred, where)
     check_sparse_labels(y_true, y_pred.shape, where)
@@ -70,8 +75,11 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     if labels.shape != y_pred.shape[:-1] or axis not in (-1, y_pred.rank - 1):
         raise ValueError(f"{where}: labels of shape {labels.shape} must match predictions of "
                          f"shape {y_pred.shape} without their class axis (axis -1)")
-    one_hot = ops.one_hot(labels, y_pred.shape[-1], 1.0, 0.0, dtype="float32")
-    return categorical_crossentropy(one_hot, y_pred, from_logits=from_logits)
+    classes = y_pred.shape[-1]
+    one_hot = ops.one_hot(labels, classes, 1.0, 0.0, dtype="float32")
+    values = categorical_crossentropy(one_hot, y_pred, from_logits=from_logits)
+    in_range = ops.logical_and(ops.greater_equal(labels, 0), ops.less(labels, classes))
+    return ops.where(in_range, values, float("nan"))
 
 
 def check_sparse_labels(y_true, pred_shape, where):

@@ -9,7 +9,6 @@ line saying what is wrong."""
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -17,6 +16,7 @@ import numpy as np
 import glflow as gf
 
 from . import inference
+from .atomic_write import atomic_write
 
 try:  # tqdm is optional (the `train` and `dev` extras install it)
     import tqdm
@@ -217,19 +217,11 @@ def _progress(total, quiet):
 
 def _save(path, specs, outs):
     """Written aside in the target folder and renamed: a crash never leaves half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".glflow-run-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if path.lower().endswith(".npz"):
-                np.savez(f, **{_key(s.name, i): out for i, (s, out) in enumerate(zip(specs,
-                                                                                     outs))})
-            else:
-                np.save(f, outs[0])
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:
+        if path.lower().endswith(".npz"):
+            np.savez(f, **{_key(s.name, i): out for i, (s, out) in enumerate(zip(specs, outs))})
+        else:
+            np.save(f, outs[0])
 
 
 def _key(name, index):

@@ -278,6 +278,17 @@ def _formatter(dtype):
 class Variable(Tensor):
     """A mutable holder of tensor values: `assign` swaps in new values of the same shape and dtype."""
     _is_variable = True
+    # Set by the TF1 front end (glflow/tf1/variables.py): while a TF1 graph is built,
+    # gf.Variable(...) makes a graph Variable there (values set by running its initializer).
+    graph_factory = None
+
+    def __new__(cls, *args, **kwargs):
+        factory = Variable.graph_factory
+        if factory is not None and cls is Variable:
+            made = factory(*args, **kwargs)
+            if made is not None:
+                return made
+        return super().__new__(cls)
 
     def __init__(self, initial_value, trainable=True, name=None, dtype=None):
         value = Tensor._convert(initial_value, "variable", dtype=dtype)

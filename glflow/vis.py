@@ -1,7 +1,9 @@
 """PNG plots with matplotlib's Agg backend (no display needed): training curves and the
-layer graph of a model. matplotlib is imported only when a plot is made."""
+layer graph of a model. matplotlib is imported only when a plot is made; files are written
+atomically (the format follows the file's extension, PNG when it has none)."""
 import os
 
+from .atomic_write import atomic_write
 from .models.summary import layer_rows
 
 
@@ -15,6 +17,14 @@ def _pyplot():
     return plt
 
 
+def _save(fig, path):
+    path = os.fspath(path)
+    kind = os.path.splitext(path)[1][1:].lower() or "png"
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format=kind, dpi=100)
+    return path
+
+
 def plot_history(history, path, keys=None):
     """One panel per quantity (loss, accuracy, ...), its val_ twin drawn in the same panel."""
     data = getattr(history, "history", history)
@@ -25,6 +35,7 @@ def plot_history(history, path, keys=None):
     if unknown:
         raise ValueError(f"plot_history: no values for {unknown}; logged: {sorted(data)}")
     plt = _pyplot()
+    from matplotlib import ticker
     fig, axes = plt.subplots(1, len(keys), figsize=(4.5 * len(keys), 3.5), squeeze=False)
     epochs = getattr(history, "epoch", None) or list(range(len(data[keys[0]])))
     for ax, key in zip(axes[0], keys):
@@ -33,13 +44,15 @@ def plot_history(history, path, keys=None):
             val = data[f"val_{key}"]
             ax.plot([e + 1 for e in epochs[:len(val)]], val, marker="s", label=f"val_{key}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # epochs are whole
         ax.set_title(key)
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
-    fig.savefig(os.fspath(path), dpi=100)
-    plt.close(fig)
-    return os.fspath(path)
+    try:
+        return _save(fig, path)
+    finally:
+        plt.close(fig)
 
 
 def plot_model(model, path, show_shapes=True):
@@ -71,9 +84,10 @@ def plot_model(model, path, show_shapes=True):
                 _arrow(ax, centre[src], centre[name])
     ax.set_title(f'Model "{model.name}"')
     fig.tight_layout()
-    fig.savefig(os.fspath(path), dpi=100)
-    plt.close(fig)
-    return os.fspath(path)
+    try:
+        return _save(fig, path)
+    finally:
+        plt.close(fig)
 
 
 def _arrow(ax, y_src, y_dst):

@@ -8,9 +8,17 @@ os.environ.setdefault("GLFLOW_BACKEND", "gl")
 sys.path.insert(0, os.path.dirname(__file__))
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 import glflow  # noqa: E402,F401
 from glflow.runtime import registry as kernels  # noqa: E402
+
+# Hypothesis draws the same examples in every run by default (derandomize: a seed from each
+# test's name), so a failure in CI reproduces anywhere; HYPOTHESIS_PROFILE=explore draws fresh
+# ones for a local hunt. print_blob: a failure prints the line that replays it.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

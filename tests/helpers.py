@@ -8,7 +8,11 @@ It runs `fn` on the cpu (numpy) and gl backends from the same seeded inputs and 
 results; for differentiable ops it compares the gradients of sum(fn(x) * w) (w random, so the
 whole vector-Jacobian product is tested, not only the sum) between the backends, and checks the
 cpu gradient against central finite differences computed in float64.
-It also records which kernels ran, so the registry test can prove every kernel was checked.
+It also records which kernels ran, so the registry test can prove every kernel was checked:
+forward values for every kernel that ran; gradients (and finite differences, credited by the
+finite-difference check itself once it passed) only for kernels of ops on the path from a
+watched input, in a case where that op saw more than 4 elements. A kernel that ran only on
+constants, or only on a single texel, has not had its gradient checked.
 """
 import numpy as np
 
@@ -101,13 +105,39 @@ def assert_close(got, want, rtol, atol, what):
                                atol=atol, equal_nan=True, err_msg=what)
 
 
+# An op's gradient is credited to its kernels only when the op saw more than this many
+# elements: one texel holds 4, and a kernel checked on a single texel has not shown that its
+# gradient addresses elements right.
+GRADIENT_CREDIT_MIN_SIZE = 4
+
+
+class PathTape(gf.GradientTape):
+    """A GradientTape that also collects `path_kernels`: the kernels of recorded primitive
+    calls that depend on a watched input, have a gradient, and saw more than 4 elements. A
+    custom_grad call has no kernel (its gradient is the caller's), and the calls inside its
+    function are not recorded, so their kernels get no credit there."""
+
+    def __init__(self):
+        super().__init__()
+        self.path_kernels = set()
+
+    def add(self, call):
+        on_path = any(self._depends(t) for t in call.inputs)
+        super().add(call)
+        kernel = getattr(call.prim, "kernel", None)
+        largest = max((t.size for t in list(call.inputs) + list(call.outputs)), default=0)
+        if (on_path and kernel is not None and call.prim.grad is not None
+                and largest > GRADIENT_CREDIT_MIN_SIZE):
+            self.path_kernels.add(kernel)
+
+
 def _gradients(backend, fn, arrays, wrt, weights):
+    """(gradients of sum(fn(x) * w) for the inputs in wrt, the tape's path kernels)."""
     previous = gf.get_backend()
     gf.set_backend(backend)
     try:
-        before = dict(counters.kernel_counts)
         ts = [gf.tensor(a) for a in arrays]
-        with gf.GradientTape() as tape:
+        with PathTape() as tape:
             tape.watch(*[ts[i] for i in wrt])
             ys = _as_list(fn(*ts))
             total = None
@@ -116,7 +146,7 @@ def _gradients(backend, fn, arrays, wrt, weights):
                 total = term if total is None else gf.add(total, term)
         grads = tape.gradient(total, [ts[i] for i in wrt])
         out = [np.zeros(arrays[i].shape) if g is None else g.numpy() for g, i in zip(grads, wrt)]
-        return out, _kernels_run(before)
+        return out, tape.path_kernels
     finally:
         gf.set_backend(previous)
 
@@ -128,9 +158,10 @@ def _objective64(fn, arrays, weights):
 
 
 def finite_difference_check(fn, arrays, wrt, weights, analytic, eps=1e-6, rtol=1e-4, atol=1e-6,
-                            seed=0):
+                            seed=0, kernels=()):
     """Central differences in float64; per coordinate for small inputs, else along 4 random
-    directions (checks the projection of the whole gradient)."""
+    directions (checks the projection of the whole gradient). Once every direction agrees,
+    `kernels` (the analytic gradient's path kernels) are credited as checked."""
     rng = np.random.default_rng(seed)
     arrays64 = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in arrays]
     with dtypes.float64_reference():
@@ -150,6 +181,7 @@ def finite_difference_check(fn, arrays, wrt, weights, analytic, eps=1e-6, rtol=1
                 assert abs(numeric - exact) <= atol + rtol * max(abs(numeric), abs(exact)), (
                     f"gradient of input {i} vs finite differences: analytic {exact}, "
                     f"numeric {numeric}")
+    COVERAGE["finite_difference"].update(kernels)
 
 
 def check_op(fn, inputs, *, seed=0, rtol=1e-5, atol=1e-6, grad=True, grad_rtol=1e-4,
@@ -174,16 +206,15 @@ def check_op(fn, inputs, *, seed=0, rtol=1e-5, atol=1e-6, grad=True, grad_rtol=1
         return cpu
     rng = np.random.default_rng(seed + 1)
     weights = [rng.standard_normal(c.shape) for c in cpu]
-    grads_cpu, k1 = _gradients("cpu", fn, arrays, wrt, [w.astype(np.float32) for w in weights])
-    grads_gl, k2 = _gradients("gl", fn, arrays, wrt, [w.astype(np.float32) for w in weights])
+    grads_cpu, cpu_path = _gradients("cpu", fn, arrays, wrt,
+                                     [w.astype(np.float32) for w in weights])
+    grads_gl, gl_path = _gradients("gl", fn, arrays, wrt, [w.astype(np.float32) for w in weights])
     for i, gc, gg in zip(wrt, grads_cpu, grads_gl):
         assert_close(gg, gc, grad_rtol, grad_atol, f"gradient of input {i}: gl vs cpu")
+    COVERAGE["grad"].update(cpu_path & gl_path)
     with dtypes.float64_reference():
-        grads64, _ = _gradients("cpu", fn, [a.astype(np.float64) if a.dtype.kind == "f" else a
-                                            for a in arrays], wrt, weights)
+        grads64, path64 = _gradients("cpu", fn, [a.astype(np.float64) if a.dtype.kind == "f"
+                                                 else a for a in arrays], wrt, weights)
     finite_difference_check(fn, arrays, wrt, weights, grads64, eps=fd_eps, rtol=fd_rtol,
-                            atol=fd_atol, seed=seed)
-    kernels_run = {k for _, k in cpu_kernels | gl_kernels}
-    COVERAGE["grad"].update(kernels_run)
-    COVERAGE["finite_difference"].update(kernels_run)
+                            atol=fd_atol, seed=seed, kernels=path64)
     return cpu

@@ -48,12 +48,15 @@ def test_no_glflow_import_inside_a_function():
     assert not found, "imports of glflow modules inside functions: " + ", ".join(found)
 
 
-def test_every_family_has_its_numpy_twin_and_shader_folder():
+def test_every_family_has_its_numpy_twin_shader_folder_and_tests():
     families = {k.family for k in registry.REGISTRY.values()}
     twins = {m.__name__.rsplit(".", 1)[-1] for m in numpy_backend.FAMILIES}
     op_modules = {m.__name__.rsplit(".", 1)[-1] for m in ops.FAMILIES}
     assert families - {"fused"} <= twins, sorted(families - twins)
     assert families - {"fused"} <= op_modules, sorted(families - op_modules)
+    for family in op_modules:
+        tests = ROOT / "tests" / "ops" / f"test_{family}.py"
+        assert tests.is_file(), f"op family {family}: no {tests.relative_to(ROOT)}"
     for kernel in registry.REGISTRY.values():
         if kernel.pattern == registry.ELEMENTWISE and kernel.name != "fused":
             glsl = ROOT / "shaders" / kernel.family / f"{kernel.name}.glsl"

@@ -127,6 +127,31 @@ def test_custom_grad(backend):
     close(db, np.log1p(np.exp(x64)))
 
 
+def test_custom_grad_refuses_malformed_gradients(backend):
+    # Fewer gradients than inputs silently gave zeros; a numpy array failed deep inside with
+    # AttributeError: '_shape'.
+    def with_gradients(make):
+        @gf.custom_grad
+        def product(a, b):
+            return a * b, make
+        return lambda a, b: gf.sum(product(a, b))
+    x, y = gf.tensor(X), gf.tensor(X * 2)
+    too_few = with_gradients(lambda dy: [dy * 2.0])
+    with pytest.raises(ValueError, match=r"custom_grad: .* returned 1 gradients for 2 inputs"):
+        gf.grads(too_few)([x, y])
+    as_numpy = with_gradients(lambda dy: [np.ones(X.shape, np.float32), dy])
+    with pytest.raises(TypeError,
+                       match="custom_grad: gradient 0 must be a Tensor or None, got ndarray"):
+        gf.grads(as_numpy)([x, y])
+    wrong_shape = with_gradients(lambda dy: [dy, gf.ones([2])])
+    with pytest.raises(ValueError, match=r"gradient 1 has shape \[2\], input 1 has shape"):
+        gf.grads(wrong_shape)([x, y])
+    one_none = with_gradients(lambda dy: [dy * 3.0, None])  # None: no gradient for b
+    da, db = gf.grads(one_none)([x, y])
+    close(da, np.full(X.shape, 3.0))
+    close(db, np.zeros(X.shape))
+
+
 # --------------------------------------------------------------------------- second order
 
 def test_second_order_elementwise(backend):

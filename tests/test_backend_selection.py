@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -178,3 +179,45 @@ def test_glflow_info_json():
 def test_glflow_info_on_cpu():
     info = json.loads(run_python(None, backend="cpu", args=["-m", "glflow", "info", "--json"]))
     assert info["backend"] == "cpu" and info["renderer"].startswith("numpy")
+
+
+@pytest.fixture
+def gl_unavailable(monkeypatch):
+    """This process as if it had no OpenGL: the default backend is not chosen yet and making
+    the GL backend fails (the previous state comes back afterwards)."""
+    from glflow.runtime import state
+    monkeypatch.delenv("GLFLOW_BACKEND", raising=False)
+
+    def no_gl():
+        raise RuntimeError("no EGL display (simulated by the test)")
+    monkeypatch.setitem(state._factories, "gl", no_gl)
+    saved = (dict(state._backends), state.current, state.current_name, state.fallback_reason)
+    state._backends.pop("gl", None)
+    state.current = state.current_name = None
+    yield
+    state._backends.clear()
+    state._backends.update(saved[0])
+    state.current, state.current_name, state.fallback_reason = saved[1:]
+
+
+ENTRY_POINTS = {
+    "tensor": lambda: gf.tensor([1.0, 2.0]),
+    "ones": lambda: gf.ones([3]),
+    "get_backend": lambda: gf.get_backend(),
+    "memory": lambda: gf.memory(),
+    "layer": lambda: gf.layers.Dense(2)(np.ones((1, 3), np.float32)),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_the_fallback_warning_names_the_users_line(gl_unavailable, entry):
+    # A fixed stacklevel pointed into glflow (ops/_core.py and the like) for most entry points.
+    # The user's line here is the entry's lambda: the first frame outside glflow.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ENTRY_POINTS[entry]()
+    fallback = [w for w in caught if "OpenGL is unavailable" in str(w.message)]
+    assert len(fallback) == 1, [str(w.message) for w in caught]
+    user_line = (__file__, ENTRY_POINTS[entry].__code__.co_firstlineno)
+    assert (fallback[0].filename, fallback[0].lineno) == user_line
+    assert gf.get_backend() == "cpu"

@@ -43,7 +43,17 @@ def test_bench_unknown_suite_is_a_clear_error(tmp_path):
     done = glflow("bench", "--suite", "no_such_suite", "--out", str(tmp_path))
     assert done.returncode == 2
     assert "no suite named 'no_such_suite'" in done.stderr
+    for suite in ("dispatch", "matmul", "softmax", "training"):  # the names to pick from
+        assert suite in done.stderr, done.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_run_missing_script_is_a_clear_error(tmp_path):
+    missing = tmp_path / "missing.py"
+    done = glflow("run", str(missing))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"glflow run: no such script {str(missing)!r}")
+    assert "Traceback" not in done.stderr
 
 
 def test_run_passes_the_script_its_own_arguments(tmp_path):

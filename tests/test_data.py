@@ -8,7 +8,7 @@ import pytest
 
 import glflow as gf
 from glflow import layers, models, optimizers
-from glflow.data import Dataset
+from glflow.data import INFINITE, UNKNOWN, Dataset
 
 
 def _prefetch_threads():
@@ -43,7 +43,7 @@ def test_generator_map_filter_batch_take_skip_repeat():
         for i in range(7):
             yield i, i * i
     ds = Dataset.from_generator(gen)
-    assert ds.cardinality() == -1
+    assert ds.cardinality() == gf.data.UNKNOWN_CARDINALITY == -2
     mapped = ds.map(lambda a, b: (a, b + 1))  # tuple elements are unpacked, tf.data style
     assert [int(b) for _, b in mapped] == [i * i + 1 for i in range(7)]
     batches = list(mapped.batch(3))
@@ -169,4 +169,77 @@ def test_negative_take_and_skip_mean_all():
     assert [int(e) for e in ds.take(-1)] == [0, 1, 2, 3, 4] and ds.take(-1).cardinality() == 5
     assert list(ds.skip(-1)) == [] and ds.skip(-1).cardinality() == 0
     endless = ds.repeat()
-    assert endless.take(-1).cardinality() == -1
+    assert endless.take(-1).cardinality() == gf.data.INFINITE_CARDINALITY == -1
+
+
+def _generated():
+    return Dataset.from_generator(lambda: iter(range(4)))
+
+
+@pytest.mark.parametrize("make,count", [
+    (lambda: Dataset.range(5).repeat(), INFINITE),
+    (lambda: _generated().repeat(), INFINITE),            # tf.data: repeat() of unknown
+    (lambda: Dataset.range(0).repeat(), 0),                # nothing to repeat: ends at once
+    (lambda: Dataset.range(5).repeat(3), 15),
+    (lambda: _generated().repeat(3), UNKNOWN),
+    (lambda: Dataset.range(5).repeat().take(7), 7),
+    (lambda: _generated().take(3), UNKNOWN),               # may hold fewer than 3
+    (lambda: Dataset.range(5).repeat().skip(3), INFINITE),
+    (lambda: Dataset.range(5).repeat().batch(2).map(lambda v: v), INFINITE),
+    (lambda: Dataset.range(5).repeat().shuffle(4).prefetch(2), INFINITE),
+    (lambda: Dataset.range(5).repeat().filter(lambda v: v > 2), INFINITE),  # never ends
+    (lambda: Dataset.range(5).filter(lambda v: v > 2), UNKNOWN),
+    (lambda: _generated().batch(3), UNKNOWN),
+    (lambda: Dataset.range(10 ** 30), 10 ** 30),          # past sys.maxsize
+])
+def test_cardinality_tells_infinite_from_unknown(make, count):
+    # -1 stood for both, so fit could not tell an endless Dataset from a generator
+    assert make().cardinality() == count
+
+
+def test_len_names_why_it_has_none():
+    with pytest.raises(TypeError, match="infinite"):
+        len(Dataset.range(3).repeat())
+    with pytest.raises(TypeError, match="unknown"):
+        len(_generated())
+
+
+def test_range_is_lazy():
+    # Dataset.range(10**18).take(3) allocated the whole range first (MemoryError)
+    assert [int(v) for v in Dataset.range(10 ** 18).take(3)] == [0, 1, 2]
+    assert [int(v) for v in Dataset.range(10 ** 18, 0, -10 ** 17).take(2)] == [10 ** 18,
+                                                                                  9 * 10 ** 17]
+    assert [int(v) for v in Dataset.range(2, 11, 3)] == [2, 5, 8]
+    assert Dataset.range(10 ** 18).cardinality() == 10 ** 18
+
+
+def _endless(limit=200):
+    """An infinite Dataset that fails loudly once `limit` elements were read, so a fit that
+    ignores its cardinality ends in a RuntimeError instead of running forever."""
+    x = np.ones((4, 2), np.float32)
+    read = []
+
+    def counted(a, b):
+        read.append(1)
+        if len(read) > limit:
+            raise RuntimeError("read past the test's limit: the loop does not end")
+        return a, b
+    return Dataset.from_tensor_slices((x, x[:, :1])).repeat().map(counted).batch(2)
+
+
+def test_infinite_dataset_without_a_step_count_is_a_clear_error():
+    # Keras raises; glflow's fit/predict ran forever
+    model = _model()
+    with pytest.raises(ValueError, match=r"fit: the Dataset is infinite .* steps_per_epoch"):
+        model.fit(_endless(), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"validation_data\): .* validation_steps"):
+        model.fit(_endless(), epochs=1, steps_per_epoch=2, validation_data=_endless(),
+                  verbose=0)
+    with pytest.raises(ValueError, match=r"evaluate: the Dataset is infinite .* steps"):
+        model.evaluate(_endless())
+    x_only = _endless().map(lambda a, b: a)
+    with pytest.raises(ValueError, match=r"predict: the Dataset is infinite .* steps"):
+        model.predict(x_only)
+    assert model.predict(x_only, steps=3).shape == (6, 1)  # with a count it runs
+    history = model.fit(_endless(), epochs=2, steps_per_epoch=3, verbose=0)
+    assert len(history.epoch) == 2

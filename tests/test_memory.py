@@ -12,7 +12,7 @@ import pytest
 
 import glflow as gf
 from glflow.runtime import counters, state
-from glflow.backends.gl.texture_pool import PooledTexture
+from glflow.backends.gl.texture_pool import PooledTexture, TexturePool
 
 FLAT_KEYS = ("num_tensors", "num_bytes", "bytes_in_use", "num_textures", "num_programs",
              "num_compiles")
@@ -146,6 +146,16 @@ def test_tidy_with_name_and_exception():
     assert state.thread.scopes == []
 
 
+def test_tidy_without_a_function_is_a_type_error():
+    # tidy(5) returned a scope object and ran nothing
+    for args in [(5,), (np.ones(2),), ("name", 5), (5, lambda: None)]:
+        with pytest.raises(TypeError, match="tidy: (expected a function|fn must be callable)"):
+            gf.tidy(*args)
+    assert state.thread.scopes == []
+    with gf.tidy("named"):  # a name alone still scopes a block
+        gf.ones([1])
+
+
 # --------------------------------------------------------------------------- dispose
 
 def test_use_after_dispose_is_a_clear_error():
@@ -218,6 +228,87 @@ def test_pool_budget_frees_textures_for_real(monkeypatch):
     t = gf.ones([8])
     assert gf.memory()["num_textures"] == live_textures + 1  # a fresh texture, none pooled
     assert t.numpy().tolist() == [1.0] * 8
+
+
+class _FakeTexture:
+    """What TexturePool touches of a moderngl texture, without GL."""
+
+    def __init__(self, size):
+        self.size = size
+        self.released = False
+
+    def release(self):
+        self.released = True
+
+
+class _FakeContext:
+    def texture(self, size, components, dtype):
+        return _FakeTexture(size)
+
+
+def _offline_pool(budget):
+    return TexturePool(_FakeContext(), max_size=1 << 14, budget=budget)
+
+
+def _held(pool, width):
+    """A texture of `width` x 1 texels (width * 16 bytes) taken from the pool."""
+    return pool.acquire(width, 1)
+
+
+def test_pool_evicts_the_least_recently_released_size_first():
+    # Removing move_to_end (so a size released again kept its old place) passed every test.
+    pool = _offline_pool(budget=1 << 20)
+    a1, a2, b, c = _held(pool, 64), _held(pool, 64), _held(pool, 128), _held(pool, 256)
+    for pt in (a1, b, c, a2):  # size 64 released first, and again last: now the newest
+        pool.release(pt)
+    assert list(pool._free) == [(128, 1), (256, 1), (64, 1)]
+    pool.budget = pool.pooled_bytes  # full: the next release evicts
+    d = _held(pool, 32)
+    pool.release(d)
+    assert pool._doomed == [b]  # the 128 size was released longest ago
+    assert list(pool._free) == [(256, 1), (64, 1), (32, 1)]
+    pool.collect()
+    assert b.tex.released and not a1.tex.released and not c.tex.released
+
+
+def test_pool_keeps_exactly_its_budget_and_counts_what_it_does():
+    # "at most `budget` bytes idle": a pool filled to exactly its budget keeps everything,
+    # and its statistics count each acquire, reuse and release
+    pool = _offline_pool(budget=3 * 64 * 16)
+    assert pool.stats() == {"bytes_in_use": 0, "bytes_pooled": 0, "num_textures": 0,
+                            "textures_created": 0, "textures_reused": 0,
+                            "pool_budget_bytes": 3072}
+    held = [_held(pool, 64) for _ in range(3)]
+    assert pool.stats()["bytes_in_use"] == 3072 and pool.stats()["textures_created"] == 3
+    for pt in held:
+        pool.release(pt)
+    assert pool.pooled_bytes == pool.budget and pool._doomed == []
+    again = _held(pool, 64)
+    assert again is held[-1]  # the last released comes back first
+    stats = pool.stats()
+    assert (stats["bytes_in_use"], stats["bytes_pooled"], stats["num_textures"],
+            stats["textures_created"], stats["textures_reused"]) == (1024, 2048, 3, 3, 1)
+
+
+def test_pool_budget_holds_when_releases_come_smallest_first():
+    # Each release of a larger texture must evict as many older (smaller) ones as it takes,
+    # oldest first, and a texture larger than the whole budget is not kept at all.
+    budget = 3000
+    pool = _offline_pool(budget)
+    widths = [8, 16, 32, 64, 128, 256]  # 128 .. 4096 bytes
+    held = [_held(pool, w) for w in widths]
+    kept_after = []
+    for pt in held:
+        pool.release(pt)
+        assert pool.pooled_bytes <= budget
+        kept_after.append(sorted(p.width for stack in pool._free.values() for p in stack))
+    # 128 + 256 + 512 + 1024 + 2048 bytes > 3000: the four older ones go for the 2048;
+    # 4096 bytes > the budget: everything goes, itself too
+    assert kept_after == [[8], [8, 16], [8, 16, 32], [8, 16, 32, 64], [128], []]
+    assert [p.width for p in pool._doomed] == [8, 16, 32, 64, 128, 256]
+    assert pool.pooled_bytes == 0 and pool.textures == 0
+    pool.collect()
+    assert all(p.tex.released for p in held)
 
 
 def test_pool_reuses_textures_of_the_same_bucket():

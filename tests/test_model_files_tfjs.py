@@ -21,6 +21,7 @@ import pytest
 from model_file_checks import DATA, assert_predicts, copy_tree, live, predict, reference
 
 import glflow as gf
+from glflow import atomic_write
 from glflow import layers
 from glflow.io import tfjs_format
 
@@ -196,12 +197,12 @@ def test_a_failed_write_leaves_the_previous_export(tmp_path, monkeypatch):
     new = gf.models.load_model(DATA / "tfjs_export" / "cnn" / "model.json")
     calls = []
 
-    def disk_full():
+    def disk_full(path):
         calls.append(1)
         if len(calls) == 2:  # the second file of the export
             raise OSError(28, "No space left on device")
         return 0o644
-    monkeypatch.setattr(tfjs_format, "_file_mode", disk_full)
+    monkeypatch.setattr(atomic_write, "_mode_for", disk_full)
     with pytest.raises(OSError, match="No space left"):
         new.save(tmp_path / "model.json")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -190,3 +190,22 @@ def test_plot_model_and_history_write_png(tmp_path):
         assert f.read(8) == png
     with pytest.raises(ValueError, match="no values for"):
         vis.plot_history(history, tmp_path / "x.png", keys=["auc"])
+
+
+def test_plot_history_labels_whole_epochs(tmp_path, monkeypatch):
+    # Three epochs were labelled 1.00, 1.25, 1.50, ... on the epoch axis.
+    from matplotlib.figure import Figure
+    figures = []
+    real_savefig = Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        figures.append(fig)
+        return real_savefig(fig, *args, **kwargs)
+    monkeypatch.setattr(Figure, "savefig", keep)
+    vis.plot_history({"loss": [1.0, 0.5, 0.3], "accuracy": [0.5, 0.7, 0.8]},
+                     tmp_path / "history.png")
+    (fig,) = figures
+    for ax in fig.axes:
+        lo, hi = ax.get_xlim()
+        ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks

@@ -1,6 +1,8 @@
 """Property-based tests (hypothesis): binary ops over random broadcastable shape pairs (rank 0,
 size 0 and size 1 dims included) and sum/mean over random shapes and axes, GL results against
 numpy itself on the same float32 data (not against glflow's own cpu backend)."""
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,12 +24,14 @@ FINITE = st.floats(-100.0, 100.0, width=32, allow_subnormal=False)
 SPECIAL = st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -0.0])
 
 # Tolerances: add/sub/mul/maximum/minimum are single correctly rounded float32 operations on
-# both sides: exact. GLSL allows division 2.5 ulp off, and pow is exp2(b * log2(a)): with
-# |b * log2(a)| <= ~20 here that is a few ulp of the result (rtol 1e-5, as in test_elementwise).
+# both sides: exact. GLSL allows division 2.5 ulp off. pow is binary powering for integral
+# exponents and exp2(b * log2(a)) otherwise: with |b * log2(a)| <= 17.3 here the rounding of
+# that product is up to 7e-7 of the result; 1.4e-6 is the worst of 200,000 draws (rtol 3e-6,
+# as in tests/ops/test_arithmetic.py).
 OPS = {
     "add": (np.add, 0.0), "sub": (np.subtract, 0.0), "mul": (np.multiply, 0.0),
     "maximum": (np.maximum, 0.0), "minimum": (np.minimum, 0.0),
-    "div": (np.divide, 3e-7), "pow": (np.power, 1e-5),
+    "div": (np.divide, 3e-7), "pow": (np.power, 3e-6),
 }
 
 
@@ -119,3 +123,19 @@ def test_odd_lengths_of_one_dimension(n, m):
     np.testing.assert_array_equal((gf.tensor(a) * gf.tensor(b)).numpy(), a * b)
     np.testing.assert_allclose(gf.sum(gf.tensor(a), 1).numpy(), a.astype(np.float64).sum(1),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_ci_profile_draws_the_same_examples_in_every_run():
+    # Without a fixed seed CI drew new examples each run: a failure there might not recur.
+    assert settings.default.derandomize == (os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci")
+    runs = []
+    for _ in range(2):
+        drawn = []
+
+        @settings(settings.get_profile("ci"), max_examples=8, database=None)
+        @given(st.integers(0, 10 ** 9))
+        def probe(value):
+            drawn.append(value)
+        probe()
+        runs.append(drawn)
+    assert runs[0] == runs[1] and len(set(runs[0])) > 1

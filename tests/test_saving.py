@@ -266,3 +266,104 @@ def test_round_trip_when_some_weights_got_no_gradient(tmp_path):
     slots = [s.numpy() for s in model.optimizer.slots_for(model.trainable_weights)]
     for a, b in zip(slots, loaded.optimizer.slots_for(loaded.trainable_weights)):
         np.testing.assert_array_equal(a, b.numpy())
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+# Values a mutation puts in place of any JSON value: other types, extreme numbers, nesting.
+FUZZ_VALUES = [None, True, 0, -1, 7, 10 ** 12, 2 ** 63, -2 ** 63, 1e308, 1.5, "x", "", [], {},
+               [1, 2], {"a": 1}, [None], [[1]], [-5], [10 ** 9, 10 ** 9], "__DEEP__"]
+DEEP = "[" * 5000 + "]" * 5000  # past json's and Python's recursion limits
+
+
+def _json_paths(obj, prefix=()):
+    yield prefix
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(
+        obj, list) else ()
+    for key, value in items:
+        yield from _json_paths(value, prefix + (key,))
+
+
+def _replaced(obj, path, value):
+    if not path:
+        return value
+    obj = json.loads(json.dumps(obj))
+    parent = obj
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = value
+    return obj
+
+
+def _dumped(obj):
+    return json.dumps(obj).replace('"__DEEP__"', DEEP).encode()
+
+
+def _with_crc(body, blob):
+    """A file with this JSON and weights part, lengths and checksum right."""
+    header = saving._HEADER.pack(saving.MAGIC, saving.VERSION, len(body), len(blob),
+                                 saving.zlib.crc32(blob, saving.zlib.crc32(body)))
+    return header + body + blob
+
+
+def _mutants(saved, count, seed):
+    """(what, file bytes): `count` seeded mutations of the model description and as many of
+    the safetensors header, each a CRC-valid file."""
+    size = saving._HEADER.size
+    n_json = int.from_bytes(saved[12:20], "little")
+    body, blob = saved[size:size + n_json], saved[size + n_json:]
+    meta = json.loads(body)
+    n_header = int.from_bytes(blob[:8], "little")
+    tensors_header = json.loads(blob[8:8 + n_header])
+    rng = np.random.default_rng(seed)
+    for doc, dump in ((meta, lambda m: (_dumped(m), blob)),
+                      (tensors_header, lambda h: (body, _safetensors_blob(h, blob, n_header)))):
+        paths = list(_json_paths(doc))
+        for _ in range(count):
+            path = paths[rng.integers(len(paths))]
+            value = FUZZ_VALUES[rng.integers(len(FUZZ_VALUES))]
+            yield (path, value), _with_crc(*dump(_replaced(doc, path, value)))
+
+
+def _safetensors_blob(header, blob, n_header):
+    text = _dumped(header)
+    text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text + blob[8 + n_header:]
+
+
+@pytest.mark.parametrize("reader", ["package", "built-in"])
+def test_malformed_but_crc_valid_files_get_the_same_clear_error(tmp_path, saved_bytes,
+                                                                 monkeypatch, reader):
+    # CRC-valid files with malformed contents raised raw TypeError/RecursionError (and the
+    # built-in safetensors reader's size product overflowed); now every one is a ValueError
+    # naming the file, as a truncated file is.
+    if reader == "built-in":
+        monkeypatch.setattr(safetensors_io, "_package", None)
+    path = tmp_path / "fuzzed.glflow"
+    outcomes = {"loaded": 0, "refused": 0}
+    target = trained_sequential()
+    for what, blob in _mutants(saved_bytes, 30, seed=0 if reader == "package" else 1):
+        path.write_bytes(blob)
+        for load, where in ((models.load_model, "load_model"),
+                            (target.load_weights, "load_weights")):
+            try:
+                load(path)
+                outcomes["loaded"] += 1
+            except ValueError as exc:
+                assert str(exc).startswith(f"{where}: {str(path)!r}"), (what, str(exc))
+                outcomes["refused"] += 1
+            except Exception as exc:  # noqa: BLE001 - the failure this test exists for
+                pytest.fail(f"{what}: {type(exc).__name__}: {exc}")
+    assert outcomes["refused"] > 40 and outcomes["loaded"] > 10, outcomes
+
+
+def test_builtin_safetensors_reader_refuses_shapes_whose_size_overflows():
+    tensors = {"w": np.zeros(0, np.float32)}
+    blob = safetensors_io.dumps(tensors)
+    n = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8:8 + n])
+    header["w"]["shape"] = [2 ** 62, 4]  # numpy's int64 product of this is 0: the span fits
+    for bad in (header, {"w": dict(header["w"], shape=[1.0])},
+                {"w": dict(header["w"], data_offsets=[0, True])}, {"w": [1]}):
+        with pytest.raises(ValueError, match="safetensors: "):
+            safetensors_io.loads(_safetensors_blob(bad, blob, n))

@@ -23,7 +23,7 @@ from tile_limit import capped_tiles, gl_backend
 
 # A float32 dot product of length k summed in another order than numpy's differs by a random
 # walk of ~sqrt(k) roundings of partial sums of size ~sqrt(k) (standard normal inputs): about
-# k * 6e-8 absolute. TOL covers k <= 600 at ~4 sigma, as tests/test_matmul.py's.
+# k * 6e-8 absolute. TOL covers k <= 600 at ~4 sigma, as tests/ops/test_linalg.py's.
 TOL = dict(rtol=1e-5, atol=3e-5, grad_rtol=1e-4, grad_atol=1e-4)
 
 

@@ -14,6 +14,8 @@ import tempfile
 
 import numpy as np
 
+from .. import atomic_write as atomic
+
 
 def cache_home():
     """$XDG_CACHE_HOME, or ~/.cache; the XDG spec says a relative value is to be ignored, and a
@@ -51,21 +53,8 @@ def new_run_dir(root=None, now=None):
 
 def write_bytes(path, data):
     """Write `data` to `path` atomically (unique temp file in the same folder + os.replace)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for reading
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    return atomic.write_bytes(path, data)
 
 
 def write_text(path, text):

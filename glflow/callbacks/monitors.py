@@ -2,12 +2,14 @@
 ReduceLROnPlateau, LearningRateScheduler, CSVLogger."""
 import csv
 import inspect
+import io
 import math
 import os
 import warnings
 
 import numpy as np
 
+from ..atomic_write import atomic_write
 from .base import Callback
 
 
@@ -197,34 +199,35 @@ class LearningRateScheduler(Callback):
 
 
 class CSVLogger(Callback):
-    """One row per epoch: epoch, then the logged values in sorted key order."""
+    """One row per epoch: epoch, then the logged values in sorted key order. The file is
+    rewritten whole after every epoch through a temporary file (atomic_write), so a reader
+    (or a crash) never meets a half-written row."""
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.filename, self.separator, self.append = os.fspath(filename), separator, append
-        self._file = self._writer = self._keys = None
+        self._text = self._keys = None
 
     def on_train_begin(self, logs=None):
-        exists = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename)
-        self._file = open(self.filename, "a" if self.append else "w",  # noqa: SIM115 - open for
-                          newline="")  # the whole run, closed in on_train_end
-        self._header_written = bool(exists)
+        self._text, self._keys = io.StringIO(), None
+        if self.append and os.path.exists(self.filename):
+            with open(self.filename, newline="") as f:
+                self._text.write(f.read())
+        self._header_written = bool(self._text.tell())
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        writer = csv.writer(self._text, delimiter=self.separator)
         if self._keys is None:
             self._keys = sorted(logs)
-            self._writer = csv.writer(self._file, delimiter=self.separator)
             if not self._header_written:
-                self._writer.writerow(["epoch"] + self._keys)
-        row = [epoch] + [_plain(logs.get(k, "NA")) for k in self._keys]
-        self._writer.writerow(row)
-        self._file.flush()
+                writer.writerow(["epoch"] + self._keys)
+        writer.writerow([epoch] + [_plain(logs.get(k, "NA")) for k in self._keys])
+        with atomic_write(self.filename, "w", newline="") as f:
+            f.write(self._text.getvalue())
 
     def on_train_end(self, logs=None):
-        if self._file is not None:
-            self._file.close()
-        self._file = self._writer = self._keys = None
+        self._text = self._keys = None
 
 
 def _plain(value):

@@ -1,11 +1,24 @@
-"""ProgbarLogger: progress on stdout. verbose=1: a bar per epoch (tqdm when installed, plain
-text lines otherwise); verbose=2: one line per epoch; verbose=0 never creates one."""
+"""ProgbarLogger: progress on stdout, the way Keras prints it.
+
+Each epoch ends with one line that holds every logged value in full (`val_loss` and
+`val_accuracy` included), never cut to the terminal's width, printed once:
+
+    Epoch 3/10
+    25/25 - 0.4s - loss: 0.2115 - accuracy: 0.9370 - val_loss: 0.2290 - val_accuracy: 0.9306
+
+verbose=1 on a terminal also shows a live bar during the epoch (tqdm when installed, a line
+rewritten in place otherwise), cleared before that line. Not on a terminal (a pipe, a log
+file) there is no live bar: carriage-return updates would each become a line there.
+verbose=2: the epoch lines only; verbose=0 never creates a ProgbarLogger.
+"""
 import sys
+import time
 
 from .base import Callback
 
 _UNSET = object()
 _tqdm = _UNSET  # the tqdm module, None when not installed; imported on first use (~30 ms)
+_CLEAR_LINE = "\r\033[K"
 
 
 def _load_tqdm():
@@ -24,6 +37,13 @@ def format_logs(logs):
                       for k, v in logs.items())
 
 
+def _is_terminal(stream):
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
 class ProgbarLogger(Callback):
     def __init__(self, verbose=1, stream=None, use_tqdm=None):
         super().__init__()
@@ -32,6 +52,9 @@ class ProgbarLogger(Callback):
         available = _load_tqdm() is not None
         self.use_tqdm = available if use_tqdm is None else bool(use_tqdm) and available
         self._bar = None
+        self._live = False
+        self._seen = 0
+        self._start = None
 
     @property
     def _out(self):
@@ -39,37 +62,39 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         epochs, steps = self.params.get("epochs"), self.params.get("steps")
-        if self.verbose == 1 and self.use_tqdm:
-            self._bar = _load_tqdm().tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}",
-                                   file=self._out, leave=True, dynamic_ncols=True)
-        else:
-            print(f"Epoch {epoch + 1}/{epochs}", file=self._out)
+        print(f"Epoch {epoch + 1}/{epochs}", file=self._out, flush=True)
+        self._live = self.verbose == 1 and _is_terminal(self._out)
+        if self._live and self.use_tqdm:
+            self._bar = _load_tqdm().tqdm(total=steps, file=self._out, leave=False,
+                                          dynamic_ncols=True)
         self._seen = 0
+        self._start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
         self._seen = batch + 1
-        if self.verbose != 1:
+        if not self._live:
             return
         if self._bar is not None:
             self._bar.update(1)
             self._bar.set_postfix_str(format_logs(logs or {}), refresh=False)
         else:
             steps = self.params.get("steps") or "?"
-            print(f"\r{self._seen}/{steps} - {format_logs(logs or {})}", end="", file=self._out)
+            print(f"{_CLEAR_LINE}{self._seen}/{steps} - {format_logs(logs or {})}", end="",
+                  file=self._out, flush=True)
 
     def on_epoch_end(self, epoch, logs=None):
-        text = format_logs(logs or {})
-        if self._bar is not None:
-            self._bar.set_postfix_str(text)
-            self._bar.close()
-            self._bar = None
-        elif self.verbose == 1:
-            print(f"\r{self._seen}/{self.params.get('steps') or self._seen} - {text}",
-                  file=self._out)
-        else:
-            print(f"{self._seen}/{self._seen} - {text}", file=self._out)
+        self._close_bar()
+        if self._live:
+            print(_CLEAR_LINE, end="", file=self._out)
+        steps = self.params.get("steps") or self._seen
+        elapsed = time.perf_counter() - (self._start or time.perf_counter())
+        print(f"{self._seen}/{steps} - {elapsed:.1f}s - {format_logs(logs or {})}",
+              file=self._out, flush=True)
 
     def on_train_end(self, logs=None):
+        self._close_bar()
+
+    def _close_bar(self):
         if self._bar is not None:
             self._bar.close()
             self._bar = None

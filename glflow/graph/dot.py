@@ -8,9 +8,9 @@ neither can render (Debian: `apt-get install graphviz`) it writes the DOT text n
 import os
 import shutil
 import subprocess
-import tempfile
 import warnings
 
+from ..atomic_write import write_bytes
 from .expression import node_detail
 
 try:
@@ -76,19 +76,6 @@ def render_png(dot_text):
     return done.stdout
 
 
-def write_atomic(path, data):
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".glflow-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def to_png(graph, path):
     """Write the graph as a PNG at `path`; without Graphviz, DOT text at path's .dot twin
     (with a warning). Returns the path written."""
@@ -96,11 +83,11 @@ def to_png(graph, path):
     png = render_png(text)
     if png is None:
         dot_path = os.path.splitext(path)[0] + ".dot"
-        write_atomic(dot_path, text.encode())
+        write_bytes(dot_path, text.encode())
         warnings.warn(f"to_png: Graphviz is not installed (no `dot` program); wrote the graph "
                       f"as DOT text to {dot_path} instead. Install it (Debian: apt-get install "
                       "graphviz) and run `dot -Tpng` on that file, or call to_png again.",
                       RuntimeWarning, stacklevel=2)
         return dot_path
-    write_atomic(path, png)
+    write_bytes(path, png)
     return path

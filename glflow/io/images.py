@@ -7,11 +7,11 @@ floats are clipped to [0, 1] and rounded to the nearest k / 255, integers must a
 over the target when complete, so a reader never sees half an image.
 """
 import os
-import tempfile
 
 import numpy as np
 
 from .. import ops
+from ..atomic_write import atomic_write
 from ..tensor import Tensor
 
 MODES = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
@@ -95,27 +95,9 @@ def write_atomic(op, path, save):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"{op}: folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
-    try:
-        with os.fdopen(fd, "wb") as f:
-            save(f)
-        os.chmod(tmp, _new_file_mode())  # mkstemp makes files only their owner can read
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_write(path) as f:
+        save(f)
     return path
-
-
-def _new_file_mode():
-    """The mode open() gives a new file: 0o666 less the process umask (read by setting it,
-    the only portable way, and setting it back at once)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def write_image(path, image, quality=92):

@@ -15,10 +15,10 @@ model.json last, so a reader never sees a model.json whose shards are not all th
 """
 import json
 import os
-import tempfile
 
 import numpy as np
 
+from ..atomic_write import write_all
 from ..runtime.version import VERSION as __version__
 from . import keras_model, tfjs_config
 from .keras_compile import restore_compile
@@ -176,41 +176,4 @@ def save(model, path, include_optimizer=True):
              for i, shard in enumerate(paths)]
     files.append((os.path.abspath(path),
                   json.dumps(doc, separators=(",", ":")).encode("utf-8")))
-    _write_all(files)
-
-
-def _write_all(files):
-    """Every (path, bytes) first to a unique temporary file in its folder, then each renamed
-    into place in order (model.json last): a failed write (disk full) leaves the previous
-    export untouched and no temporary file behind."""
-    written = []
-    try:
-        for path, data in files:
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-",
-                                       suffix="-" + os.path.basename(path))
-            written.append(tmp)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, _file_mode())  # mkstemp makes owner-only files; servers read these
-        for tmp, (path, _) in zip(written, files):
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp in written:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-        raise
-
-
-def _file_mode():
-    """The mode open() would give a new file: 0o666 less the umask, read from /proc where
-    possible (os.umask can only read it by setting it, which races with other threads)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
+    write_all(files)

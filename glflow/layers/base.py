@@ -12,6 +12,7 @@ import inspect
 import numbers
 import re
 import threading
+import weakref
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from .shapes import first_shape, map_shapes, shape_of, show
 
 _names = {}
 _context = threading.local()
+# One lock for every first-call build: builds are rare, and a model's build builds its
+# sublayers inside it (re-entrant).
+_build_lock = threading.RLock()
 
 
 def unique_name(base):
@@ -73,6 +77,17 @@ class _CallContext:
         self.training = training
 
 
+def _call_losses():
+    """This thread's losses from its last outermost call, by layer. Keras keeps them in the
+    call context for the same reason: as layer attributes, a thread calling the model while
+    another trained replaced the trainer's activity penalties with its own (146 of 150 steps
+    reported a wrong loss). Weak keys: a dead layer's entry goes with it."""
+    table = getattr(_context, "losses", None)
+    if table is None:
+        table = _context.losses = weakref.WeakKeyDictionary()
+    return table
+
+
 class Layer:
     """Base class of every layer and model."""
 
@@ -113,7 +128,6 @@ class Layer:
         self.built = False
         self.input_spec = None
         self._weight_records = []     # (variable, trainable, regularizer)
-        self._call_losses = []
         self._inbound_nodes = []
         self._build_input_shape = None
         self._call_takes_training = "training" in inspect.signature(self.call).parameters
@@ -212,18 +226,21 @@ class Layer:
 
     # ------------------------------------------------------------------ losses
     def add_loss(self, loss):
-        """Add a scalar loss (a tensor computed in call, e.g. an activity penalty)."""
-        self._call_losses.append(loss)
+        """Add a scalar loss (a tensor computed in call, e.g. an activity penalty) to this
+        thread's current call."""
+        _call_losses().setdefault(self, []).append(loss)
 
     @property
     def losses(self):
-        """Weight-regularisation penalties (recomputed now) plus losses added in the last call."""
+        """Weight-regularisation penalties (recomputed now) plus the losses added during this
+        thread's last call."""
         out = []
+        added = _call_losses()
         for layer in self._flatten_layers():
             for var, _, reg in layer._weight_records:
                 if reg is not None and layer._trainable:
                     out.append(reg(var))
-            out.extend(layer._call_losses)
+            out.extend(added.get(layer, ()))
         return out
 
     # ------------------------------------------------------------------ lifecycle
@@ -271,6 +288,13 @@ class Layer:
         self.built = True
         self._build_input_shape = input_shape
 
+    def _build_once(self, input_shape):
+        """The first call's build, made once even when threads make that call together (8
+        threads' first predict left 32 weights instead of 4, a file load_model refused)."""
+        if not self.built:
+            with _build_lock:
+                self._maybe_build(input_shape)  # checks built again, under the lock
+
     def _check_inputs(self, shapes):
         specs = self.input_spec
         if specs is None:
@@ -291,13 +315,14 @@ class Layer:
         inputs = to_tensors(inputs, f"{type(self).__name__} {self.name!r}")
         outer = getattr(_context, "call", None)
         if outer is None:
+            added = _call_losses()
             for layer in self._flatten_layers():
-                layer._call_losses = []
+                added.pop(layer, None)
         training = kwargs.pop("training", None)
         if training is None and outer is not None:
             training = outer.training
         shapes = shape_of(inputs)
-        self._maybe_build(shapes)
+        self._build_once(shapes)
         self._check_inputs(shapes)
         if self._call_takes_training:
             kwargs["training"] = bool(training)
@@ -325,7 +350,7 @@ class Layer:
                 raise TypeError(f"{type(self).__name__} {self.name!r}: mixes symbolic inputs "
                                 f"(from Input) with a {type(t).__name__}")
         shapes = shape_of(inputs)
-        self._maybe_build(shapes)
+        self._build_once(shapes)
         self._check_inputs(shapes)
         out_shape = self.compute_output_shape(shapes, **{
             k: kwargs[k] for k in self._output_shape_kwargs if k in kwargs})

@@ -131,7 +131,7 @@ class DatasetBatches:
         if self.steps_per_epoch is not None:
             return self.steps_per_epoch
         n = self.dataset.cardinality()
-        return None if n < 0 else n
+        return None if n < 0 else n  # INFINITE was refused before; UNKNOWN runs one pass
 
     def epoch(self):
         if self.steps_per_epoch is None:

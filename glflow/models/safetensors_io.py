@@ -10,6 +10,7 @@ When the package is importable glflow uses its numpy API instead; the two are in
 (tests/test_saving.py reads each one's output with the other).
 """
 import json
+import math
 import struct
 
 import numpy as np
@@ -51,8 +52,9 @@ def loads(data):
                          f"({len(data)} bytes)")
     try:
         header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"safetensors: header is not valid JSON ({exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"safetensors: header is not valid JSON ({type(exc).__name__}: "
+                         f"{exc})") from None
     if not isinstance(header, dict):
         raise ValueError("safetensors: header must be a JSON object")  # noqa: TRY004 - file content
     header.pop("__metadata__", None)
@@ -61,14 +63,16 @@ def loads(data):
     for name, info in header.items():
         try:
             dtype = DTYPES[info["dtype"]]
-            shape = [int(d) for d in info["shape"]]
-            begin, end = (int(v) for v in info["data_offsets"])
+            shape = [_integer(d) for d in info["shape"]]
+            begin, end = (_integer(v) for v in info["data_offsets"])
         except (KeyError, TypeError, ValueError):
-            raise ValueError(f"safetensors: bad entry for {name!r}: {info!r}") from None
+            raise ValueError(f"safetensors: bad entry for {name!r}: {info!r}"[:300]) from None
         if any(d < 0 for d in shape) or not 0 <= begin <= end <= len(buffer):
             raise ValueError(f"safetensors: {name!r} has shape {shape} and offsets "
                              f"[{begin}, {end}] outside the {len(buffer)}-byte buffer")
-        if (end - begin) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+        # math.prod on Python ints: numpy's int64 product wrapped around for huge shapes
+        # (a shape whose product overflowed to the span's size passed this check)
+        if (end - begin) != math.prod(shape) * dtype.itemsize:
             raise ValueError(f"safetensors: {name!r} of shape {shape} ({info['dtype']}) does not "
                              f"fit its {end - begin} bytes")
         spans.append((begin, end))
@@ -81,6 +85,13 @@ def loads(data):
     if at != len(buffer):
         raise ValueError(f"safetensors: {len(buffer) - at} trailing bytes after the tensors")
     return out
+
+
+def _integer(value):
+    """A JSON integer, refusing floats and booleans that int() would quietly convert."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"not an integer: {value!r}")
+    return value
 
 
 try:  # the optional package (Rust-backed, the reference implementation of the format)

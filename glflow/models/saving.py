@@ -13,8 +13,11 @@ File layout (all integers little-endian):
     32+J    W     the weights in safetensors layout (model.00000, ..., optimizer.00000, ...)
 
 The file must be exactly 32 + J + W bytes and the CRC must match, so truncation and flipped
-bytes anywhere are reported as a ValueError before anything is parsed.
+bytes anywhere are reported as a ValueError before anything is parsed. A file that passes those
+checks but whose contents are malformed (wrong types, nesting too deep, shapes that do not
+fit) gets a ValueError naming the file too, never a TypeError or RecursionError from inside.
 """
+import contextlib
 import json
 import os
 import struct
@@ -24,6 +27,7 @@ import numpy as np
 
 from .. import losses, optimizers
 from .. import metrics as metrics_mod
+from ..atomic_write import atomic_write
 from ..layers import serialization
 from ..runtime.version import VERSION as GLFLOW_VERSION
 from . import safetensors_io
@@ -67,20 +71,17 @@ def _write(path, meta, tensors):
     body = json.dumps(meta, separators=(",", ":")).encode("utf-8")
     blob = safetensors_io.save_bytes(tensors)
     crc = zlib.crc32(blob, zlib.crc32(body))
-    path = os.fspath(path)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:  # written aside, then renamed: a crash never leaves half a file
+    with atomic_write(path, "wb") as f:  # a crash or a concurrent save never leaves half a file
         f.write(_HEADER.pack(MAGIC, VERSION, len(body), len(blob), crc))
         f.write(body)
         f.write(blob)
-    os.replace(tmp, path)
 
 
-def _read(path):
+def _read(path, where=None):
     path = os.fspath(path)
     with open(path, "rb") as f:
         data = f.read()
-    where = f"load: {path!r}"
+    where = where or f"load: {path!r}"
     if len(data) < _HEADER.size:
         raise ValueError(f"{where} is not a glflow model file (only {len(data)} bytes)")
     magic, version, n_json, n_blob, crc = _HEADER.unpack_from(data)
@@ -97,8 +98,9 @@ def _read(path):
         raise ValueError(f"{where} is corrupt (checksum mismatch)")
     try:
         meta = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{where}: the JSON part is invalid ({exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"{where}: the JSON part is invalid ({type(exc).__name__}: "
+                         f"{exc})") from None
     if not isinstance(meta, dict) or meta.get("format") != "glflow":
         raise ValueError(f"{where}: the JSON part is not a glflow model description")
     try:
@@ -106,6 +108,27 @@ def _read(path):
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
     return meta, tensors
+
+
+# What interpreting a file's contents can raise when they are malformed: wrong types, keys
+# that are missing or unhashable, nesting too deep, sizes no memory holds.
+_CONTENT_ERRORS = (TypeError, KeyError, AttributeError, IndexError, RecursionError,
+                   OverflowError, MemoryError)
+
+
+@contextlib.contextmanager
+def _interpreting(where):
+    """Every error while rebuilding from a CRC-valid file is a ValueError naming the file,
+    as for a truncated or corrupt one; the message of the error inside is kept."""
+    try:
+        yield
+    except ValueError as exc:
+        if str(exc).startswith(where):
+            raise
+        raise ValueError(f"{where}: {exc}") from None
+    except _CONTENT_ERRORS as exc:
+        raise ValueError(f"{where}: the file is malformed ({type(exc).__name__}: "
+                         f"{exc})") from None
 
 
 # --------------------------------------------------------------------------- weights
@@ -125,7 +148,7 @@ def _assign(where, entries, tensors, variables, what):
     values = []
     for entry, var in zip(entries, variables):
         key = entry.get("key") if isinstance(entry, dict) else None
-        if key not in tensors:
+        if not isinstance(key, str) or key not in tensors:
             raise ValueError(f"{where}: weight {key!r} is listed but not stored")
         value = tensors[key]
         if list(value.shape) != list(var.shape):
@@ -143,11 +166,12 @@ def save_weights(model, filepath):
 
 
 def load_weights(model, filepath):
-    meta, tensors = _read(filepath)
-    if not model.built and meta.get("build_input_shape") is not None:
-        model.build(_shape(meta["build_input_shape"]))
-    _assign(f"load_weights: {os.fspath(filepath)!r}", meta.get("weights"), tensors,
-            model.weights, "weights")
+    where = f"load_weights: {os.fspath(filepath)!r}"
+    meta, tensors = _read(filepath, where)
+    with _interpreting(where):
+        if not model.built and meta.get("build_input_shape") is not None:
+            model.build(_shape(meta["build_input_shape"]))
+        _assign(where, meta.get("weights"), tensors, model.weights, "weights")
 
 
 # --------------------------------------------------------------------------- models
@@ -186,14 +210,14 @@ def load_model(filepath, custom_objects=None, compile=True):
     reader = _reader_for(os.fspath(filepath))
     if reader is not None:
         return reader(os.fspath(filepath), custom_objects=custom_objects, compile=compile)
-    meta, tensors = _read(filepath)
     where = f"load_model: {os.fspath(filepath)!r}"
+    meta, tensors = _read(filepath, where)
     if meta.get("kind") != "model" or not isinstance(meta.get("model"), dict):
         raise ValueError(f"{where} holds only weights; build the model and use load_weights")
-    with serialization.custom_object_scope(custom_objects):
+    with serialization.custom_object_scope(custom_objects), _interpreting(where):
         try:
             model = serialization.deserialize(meta["model"])
-        except (TypeError, KeyError, AttributeError) as exc:
+        except _CONTENT_ERRORS as exc:
             raise ValueError(f"{where}: cannot rebuild the model from its config "
                              f"({type(exc).__name__}: {exc})") from None
         if not model.built and meta.get("build_input_shape") is not None:
@@ -223,7 +247,7 @@ def _restore_compile(model, meta, tensors, where):
                       metrics=_decode_spec(config.get("metrics"), "metric"),
                       weighted_metrics=_decode_spec(config.get("weighted_metrics"), "metric"),
                       loss_weights=config.get("loss_weights"))
-    except (TypeError, KeyError) as exc:
+    except (TypeError, KeyError, AttributeError, ValueError) as exc:
         raise ValueError(f"{where}: cannot restore the compile settings ({exc}); load with "
                          "compile=False") from None
     if opt_meta:

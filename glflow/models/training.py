@@ -22,7 +22,7 @@ from .. import metrics as metrics_mod
 from ..autodiff import GradientTape
 from ..callbacks import CallbackList, History, ProgbarLogger
 from ..callbacks.progbar import format_logs
-from ..data import Dataset
+from ..data import INFINITE, Dataset
 from ..graph import function
 from ..layers.base import to_tensors
 from ..layers.node import flatten
@@ -391,6 +391,11 @@ class Trainer:
             if class_weight is not None:
                 raise ValueError(f"{where}: class_weight works with arrays; put weights in the "
                                  "Dataset elements instead")
+            if steps is None and x.cardinality() == INFINITE:  # it would never end
+                argument = {"fit": "steps_per_epoch",
+                            "fit (validation_data)": "validation_steps"}.get(where, "steps")
+                raise ValueError(f"{where}: the Dataset is infinite (repeat() without a "
+                                 f"count); pass {argument} to say how many batches to use")
             # only fit's training data keeps one iterator across epochs; validation,
             # evaluate and predict read from the start every time
             return _DatasetEpochs(da.DatasetBatches(x, steps, fresh=where != "fit"))

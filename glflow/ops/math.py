@@ -29,6 +29,7 @@ def _unary(name, grad, out="float", doc="", requires=()):
 
 
 def _pow_grad(call, dy):
+    """TensorFlow's: b a^(b-1) (inf for 0 ** 0.5), and a^b log a where a > 0, else 0."""
     a, b = call.inputs
     da = mul(dy, mul(b, pow(a, sub(b, 1.0))))
     # d/db a**b = a**b log a, taken as 0 where a <= 0 (where a**b is 0, 1 or not real)
@@ -36,8 +37,22 @@ def _pow_grad(call, dy):
     return da, db
 
 
-pow = binary_op(primitive("pow", "math", grad=_pow_grad),  # noqa: A001 - public name (TF.js)
-                doc="a ** b with broadcasting.")
+_pow_float = binary_op(primitive("pow", "math", grad=_pow_grad))
+POW_INT = primitive("pow_int", "math", requires=("pow",))
+
+
+def pow(a, b):  # noqa: A001 - public name (TF.js)
+    """a ** b with broadcasting, numpy's results for every sign and special value (0 ** -1 =
+    inf, (-8) ** (1/3) = nan). Integral exponents are exact while the result is: 5 ** 2 = 25,
+    in float32 and int32. int32 ** int32 stays int32: a negative exponent gives the result
+    truncated toward zero (1, -1 or 0) and 0 ** negative = 0, as int32 x // 0 = 0. The
+    gradient is TensorFlow's: b a^(b-1) (inf for 0 ** 0.5), a^b log(a) where a > 0, else 0."""
+    a, b = _core.tensors("pow", a, b)
+    if dtypes.promote(a._dtype, b._dtype) != dtypes.INT32:
+        return _pow_float(a, b)
+    shape = _core.broadcast_shapes("pow", a._shape, b._shape)
+    _core.check_size("pow", shape)
+    return POW_INT.run((a, b), shape, dtypes.INT32)
 abs = _unary("abs", lambda x, y, dy: mul(dy, sign(x)), out="same", doc="|x|")  # noqa: A001
 sign = _unary("sign", None, out="same", doc="-1, 0 or 1 (not differentiable)")
 square = _unary("square", lambda x, y, dy: mul(dy, mul(x, 2.0)), out="same", doc="x * x")
@@ -50,9 +65,13 @@ expm1 = _unary("expm1", lambda x, y, dy: mul(dy, add(y, 1.0)),
 log = _unary("log", lambda x, y, dy: div(dy, x), doc="natural logarithm")
 log1p = _unary("log1p", lambda x, y, dy: div(dy, add(x, 1.0)),
                doc="log(1 + x), accurate for x near 0; -inf at -1, nan below")
-sin = _unary("sin", lambda x, y, dy: mul(dy, cos(x)), doc="sine")
-cos = _unary("cos", lambda x, y, dy: neg(mul(dy, sin(x))), doc="cosine")
-tan = _unary("tan", lambda x, y, dy: mul(dy, add(square(y), 1.0)), doc="tangent")
+# cos and tan call sin.glsl's argument reduction. All three are NaN from |x| = 2^26 on, where
+# float32 numbers are more than a period apart (shaders/math/sin.glsl says why).
+sin = _unary("sin", lambda x, y, dy: mul(dy, cos(x)), doc="sine; NaN for |x| >= 2^26")
+cos = _unary("cos", lambda x, y, dy: neg(mul(dy, sin(x))), requires=("sin",),
+             doc="cosine; NaN for |x| >= 2^26")
+tan = _unary("tan", lambda x, y, dy: mul(dy, add(square(y), 1.0)), requires=("sin",),
+             doc="tangent; NaN for |x| >= 2^26")
 
 
 def _sqrt_one_minus_square(x):

@@ -1,2 +1,61 @@
-// sin
-vec4 k_sin(vec4 x) { return sin(x); }
+// sin, with the argument reduction that cos and tan share: numpy's float32 results for
+// |x| < 2^26, NaN from 2^26 on (and at +-inf, as numpy).
+// GPU sin() reduces large arguments coarsely (llvmpipe was 7e-4 off at 1e8 and 0.5 at 1e10),
+// so x = k pi/2 + r is reduced here, Cody-Waite style with exact products: pi/2 is six parts
+// of 10 significant bits, and k a high part (a multiple of 4096: at most 14 bits) plus the
+// rest, so each product k_part * pi_part is exact in float32 and so are the large
+// subtractions. A second k, taken once the large parts are off, brings |r| to <= pi/4 before
+// the small parts, summed apart, go. r is within 3e-8 of exact for every |x| < 2^26 (checked
+// against a 64-bit reduction over 10^6 arguments), so sin and cos match numpy to ~1 ulp.
+// From 2^26 on, float32 numbers are 8 apart, more than a period: their sine says nothing about
+// the angle meant, so sin, cos and tan give NaN there instead of a confident number.
+const float TRIG_LIMIT = 67108864.0;  // 2^26
+const float TWO_OVER_PI = 0.63661977;
+
+// |x| = k pi/2 + r; returns r and sets quadrant = k mod 4 (k itself may pass 2^24).
+vec4 trig_reduce(vec4 x, out vec4 quadrant) {
+    float p1 = uintBitsToFloat(0x3fc90000u);  // 1.5703125
+    float p2 = uintBitsToFloat(0x39fdc000u);
+    float p3 = uintBitsToFloat(0xb42f0000u);
+    float p4 = uintBitsToFloat(0x2e85c000u);
+    float p5 = uintBitsToFloat(0xa967c000u);
+    float p6 = uintBitsToFloat(0x22d40000u);
+    vec4 ax = abs(x);
+    vec4 k0 = floor(ax * TWO_OVER_PI + 0.5);
+    vec4 kh = floor(k0 * (1.0 / 4096.0)) * 4096.0;
+    vec4 kl = k0 - kh;
+    vec4 t = ax - kh * p1;
+    t = t - kl * p1;
+    t = t - kh * p2;
+    t = t - kl * p2;
+    t = t - kh * p3;
+    vec4 k1 = floor(t * TWO_OVER_PI + 0.5);  // k0 can be a few off where ax * 2/pi rounds
+    t = t - k1 * p1;
+    t = t - k1 * p2;
+    vec4 ks = kl + k1;
+    vec4 c = ks * p3 + kh * p4;
+    c = c + ks * p4;
+    c = c + kh * p5;
+    c = c + ks * p5;
+    c = c + kh * p6;
+    c = c + ks * p6;
+    quadrant = mod(mod(k0, 4.0) + k1, 4.0);
+    return t - c;
+}
+
+// v where x is finite and |x| < 2^26, else NaN (also for nan: not all GPUs propagate it).
+vec4 trig_in_range(vec4 x, vec4 v) {
+    return mix(vec4(nan_value()), v, lessThan(abs(x), vec4(TRIG_LIMIT)));
+}
+
+// -v where x has its sign bit set (-0.0 included), for the odd functions.
+vec4 with_sign_of(vec4 x, vec4 v) {
+    return mix(v, -v, greaterThanEqual(floatBitsToUint(x), uvec4(0x80000000u)));
+}
+
+vec4 k_sin(vec4 x) {
+    vec4 q;
+    vec4 r = trig_reduce(x, q);
+    vec4 s = mix(sin(r), cos(r), equal(mod(q, 2.0), vec4(1.0)));
+    return trig_in_range(x, with_sign_of(x, mix(s, -s, greaterThanEqual(q, vec4(2.0)))));
+}

@@ -1,3 +1,10 @@
-// tan: GLSL tan (within ~3 ulp on llvmpipe for |x| < 1e3; its argument reduction loses
-// accuracy beyond, as on most GPUs); nan at +-inf like numpy
-vec4 k_tan(vec4 x) { return mix(tan(x), vec4(nan_value()), isinf(x)); }
+// tan: the reduction of sin.glsl, tan(x) = tan r (even quadrants) or -1 / tan r (odd), as
+// sin r / cos r or -cos r / sin r; NaN from |x| = 2^26 on and at +-inf, as numpy at +-inf.
+vec4 k_tan(vec4 x) {
+    vec4 q;
+    vec4 r = trig_reduce(x, q);
+    vec4 s = sin(r);
+    vec4 c = cos(r);
+    vec4 t = mix(s / c, -c / s, equal(mod(q, 2.0), vec4(1.0)));
+    return trig_in_range(x, with_sign_of(x, t));
+}

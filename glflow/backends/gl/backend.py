@@ -158,7 +158,11 @@ class GLBackend:
             fbo = data.texture.fbo(ctx)
             raw = fbo.read(viewport=(0, 0, lay.width, lay.rows), components=4, dtype="f4")
         values = np.frombuffer(raw, dtype=np.float32)[:size]
-        return values.astype(np.dtype(dtype)).reshape(shape)
+        # int32 storage may hold nan/inf (cast of nan, x ** -n at 0): astype gives numpy's
+        # value for them (INT_MIN, as the cpu backend's cast) without a RuntimeWarning that
+        # would point into glflow for a value the user asked for
+        with np.errstate(invalid="ignore"):
+            return values.astype(np.dtype(dtype)).reshape(shape)
 
     def free(self, data):
         if data.texture is not None:

@@ -27,6 +27,16 @@ def pow(a, b):  # noqa: A001 - the kernel's name
         return np.power(_f(a), _f(b))
 
 
+def pow_int(a, b):
+    """int32 a ** b, exact (numpy's integer power, wrapping as int32 does) for b >= 0; for
+    b < 0 the real result truncated toward zero (1, -1 or 0), and 0 ** b = 0 (int32 has no
+    inf; numpy raises instead, which a GPU kernel cannot)."""
+    a, b = np.broadcast_arrays(_n(a).astype(np.int64), _n(b).astype(np.int64))
+    power = np.power(a, np.maximum(b, 0))
+    reciprocal = np.where(a == 1, 1, np.where(a == -1, 1 - 2 * (b % 2), 0))
+    return np.where(b < 0, reciprocal, power).astype(np.int32)
+
+
 def maximum(a, b):
     return np.maximum(_n(a), _n(b))
 
@@ -69,4 +79,4 @@ def atan2(a, b):
     return np.arctan2(_f(a), _f(b))
 
 
-KERNELS = {"add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "maximum": maximum, "minimum": minimum, "fmod": fmod, "floor_div": floor_div, "floor_div_int": floor_div_int, "mod": mod, "mod_int": mod_int, "squared_difference": squared_difference, "atan2": atan2}
+KERNELS = {"add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "pow_int": pow_int, "maximum": maximum, "minimum": minimum, "fmod": fmod, "floor_div": floor_div, "floor_div_int": floor_div_int, "mod": mod, "mod_int": mod_int, "squared_difference": squared_difference, "atan2": atan2}

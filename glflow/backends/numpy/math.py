@@ -38,12 +38,26 @@ def log(x):
         return np.log(_f(x))
 
 
+# sin, cos and tan are NaN from |x| = 2^26 on, as on GL (shaders/math/sin.glsl says why):
+# float32 numbers there are more than a period apart.
+TRIG_LIMIT = 2.0 ** 26
+
+
+def trig_in_range(x, values):
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(x) < TRIG_LIMIT, values, np.nan).astype(values.dtype)
+
+
 def sin(x):
-    return np.sin(_f(x))
+    x = _f(x)
+    with np.errstate(invalid="ignore"):
+        return trig_in_range(x, np.sin(x))
 
 
 def cos(x):
-    return np.cos(_f(x))
+    x = _f(x)
+    with np.errstate(invalid="ignore"):
+        return trig_in_range(x, np.cos(x))
 
 
 def tanh(x):
@@ -70,8 +84,9 @@ def log1p(x):
 
 
 def tan(x):
+    x = _f(x)
     with _quiet():
-        return np.tan(_f(x))
+        return trig_in_range(x, np.tan(x))
 
 
 def asin(x):
