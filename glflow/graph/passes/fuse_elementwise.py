@@ -237,7 +237,9 @@ class _Fusion:
         self.users[new] = list(readers)
         for v in node.inputs:
             self.users.setdefault(v, []).append(clone)
-        self.order[clone] = self.order[node] - 1e-3 * (1 + len(self.clones))
+        # between node and the node before it, as node's inputs allow
+        copies = sum(1 for _, original in self.clones if original is node)
+        self.order[clone] = self.order[node] - 1.0 / (2 + copies)
         self.clones.append((clone, node))
         return clone
 
@@ -247,21 +249,31 @@ class _Fusion:
             r not in members for r in self.users.get(m.output, ()))]
 
     def _convex(self, members):
-        """No path leaves `members` and comes back (through another kernel): then one pass
-        cannot compute them all."""
-        last = max(self.order[m] for m in members)
+        """No path leaves `members` and comes back through other kernels: then one pass
+        cannot compute them all. Other groups count as the one kernel each will be: a path
+        that reaches one of its members goes on from all of them (a kernel writes all its
+        outputs after reading all its inputs), so two groups never wait on each other."""
+        # (No cut-off by graph order: a group may hold nodes on both sides of any bound.)
         stack = [r for m in members for r in self.users.get(m.output, ()) if r not in members]
-        seen = set()
+        seen, groups = set(), set()
         while stack:
             node = stack.pop()
-            if node in seen or self.order[node] > last:
+            if node in members:
+                return False
+            if node in seen:
                 continue
             seen.add(node)
-            for v in node.outputs:
-                for reader in self.users.get(v, ()):
-                    if reader in members:
-                        return False
-                    stack.append(reader)
+            group = self.group_of.get(node)
+            if group is None:
+                sources = (node,)
+            elif id(group) in groups:
+                continue
+            else:
+                groups.add(id(group))
+                sources = group.members
+            for source in sources:
+                for v in source.outputs:
+                    stack.extend(self.users.get(v, ()))
         return True
 
     # ------------------------------------------------------------------ rewriting
