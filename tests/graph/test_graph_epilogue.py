@@ -9,7 +9,6 @@ import pytest
 import glflow as gf
 
 from graph_checks import BACKENDS, assert_same, backend, eager, kernels, one_pass, run, trace
-from helpers import check_op
 
 RNG = np.random.default_rng(8)
 
@@ -137,16 +136,6 @@ def test_conv_keeps_what_it_cannot_take():
             return gf.relu(gf.conv2d(x, k, groups=2) + b)  # two groups: a transpose between
         _, after, _ = fused(grouped, data(1, 5, 5, 8), data(3, 3, 4, 8), data(8))
         assert "fused_conv2d" not in after
-
-
-def test_fused_conv2d_agrees_on_both_backends():
-    """The fused_conv2d kernel on GL against its numpy twin, through a compiled function (it
-    has no eager op; it runs after differentiation, so it has no gradient)."""
-    def block(x, k, b, r):
-        return gf.tanh(gf.conv2d(x, k, 1, "same") + b) * 0.5 + r
-    for cin, cout in ((4, 8), (3, 5)):
-        f = gf.function(block)
-        check_op(f, [(2, 5, 4, cin), (3, 3, cin, cout), (cout,), (2, 5, 4, cout)], grad=False)
 
 
 # --------------------------------------------------------------------------- gradients

@@ -319,3 +319,19 @@ def test_im2col_conv_larger_than_one_packed_texture_runs():
     check_op(lambda x, f: gf.conv2d(x, f, 1, "same"), [normal((9, 64, 64, 3)),
                                                        normal((3, 3, 3, 5))],
              atol=1e-5, grad_atol=1e-2)  # dW sums 9 * 64 * 64 products in another order
+
+
+def test_fused_conv2d_agrees_on_both_backends():
+    """fused_conv2d (conv2d with an elementwise epilogue: bias, activation, scaling, a
+    residual add) on GL against its numpy twin, on the direct kernel (channels in whole
+    texels) and on im2col + matmul. It has no eager op: graph mode's epilogue fusion makes it
+    after differentiation (so it has no gradient), hence the compiled function."""
+    def block(x, k, b, r):
+        return gf.tanh(gf.conv2d(x, k, 1, "same") * 0.5 + b) + r
+    for cin, cout in ((4, 8), (3, 5)):
+        f = gf.function(block)
+        check_op(f, [normal((2, 5, 4, cin)), normal((3, 3, cin, cout)), normal((cout,)),
+                     normal((2, 5, 4, cout))], **TOL, grad=False)
+        assert "fused_conv2d" in gf.profile(lambda: f(*[gf.ones(s) for s in (
+            (2, 5, 4, cin), (3, 3, cin, cout), (cout,), (2, 5, 4, cout))])).kernel_names
+
