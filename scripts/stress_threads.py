@@ -61,7 +61,8 @@ def one_run(seed, args, probe):
     status = done.returncode
     return {"seed": seed, "exit": status,
             "signal": signal.Signals(-status).name if status < 0 else None,
-            "ok": status == 0 and rounds is not None, "rounds": int(rounds.group(1)) if rounds else None,
+            "ok": status == 0 and rounds is not None,
+            "rounds": int(rounds.group(1)) if rounds else None,
             "seconds": round(seconds, 1), "probe_windows": windows, "probe_hits": hits,
             "load_1m_after": round(os.getloadavg()[0], 2),
             "stderr_tail": _why(done.stderr) if status else []}
