@@ -19,6 +19,11 @@ set all the state your own drawing needs before each frame's draws (the context 
 and call other glflow ops after from_texture (or restore the state yourself:
 `ctx.enable_only(moderngl.NOTHING)`, `ctx.clear_samplers()`).
 
+Rasteriser threads (LP_NUM_THREADS set on llvmpipe): glflow guards each of its own draws
+against Mesa's fence race (glflow/backends/gl/fences.py), and the end of a gl_section() guards
+the scene drawn last in it; when one section draws into several framebuffers, the scenes of
+the earlier ones are not guarded. Draw into one framebuffer per section then.
+
 Rows: a tensor's row 0 is the picture's top row, as in image files and numpy; GL keeps a
 rendered picture's top row last (texture row 0 is the bottom). from_texture and to_texture
 flip between the two; flip_y=False keeps the texture's row order (for a texture written from a

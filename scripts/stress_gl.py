@@ -1,15 +1,15 @@
 """Stress the GL backend: random small elementwise ops with broadcasting, matmuls and convs,
 with the texture pool's budget cut to 1 MiB so released textures (and the framebuffers over
-them) are deleted all the time.
+them) are deleted all the time; every read result is checked against numpy.
 
-It was written to chase an intermittent heap corruption on llvmpipe. The cause, found from a
-core dump: with rasteriser threads, llvmpipe (Mesa 22.3) can free a finished scene's fence
-while a worker thread is still unlocking it (see glflow/backends/gl/context.py). glflow now
-makes its context with LP_NUM_THREADS=0 unless the user sets it; run this with
-LP_NUM_THREADS=2 to put threads back. Under load (two at once) it showed the abort in 2 of its
-first 8 runs on 2026-11-29 and in none of about 20 later ones: the race is rare. Usage:
+It was written to chase an intermittent heap corruption on llvmpipe: with rasteriser threads,
+llvmpipe (Mesa 22.3) can free a finished scene's fence while a worker thread is still
+unlocking it. glflow guards against it (glflow/backends/gl/fences.py); `--no-guard` turns the
+guard off to reproduce the race. Run it with LP_NUM_THREADS=2 (glflow's default context has
+no rasteriser threads), alone or many times under load with scripts/stress_threads.py.
+Usage:
 
-    python scripts/stress_gl.py [seed] [seconds]
+    LP_NUM_THREADS=2 python scripts/stress_gl.py [seed] [seconds] [--no-guard]
 """
 import faulthandler
 import sys
@@ -20,18 +20,23 @@ import numpy as np
 import glflow as gf
 
 
-def main(seed=0, seconds=120.0):
+def main(seed=0, seconds=120.0, guard=True):
     faulthandler.enable()
     rng = np.random.default_rng(seed)
     backend = gf.runtime.state.backend()
+    if not guard:
+        backend._fences = None  # the draws are no longer handed to the fence guard
     backend.pool.budget = 1 << 20  # churn: most released textures are deleted at once
-    ops = [gf.add, gf.mul, gf.sub, gf.maximum, lambda a, c: gf.where(a > c, a, c)]
+    ops = [(gf.add, np.add), (gf.mul, np.multiply), (gf.sub, np.subtract),
+           (gf.maximum, np.maximum),
+           (lambda a, c: gf.where(a > c, a, c), lambda a, c: np.where(a > c, a, c))]
     start, n = time.time(), 0
     while time.time() - start < seconds:
         shape = tuple(int(s) for s in rng.integers(1, 40, size=rng.integers(1, 4)))
-        a = gf.tensor(rng.standard_normal(shape).astype(np.float32))
-        c = gf.tensor(rng.standard_normal(shape[-1:]).astype(np.float32))
-        y = ops[n % len(ops)](a, c) * 2.0 + 1.0
+        a_np = rng.standard_normal(shape).astype(np.float32)
+        c_np = rng.standard_normal(shape[-1:]).astype(np.float32)
+        gl_op, np_op = ops[n % len(ops)]
+        y = gl_op(gf.tensor(a_np), gf.tensor(c_np)) * 2.0 + 1.0
         if n % 7 == 0:
             m = gf.tensor(rng.standard_normal((shape[0] * 3 + 1, 9)).astype(np.float32))
             gf.matmul(m, gf.transpose(m))
@@ -39,8 +44,13 @@ def main(seed=0, seconds=120.0):
             x = gf.tensor(rng.standard_normal((2, 9, 9, 4)).astype(np.float32))
             f = gf.tensor(rng.standard_normal((3, 3, 4, 8)).astype(np.float32))
             gf.conv2d(x, f, 1, "same")
+        if n % 97 == 0:  # a product over several 64 x 64 tiles: both rasterisers draw it
+            big = gf.tensor(rng.standard_normal((300, 200)).astype(np.float32))
+            gf.matmul(big, gf.transpose(big))
         if n % 13 == 0:
-            y.numpy()
+            want = np_op(a_np, c_np) * np.float32(2.0) + np.float32(1.0)
+            if not np.allclose(y.numpy(), want, rtol=1e-6, atol=1e-6):
+                raise AssertionError(f"round {n}: wrong values for shape {shape}")
         n += 1
         if n % 10000 == 0:
             print(f"{n} ops-rounds, {time.time() - start:.0f} s", flush=True)
@@ -48,5 +58,6 @@ def main(seed=0, seconds=120.0):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 0,
-         float(sys.argv[2]) if len(sys.argv) > 2 else 120.0)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(int(args[0]) if args else 0, float(args[1]) if len(args) > 1 else 120.0,
+         guard="--no-guard" not in sys.argv)

@@ -3,7 +3,7 @@
 // Row (n, oh, ow) of group g holds the patch x[n, oh*s + kh*d - pad, ..., g*Cg + ci] for
 // column (kh, kw, ci); positions in the padding, or between the rows of an input dilated by
 // u_lhs (conv2d_transpose and the input gradient), read as 0.
-// Target: width ceil(K / 4), height groups * u_rows_padded, K = KH * KW * Cg; a tile of a
+// Target: width ceil(K / 4) + padding (matmul.a_width: zeros past K), height groups * u_rows_padded, K = KH * KW * Cg; a tile of a
 // larger conv (glflow/backends/gl/matmul.py) packs groups u_block.x.., rows u_block.y.. and
 // columns u_block.z .. u_k_end - 1 of that matrix.
 // ALIGNED: Cg % 4 == 0, so the 4 columns of a texel are 4 channels of one input texel.
@@ -45,8 +45,9 @@ void main() {
     ivec2 frag = ivec2(gl_FragCoord.xy);
     int group = quotient(frag.y, u_rows_padded);
     int row = frag.y - group * u_rows_padded;
+    int k0 = u_block.z + (frag.x << 2);
     vec4 v = vec4(0.0);
-    if (row < u_rows) {
+    if (row < u_rows && k0 < u_k_end) {  // zeros past the block: matmul's padded inner dim
         group += u_block.x;
         row += u_block.y;
         int rest = quotient(row, u_out.y);
@@ -54,7 +55,6 @@ void main() {
         int n = quotient(rest, u_out.x);
         ivec2 origin = ivec2(rest - n * u_out.x, ow) * u_stride - u_pad;
         int channel0 = group * u_filter.z;
-        int k0 = u_block.z + (frag.x << 2);
 #if defined(ALIGNED)
         int kk = quotient(k0, u_filter.z);
         int ci = k0 - kk * u_filter.z;

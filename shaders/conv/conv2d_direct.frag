@@ -15,6 +15,8 @@ uniform sampler2D u_x;
 uniform sampler2D u_f;
 uniform int u_x_shift;
 uniform int u_f_shift;
+uniform vec2 u_x_scale;    // 1 / the size of x's texture
+uniform vec2 u_f_scale;    // 1 / the size of the filters' texture
 uniform ivec4 u_in;        // N, H, W, C of x (NHWC)
 uniform ivec2 u_out;       // OH, OW
 uniform ivec3 u_filter;    // KH, KW, Cg (input channels per group)
@@ -55,18 +57,35 @@ int window_column(int c) {
     return (c < 0 || c >= u_in.z) ? -1 : c;
 }
 
+// Texel t of a tensor's texture, sampled at its centre (NEAREST): on llvmpipe textureLod
+// costs less than texelFetch (shaders/matmul.frag); scale is 1 / the texture's size.
+vec4 texel_at(sampler2D s, int t, int shift, vec2 scale) {
+    vec2 at = vec2(float(t & ((1 << shift) - 1)), float(t >> shift)) + 0.5;
+    return textureLod(s, at * scale, 0.0);
+}
+
 // Texel ci4 of the pixel whose first texel is t; zeros for t = -1
 vec4 x_texel(int t, int ci4) {
-    vec4 v = texelFetch(u_x, texel_coord(max(t, 0) + ci4, u_x_shift), 0);
+    vec4 v = texel_at(u_x, max(t, 0) + ci4, u_x_shift, u_x_scale);
     return t >= 0 ? v : vec4(0.0);  // a select, not a multiply: inf * 0 would leak a nan
 }
 
-// 4 filter rows (input channels ci..ci+3) x 4 output channels, as the columns of a mat4
-mat4 filter_rows(int t, int row4) {
-    return mat4(texelFetch(u_f, texel_coord(t, u_f_shift), 0),
-                texelFetch(u_f, texel_coord(t + row4, u_f_shift), 0),
-                texelFetch(u_f, texel_coord(t + 2 * row4, u_f_shift), 0),
-                texelFetch(u_f, texel_coord(t + 3 * row4, u_f_shift), 0));
+// 4 filter rows (input channels ci..ci+3) x 4 output channels, as the columns of a mat4:
+// flat texel t of the filters (rows row4 texels apart), or with PACKED_FILTERS texels k ..
+// k + 3 of texture row f_v (the filters packed as matmul packs B: texel (row, column block),
+// conv_direct.py), whose coordinates need no integer math.
+mat4 filter_rows(int t, int row4, float k, float f_v) {
+#if defined(PACKED_FILTERS)
+    return mat4(textureLod(u_f, vec2((k + 0.5) * u_f_scale.x, f_v), 0.0),
+                textureLod(u_f, vec2((k + 1.5) * u_f_scale.x, f_v), 0.0),
+                textureLod(u_f, vec2((k + 2.5) * u_f_scale.x, f_v), 0.0),
+                textureLod(u_f, vec2((k + 3.5) * u_f_scale.x, f_v), 0.0));
+#else
+    return mat4(texel_at(u_f, t, u_f_shift, u_f_scale),
+                texel_at(u_f, t + row4, u_f_shift, u_f_scale),
+                texel_at(u_f, t + 2 * row4, u_f_shift, u_f_scale),
+                texel_at(u_f, t + 3 * row4, u_f_shift, u_f_scale));
+#endif
 }
 
 void main() {
@@ -86,6 +105,7 @@ void main() {
         int channel4 = group * cg4;
         int row4 = u_cout >> 2;                   // filter texels per (kh, kw, ci) row
         int f_col = group * u_cog4 + co4;
+        float f_v = (float(f_col) + 0.5) * u_f_scale.y;  // PACKED_FILTERS: this block's row
         for (int kh = 0; kh < u_filter.x; ++kh) {
             int ih = source_index(oh * u_stride.x + kh * u_dilation.x - u_pad.x, u_lhs.x,
                                   u_in.y);
@@ -96,11 +116,13 @@ void main() {
             for (int ci4 = 0; ci4 < cg4; ++ci4) {
 //@WINDOW_LOAD
                 int f = (kh * u_filter.y * u_filter.z + 4 * ci4) * row4 + f_col;
+                float k = float(kh * u_filter.y * u_filter.z + 4 * ci4);
                 for (int kw = 0; kw < u_filter.y; ++kw) {
-                    mat4 b = filter_rows(f, row4);
+                    mat4 b = filter_rows(f, row4, k, f_v);
 //@WINDOW_MULTIPLY_ADD
 //@WINDOW_SLIDE
                     f += u_filter.z * row4;
+                    k += float(u_filter.z);
                 }
             }
 #else
@@ -108,10 +130,12 @@ void main() {
                 int shift = kw * u_dilation.y - u_pad.y;
 //@COLUMNS
                 int f = ((kh * u_filter.y + kw) * u_filter.z) * row4 + f_col;
+                float k = float((kh * u_filter.y + kw) * u_filter.z);
                 for (int ci4 = 0; ci4 < cg4; ++ci4) {
-                    mat4 b = filter_rows(f, row4);
+                    mat4 b = filter_rows(f, row4, k, f_v);
 //@MULTIPLY_ADD
                     f += 4 * row4;
+                    k += 4.0;
                 }
             }
 #endif

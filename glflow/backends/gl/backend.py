@@ -68,6 +68,7 @@ class GLBackend:
 
     def __init__(self):
         self.gl = GLContext()
+        self._fences = self.gl.fences
         with self.gl as ctx:
             self.ctx = ctx
             self.max_size = self.gl.max_texture_size
@@ -201,6 +202,8 @@ class GLBackend:
             tex.use(unit)
         # The C method: moderngl's Python wrapper only fills in defaults (~0.3 us a draw).
         prog.vao.mglo.render(moderngl.TRIANGLES, 3, 0, -1)
+        if self._fences is not None:  # llvmpipe with rasteriser threads (gl/fences.py)
+            self._fences.submitted()
 
     # ------------------------------------------------------------------ graph mode
     def prepare(self, kernel, in_shapes, out_shape, dtype, attrs):
@@ -288,9 +291,13 @@ class GLBackend:
             return interop.to_texture(self, data, shape, dtype, flip_y)
 
     def reset_state(self):
-        """The GL state glflow's kernels draw with, after user drawing in the context."""
+        """The GL state glflow's kernels draw with, after user drawing in the context. With
+        rasteriser threads, the scene the user drew last is handed to the fence guard too
+        (gl/fences.py; scenes of other framebuffers before it in the section are not)."""
         with self.gl as ctx:
             interop.reset_state(ctx)
+            if self._fences is not None:
+                self._fences.submitted()
 
     def elementwise(self, program, inputs, views, params, out_shape):
         """Run an elementwise program with one output (gl/elementwise.py) over [(GLData,

@@ -29,18 +29,20 @@ import warnings
 import moderngl
 
 from ...runtime import devices
+from .fences import FenceGuard
 
-# Mesa's llvmpipe, as shipped in Debian 12 (Mesa 22.3), can corrupt the heap when it rasterises
-# on worker threads: the main thread sees a scene's fence complete (an unlocked read of its
-# counter, lp_setup_get_empty_scene) and frees it while the last worker thread is still inside
-# lp_fence_signal, whose mtx_unlock then writes into freed memory. A core dump of one such crash
-# held the freed 112-byte fence (issued, rank 2, count 2) with its mutex word zeroed after the
-# free. It hit about 1 in 5 full test runs, more under load. With LP_NUM_THREADS=0 llvmpipe
-# rasterises in the calling thread and signals its own fences, so the race cannot happen.
-# Costs on the 2-core machine (2026-11-30): chains of tiny dependent ops 2-2.7x faster (no
-# thread wake-ups), add of 16M elements 1.45x slower, matmul 1024 and conv 1.5-2x slower.
-# glflow sets it only while creating its context (llvmpipe reads it then), and never over the
-# user's own LP_NUM_THREADS: set that to get threaded rasterisation and accept the risk.
+# Rasteriser threads. Mesa's llvmpipe (22.3 as in Debian 12, and later versions) can corrupt
+# the heap when it rasterises on worker threads: glflow's thread may free a scene's fence while
+# the last worker is still unlocking it (glflow/backends/gl/fences.py has the mechanism; it
+# crashed about 1 full test run in 5 when glflow had no guard). With threads, every glflow draw
+# goes through a FenceGuard that keeps each scene's fence alive until a later scene is seen
+# finished: scripts/stress_threads.py --probe hits the race in about a second without it and
+# found none with it (benchmarks/README.md has the runs). glflow still makes its context with
+# LP_NUM_THREADS=0 by default, for speed, not safety: on the 2-core machine tiny dependent ops
+# run 2-3x faster without thread wake-ups, while threads gave large matmuls and convs 1.4-1.7x
+# on a quiet machine and lost to no threads under load (benchmarks/README.md, "llvmpipe
+# threads"). glflow sets the variable only while creating its context (llvmpipe reads it
+# then), and never over the user's own LP_NUM_THREADS: set that for threaded rasterisation.
 LLVMPIPE_THREADS_DEFAULT = "0"
 
 
@@ -68,9 +70,10 @@ def _create_context(device):
     if threads and user_value is None:
         # A llvmpipe context made earlier in this process fixed the count for all of them.
         warnings.warn(f"glflow: llvmpipe rasterises on {threads} threads because a GL context "
-                      "was made before glflow's; with threads, Mesa 22.3's llvmpipe can "
-                      "corrupt the heap. Run a glflow op before making other GL contexts, or "
-                      "set LP_NUM_THREADS=0.", RuntimeWarning, stacklevel=4)
+                      "was made before glflow's; glflow guards its own draws against Mesa "
+                      "llvmpipe's fence race with threads, but not the other contexts' draws, "
+                      "which can corrupt the heap. Run a glflow op before making other GL "
+                      "contexts, or set LP_NUM_THREADS=0.", RuntimeWarning, stacklevel=4)
     return ctx, str(threads)
 
 
@@ -111,6 +114,9 @@ class GLContext:
         # Rasteriser threads glflow's context got (None on other drivers, which ignore the
         # variable).
         self.llvmpipe_threads = lp_threads if "llvmpipe" in self.renderer else None
+        # With rasteriser threads every draw must hand its scene to the guard (fences.py);
+        # None where there is no race to guard against (no threads, or another driver).
+        self.fences = FenceGuard() if self.llvmpipe_threads not in (None, "0") else None
         self.max_texture_size = int(info["GL_MAX_TEXTURE_SIZE"])
         self.max_draw_buffers = int(info["GL_MAX_DRAW_BUFFERS"])
         self.max_color_attachments = int(info.get("GL_MAX_COLOR_ATTACHMENTS", self.max_draw_buffers))

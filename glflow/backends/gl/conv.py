@@ -50,7 +50,7 @@ def conv2d(backend, x, filters, out_shape, in_shape, filter_shape, out_hw, strid
                        "u_lhs": tuple(lhs_dilations), "u_pad": tuple(pads), "u_rows": blk.mt,
                        "u_rows_padded": rows_padded, "u_block": (blk.b0, blk.i0, blk.k0),
                        "u_k_end": blk.k0 + blk.kt})
-        width, height = -(-blk.kt // 4), blk.bt * rows_padded
+        width, height = matmul.a_width(blk.kt), blk.bt * rows_padded  # zeros past kt
         packed = backend.pool.acquire(width, height)
         backend._draw(prog, packed, width, height, [x.texture.tex])
         return packed

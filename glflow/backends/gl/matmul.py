@@ -1,13 +1,20 @@
-"""matmul on GL: pack both operands into matrix-layout textures, one MRT pass computing
-ROWS x 4 blocks per fragment, then unpack the ROWS targets into the flat output tensor.
+"""matmul on GL: pack both operands into textures laid out for the product loop, one MRT
+pass computing ROWS x 4 blocks per fragment, then unpack the ROWS targets into the flat output.
 
 Packing costs O(n^2) next to the O(n^3) product and buys an inner loop with no index math;
 it also absorbs transposes, batch broadcasting, and sizes that are not multiples of 4 or ROWS.
-(At n = 1024 on llvmpipe: packing 3.7 ms, product 123 ms, unpacking 4.5 ms.)
+(At n = 1024 on llvmpipe, CPU time on a loaded machine: packing 4 + 6 ms, product 220 ms,
+unpacking 8.5 ms.)
 
 The inner loop makes 12 texel fetches per 128 multiply-adds, the fewest for the 32 values a
-fragment can write through 8 targets, and fetches are what llvmpipe spends its time on:
-unrolling it by 2 or 4 changed nothing (17.5-18.2 GFLOP/s either way at n = 1024).
+fragment can write through 8 targets, and fetches are nearly all of llvmpipe's time (with A's
+8 fetches replaced by constants the loop ran 2.7x faster). What made each fetch cheaper, in
+raw moderngl prototypes timed in one process (benchmarks/README.md, "matmul kernel"): sampling
+with textureLod at texel centres instead of texelFetch (1.4-1.7x), B laid out so that a
+column block's inner dimension runs along one texture row (1.1-1.3x at n = 1024, where 4 KB
+strided rows defeated the CPU's prefetch) and two k4 steps a turn (~1.05x). What did not:
+REPEAT wrapping on power-of-two textures, A's 8 rows interleaved along one texture row,
+partial sums over inner chunks small enough for the L2 cache, uniform-buffer operands.
 
 Shapes whose packed operands or targets exceed `backend.tile_limit` (glflow/backends/gl/
 tiling.py) run as tiles: sub-matmuls over ranges of batches, rows and columns, each unpacked
@@ -22,6 +29,13 @@ from ...runtime.views import StridedView
 from .elementwise import call
 from .programs import load
 from .tiling import origin, spans, texel_rows
+
+# k4 steps per turn of the product loop (shaders/linalg/matmul.frag): operands are padded with zeros
+# along the inner dimension to whole turns
+UNROLL = 2
+# the unpack pass divides element indices in float below this
+# (shaders/linalg/matmul_unpack.frag)
+FLOAT_DIV_LIMIT = 1 << 22
 
 
 class FramebufferCache:
@@ -99,23 +113,24 @@ class Plan(NamedTuple):
 
 @lru_cache(maxsize=512)  # eager code repeats a few shapes; a plan is never mutated
 def plan(limit, rows, batches, m, k, n):
-    """Tiles whose packed operands and targets stay within `limit` texels a side: A packed is
-    kt / 4 wide and bt * mt (padded to ROWS) tall, B packed nt / 4 wide and bt * kt (padded to
-    4) tall, the targets nt / 4 wide and bt * mt / ROWS tall.
+    """Tiles whose packed operands and targets stay within `limit` texels a side (limit >= 8):
+    A packed is a_width(kt) wide and bt * mt (padded to ROWS) tall, B packed inner_padded(kt)
+    wide and bt * nt / 4 tall, the targets nt / 4 wide and bt * mt / ROWS tall.
 
     A tile writes its part of the output straight in. With one column tile that part is one
     range of the flat output, whose first and last texels it may share with its neighbours
     (see _unpack). Column tiles split only at multiples of 4; when n % 4 != 0 as well, a row
     would end inside a texel of another tile, so the tiles fill a [batches, m, n rounded up
     to 4] result, copied into the output at the end (`width` says which)."""
-    m_pad, k_pad = -(-m // rows) * rows, -(-k // 4) * 4
-    if batches * max(m_pad, k_pad) <= limit and n <= 4 * limit:  # one tile, found at once
+    m_pad, n4 = -(-m // rows) * rows, -(-n // 4)
+    if inner_padded(k) <= limit and batches * max(m_pad, n4) <= limit:  # one tile
         return Plan([(0, batches, 0, m)], [(0, n)], [(0, k)], n)
-    k_chunks = spans(k, limit - limit % 4, 4)
-    k_pad = -(-k_chunks[0][1] // 4) * 4  # B's rows a batch in the largest chunk
+    turn = 4 * UNROLL  # chunks start on whole turns of the product loop
+    k_chunks = spans(k, limit - limit % turn, turn)
     col_tiles = spans(n, 4 * limit, 4)
+    n4 = -(-col_tiles[0][1] // 4)  # B's rows a batch in the widest column tile
     if m_pad <= limit:
-        bt = max(1, min(batches, limit // m_pad, limit // k_pad))
+        bt = max(1, min(batches, limit // m_pad, limit // n4))
         row_tiles = [(b0, min(bt, batches - b0), 0, m) for b0 in range(0, batches, bt)]
     else:
         row_tiles = [(b, 1, i0, mt) for b in range(batches)
@@ -124,20 +139,45 @@ def plan(limit, rows, batches, m, k, n):
     return Plan(row_tiles, col_tiles, k_chunks, -(-n // 4) * 4 if padded else n)
 
 
-def _pack(backend, data, view, offset, batches, rows, cols, rows_padded):
-    """Rows x cols of each of `batches` matrices of `view`, from element `offset` on."""
+def _pack(backend, data, view, offset, batches, rows, cols, rows_padded, column_blocks=False):
+    """Rows x cols of each of `batches` matrices of `view`, from element `offset` on, in A's
+    layout (texel (col / 4, batch * rows_padded + row)) or, with column_blocks, B's (texel
+    (row, batch * ceil(cols / 4) + col / 4), rows padded with zeros to `rows_padded`)."""
     aligned = view.aligned() and offset % 4 == 0
-    variant = "#define ALIGNED\n" if aligned else ""
+    variant = ("#define ALIGNED\n" if aligned else "") + ("#define COLUMN_BLOCKS\n"
+                                                           if column_blocks else "")
     prog = backend.programs.get(variant + _common() + load("linalg/matmul_pack.frag"), ["u_x"])
+    col_blocks = -(-cols // 4)
     for name, value in (("u_x_shift", data.layout.shift), ("u_offset", offset),
-                        ("u_rows", rows), ("u_cols", cols), ("u_rows_padded", rows_padded),
+                        ("u_rows", rows), ("u_cols", cols),
+                        ("u_rows_padded", col_blocks if column_blocks else rows_padded),
                         ("u_batch_stride", view.batch_stride), ("u_row_stride", view.row_stride),
                         ("u_col_stride", view.col_stride)):
         prog.set(name, value)
-    width, height = -(-cols // 4), batches * rows_padded
+    if column_blocks:
+        width, height = rows_padded, batches * col_blocks
+    else:
+        width, height = a_width(cols), batches * rows_padded
     packed = backend.pool.acquire(width, height)
     backend._draw(prog, packed, width, height, [data.texture.tex])
     return packed
+
+
+def pack_b(backend, data, view, offset, batches, rows, cols, rows_padded):
+    """B's layout (see _pack): what the product pass reads, and conv_direct's filters."""
+    return _pack(backend, data, view, offset, batches, rows, cols, rows_padded,
+                 column_blocks=True)
+
+
+def inner_padded(k):
+    """The inner dimension padded with zeros to whole turns of the product loop."""
+    return -(-k // (4 * UNROLL)) * 4 * UNROLL
+
+
+def a_width(k):
+    """Texels a row of packed A (or of conv's im2col patches) spans: the padded inner
+    dimension / 4; the columns past k are zeros."""
+    return inner_padded(k) // 4
 
 
 def _pack_a(backend, data, view, blk, rows_padded):
@@ -155,20 +195,34 @@ def _product_source(rows, accumulate=False):
                           for r in range(rows))
     else:
         accum = "\n".join(f"    vec4 c{r} = vec4(0.0);" for r in range(rows))
-    mad = "\n".join(f"        c{r} += b * texelFetch(u_a, ivec2(k4, a_row + {r}), 0);"
-                    for r in range(rows))
+    a_rows = "\n".join(f"    float a_v{r} = (a_row + {r}.0) * u_a_scale.y;" for r in range(rows))
+    turn = "\n".join(f"        {{\n{_product_step(rows)}\n        }}" for _ in range(UNROLL))
     store = "\n".join(f"    o_row{r} = c{r};" for r in range(rows))
     body = (load("linalg/matmul.frag").replace("//@OUTPUTS", outputs)
-            .replace("//@ACCUMULATORS", accum).replace("//@MULTIPLY_ADD", mad)
-            .replace("//@STORE", store))
+            .replace("//@A_ROWS", a_rows).replace("//@ACCUMULATORS", accum)
+            .replace("//@STEP", turn).replace("//@STORE", store))
     return f"#define ROWS {rows}\n" + _common() + body
 
 
-def _unpack_source(rows, aligned, epilogue=None, tiled=False):
-    """tiled: one tile's part of the output; texels outside it are discarded."""
+def _product_step(rows):
+    """One k4 step: 4 B texels (4 inner indices x 4 columns), one A texel per row."""
+    fetch_b = ",\n".join(f"                          textureLod(u_b, vec2((k + {j}.0) * "
+                         f"u_b_scale.x, b_v), 0.0)" for j in range(4))
+    lines = ["            float a_u = k4 * u_a_scale.x;",
+             f"            mat4 b = mat4({fetch_b.strip()});"]
+    lines += [f"            c{r} += b * textureLod(u_a, vec2(a_u, a_v{r}), 0.0);"
+              for r in range(rows)]
+    lines += ["            k4 += 1.0;", "            k += 4.0;"]
+    return "\n".join(lines)
+
+
+def _unpack_source(rows, aligned, epilogue=None, tiled=False, float_div=False):
+    """tiled: one tile's part of the output; texels outside it are discarded. float_div:
+    element indices stay below FLOAT_DIV_LIMIT (shaders/linalg/matmul_unpack.frag)."""
     body = gather_body("linalg/matmul_unpack.frag", rows)
     defines = f"#define ROWS {rows}\n" + ("#define ALIGNED\n" if aligned else "")
     defines += "#define TILED\n" if tiled else ""
+    defines += "#define FLOAT_DIV\n" if float_div else ""
     if epilogue is not None:  # fused_matmul: bias + activation inside this pass
         body = body.replace("//@EPILOGUE", epilogue.source)
         defines += "#define EPILOGUE\n"
@@ -188,9 +242,13 @@ def _product(backend, pa, pb, blk, previous):
     accumulate = previous is not None
     samplers = ["u_a", "u_b"] + ([f"u_prev{r}" for r in range(rows)] if accumulate else [])
     prog = backend.programs.get(_product_source(rows, accumulate), samplers)
-    prog.set("u_k4", -(-blk.kt // 4))
+    prog.set("u_k_steps", inner_padded(blk.kt) // (4 * UNROLL))
     prog.set("u_m_blocks", -(-blk.mt // rows))
+    prog.set("u_n4", n4)
     prog.set("u_origin", (x0, y0))
+    # the pool's textures may have more rows than asked for: scale by the real sizes
+    prog.set("u_a_scale", (1.0 / pa.width, 1.0 / pa.rows))
+    prog.set("u_b_scale", (1.0 / pb.width, 1.0 / pb.rows))
     textures = [pa.tex, pb.tex] + ([t.tex for t in previous] if accumulate else [])
     backend._draw(prog, fbo, n4, grid_rows, textures, x0, y0)
     if accumulate:
@@ -208,7 +266,8 @@ def _unpack(backend, out, targets, at, m, width, blk, epilogue, tiled):
     aligned = width % 4 == 0
     extra_samplers = epilogue.samplers if epilogue is not None else []
     extra_textures = epilogue.textures if epilogue is not None else []
-    prog = backend.programs.get(_unpack_source(rows, aligned, epilogue, tiled),
+    float_div = out.layout.size + 4 < FLOAT_DIV_LIMIT
+    prog = backend.programs.get(_unpack_source(rows, aligned, epilogue, tiled, float_div),
                                 [f"u_block{r}" for r in range(rows)] + extra_samplers)
     for name, value in (("u_out_shift", out.layout.shift), ("u_out_size", out.layout.size),
                         ("u_m", m), ("u_n", width), ("u_m_blocks", -(-blk.mt // rows)),
@@ -293,9 +352,9 @@ def run(backend, a, a_view, b, b_view, batches, m, k, n, epilogue=None, pack_a=N
                 if b_reused and kept_b_batches == (b0, bt):
                     pb = kept_b
                 else:
-                    pb = _pack(backend, b, b_view, b0 * b_view.batch_stride
-                               + k0 * b_view.row_stride + j0 * b_view.col_stride, bt, kt, nt,
-                               -(-kt // 4) * 4)
+                    pb = pack_b(backend, b, b_view, b0 * b_view.batch_stride
+                                + k0 * b_view.row_stride + j0 * b_view.col_stride, bt, kt, nt,
+                                inner_padded(kt))
                 targets, at = _product(backend, pa, pb, blk, targets)
                 if one_chunk:
                     kept_a = pa

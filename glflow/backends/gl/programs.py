@@ -60,8 +60,9 @@ class CachedProgram:
                 self.values[name] = value
                 return
             self.uniforms[name] = u
-        if isinstance(value, tuple):  # int arrays (shapes, strides): raw write, any length
-            u.write(struct.pack(f"{len(value)}i", *value))
+        if isinstance(value, tuple):  # int or float vectors, arrays: raw write, any length
+            code = "f" if isinstance(value[0], float) else "i"
+            u.write(struct.pack(f"{len(value)}{code}", *value))
         else:
             u.value = value
         self.values[name] = value
