@@ -8,12 +8,16 @@ It runs `fn` on the cpu (numpy) and gl backends from the same seeded inputs and 
 results; for differentiable ops it compares the gradients of sum(fn(x) * w) (w random, so the
 whole vector-Jacobian product is tested, not only the sum) between the backends, and checks the
 cpu gradient against central finite differences computed in float64.
+On gl it turns host forwarding off (glflow/backends/gl/host.py), so every kernel really runs
+as a shader; tests/test_host_forward.py checks the forwarded kernels against those shaders.
 It also records which kernels ran, so the registry test can prove every kernel was checked:
 forward values for every kernel that ran; gradients (and finite differences, credited by the
 finite-difference check itself once it passed) only for kernels of ops on the path from a
 watched input, in a case where that op saw more than 4 elements. A kernel that ran only on
 constants, or only on a single texel, has not had its gradient checked.
 """
+import contextlib
+
 import numpy as np
 
 import glflow as gf
@@ -82,17 +86,30 @@ def _kernels_run(before):
     return {k for k, n in counters.kernel_counts.items() if n > before.get(k, 0)}
 
 
+@contextlib.contextmanager
+def on_backend(name):
+    """The block on backend `name`; on gl with every kernel drawn (no host forwarding)."""
+    previous = gf.get_backend()
+    gf.set_backend(name)
+    b = state.backend()
+    forwarding = getattr(b, "host_forward", None)
+    if forwarding is not None:
+        b.host_forward = False
+    try:
+        yield b
+    finally:
+        if forwarding is not None:
+            b.host_forward = forwarding
+        gf.set_backend(previous)
+
+
 def run_on(backend, fn, arrays):
     """fn on tensors made from arrays on `backend`; returns (numpy outputs, kernels run)."""
-    previous = gf.get_backend()
-    gf.set_backend(backend)
-    try:
+    with on_backend(backend):
         before = dict(counters.kernel_counts)
         ts = [gf.tensor(a) for a in arrays]
         ys = [y.numpy() for y in _as_list(fn(*ts))]
         return ys, _kernels_run(before)
-    finally:
-        gf.set_backend(previous)
 
 
 def assert_close(got, want, rtol, atol, what):
@@ -133,9 +150,7 @@ class PathTape(gf.GradientTape):
 
 def _gradients(backend, fn, arrays, wrt, weights):
     """(gradients of sum(fn(x) * w) for the inputs in wrt, the tape's path kernels)."""
-    previous = gf.get_backend()
-    gf.set_backend(backend)
-    try:
+    with on_backend(backend):
         ts = [gf.tensor(a) for a in arrays]
         with PathTape() as tape:
             tape.watch(*[ts[i] for i in wrt])
@@ -147,8 +162,6 @@ def _gradients(backend, fn, arrays, wrt, weights):
         grads = tape.gradient(total, [ts[i] for i in wrt])
         out = [np.zeros(arrays[i].shape) if g is None else g.numpy() for g, i in zip(grads, wrt)]
         return out, tape.path_kernels
-    finally:
-        gf.set_backend(previous)
 
 
 def _objective64(fn, arrays, weights):

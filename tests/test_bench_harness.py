@@ -344,7 +344,7 @@ def test_peer_table_marks_failures_and_computes_ratios_both_ways(tmp_path):
     names = peers.case_names("full")
     doc = {"settings": {"size": "full"}, "machine": {"backend": "gl"}, "rows": [
         {"case": "matmul_1024", "median_ms": 100.0, "GFLOPs": 20.0, "cold_ms": 300.0},
-        {"case": "overhead_add4_x1000", "us_per_op": 10.0},
+        {"case": "overhead_add4_x1000", "us_per_op": 10.0, "forced_gl": {"us_per_op": 15.0}},
         {"case": "cnn_mnist_b32", "error": "ValueError: texture limit"}]}
     tfjs = fake_tfjs(tmp_path / "browser_webgl-mesa.json", {
         "matmul_1024": {"median_ms": 250.0, "GFLOPs": 8.0, "cold_ms": 600.0},
@@ -360,9 +360,11 @@ def test_peer_table_marks_failures_and_computes_ratios_both_ways(tmp_path):
     assert cells["matmul 1024 (ms)"] == ["100.0", "250.0", "2.50x", "FAIL", "—"]
     assert cells["matmul 1024 (GFLOP/s)"] == ["20.00", "8.00", "2.50x", "FAIL", "—"]
     assert cells["cold first call: matmul 1024 (ms)"] == ["300", "600", "2.00x", "FAIL", "—"]
-    assert cells["1000 chained add [4], us/op (TF.js: forced GL draw)"][:3] == [
-        "10.0", "30.0", "3.00x"]
-    assert cells["1000 chained add [4], us/op (TF.js: as shipped, CPU forward)"][:3] == [
+    assert cells["1000 chained add [4], us/op (both: forced GL draw)"][:3] == [
+        "15.0", "30.0", "2.00x"]
+    assert cells["1000 chained add [4], us/op (glflow as shipped, TF.js: forced GL draw)"][:3] \
+        == ["10.0", "30.0", "3.00x"]
+    assert cells["1000 chained add [4], us/op (both as shipped: CPU forward)"][:3] == [
         "10.0", "2.0", "0.20x"]
     assert cells["CNN conv32-conv64-pool-128-10, 32 images (ms/batch)"][:3] == [
         "FAIL", "190.0", "—"]

@@ -6,7 +6,10 @@ time per op is dispatch: Python, driver submission, and on llvmpipe the wake-up 
 rasteriser threads, which every dependent draw waits for (13-100 us depending on load). The raw
 loop compiles glflow's own generated source for that op, ping-pongs two textures through two
 cached framebuffers, binds the constant input once and sets its uniforms once: the least a
-hand-written moderngl program could do. glflow's overhead per op is the difference.
+hand-written moderngl program could do. glflow's overhead per op is the difference, for a
+tensor operand and for a Python scalar one (`y = y + 0.5`), measured with host forwarding off
+so that every glflow op is a draw too; as shipped, these 16-element adds run on the host
+(backends/gl/host.py), and the two "host forwarding" rows time that.
 
 Two clocks: wall time (what a user waits) and this thread's CPU time (the host-side cost, which
 leaves out llvmpipe's worker threads). On llvmpipe glflow runs with LP_NUM_THREADS=0 unless the
@@ -33,7 +36,7 @@ from . import harness, rawgl
 
 DESCRIPTION = "chain of tiny dependent ops: glflow vs a raw moderngl loop (us/op)"
 ELEMENTS = 16
-TARGET_US = 10.0
+TARGET_US = 15.0  # the kernel-floor issue's target, for tensor and scalar operands
 
 
 class RawLoop:
@@ -75,18 +78,36 @@ class RawLoop:
 
 
 def measure(n_ops, reps):
-    """Rows (wall and thread-CPU us/op per variant) and the paired overheads, in this process."""
+    """Rows (wall and thread-CPU us/op per variant) and the paired overheads over the raw loop
+    of a tensor operand (`gf.add(y, c)`) and a Python scalar one (`y + 0.5`), with every op
+    drawn (host forwarding off); the same two chains as shipped, where these 16-element adds
+    run on the host (backends/gl/host.py), are rows of their own."""
     b = state.backend()
     c_value = 0.5
     x0 = gf.zeros([ELEMENTS])
     c = gf.fill([ELEMENTS], c_value)
     box = {}
 
-    def glflow_chain():
-        y = x0
-        for _ in range(n_ops):
-            y = gf.add(y, c)
-        box["y"] = y
+    def chain(step, forward):
+        def run():
+            previous = getattr(b, "host_forward", None)
+            if previous is not None:
+                b.host_forward = forward
+            try:
+                y = x0
+                for _ in range(n_ops):
+                    y = step(y)
+                box[run] = y
+            finally:
+                if previous is not None:
+                    b.host_forward = previous
+        return run
+
+    def tensor_step(y):
+        return gf.add(y, c)
+
+    def scalar_step(y):
+        return y + c_value
 
     raw = RawLoop(b, c_value)
     a_np = np.zeros(ELEMENTS, np.float32)
@@ -99,9 +120,17 @@ def measure(n_ops, reps):
 
     def raw_chain():
         raw.chain(n_ops)
-    variants = [("glflow gf.add", glflow_chain, lambda: box["y"].numpy(), True),
-                ("raw moderngl", raw_chain, raw.result, True),
-                ("numpy np.add(out=)", numpy_chain, lambda: a_np, False)]
+
+    def result_of(fn):
+        return lambda: box[fn].numpy()
+    chains = [("glflow gf.add", chain(tensor_step, False)),
+              ("glflow y + 0.5", chain(scalar_step, False)),
+              ("glflow gf.add, host forwarding", chain(tensor_step, True)),
+              ("glflow y + 0.5, host forwarding", chain(scalar_step, True))]
+    variants = [(name, fn, result_of(fn), True) for name, fn in chains[:2]]
+    variants += [("raw moderngl", raw_chain, raw.result, True)]
+    variants += [(name, fn, result_of(fn), True) for name, fn in chains[2:]]
+    variants += [("numpy np.add(out=)", numpy_chain, lambda: a_np, False)]
     want = np.full(ELEMENTS, n_ops * c_value, np.float32)
     checks = {}
     for name, fn, result, _ in variants:  # correctness first, outside the timed rounds
@@ -115,8 +144,10 @@ def measure(n_ops, reps):
     rows = [{"variant": name, "wall_us_per_op": statistics.median(w) * us,
              "cpu_us_per_op": statistics.median(t) * us, "correct": checks[name]}
             for (name, *_), w, t in zip(variants, wall, cpu)]
-    return rows, {"wall": harness.paired_median(wall[0], wall[1]) * us,
-                  "cpu": harness.paired_median(cpu[0], cpu[1]) * us}
+    return rows, {"wall": harness.paired_median(wall[0], wall[2]) * us,
+                  "cpu": harness.paired_median(cpu[0], cpu[2]) * us,
+                  "scalar_wall": harness.paired_median(wall[1], wall[2]) * us,
+                  "scalar_cpu": harness.paired_median(cpu[1], cpu[2]) * us}
 
 
 def in_child(n_ops, reps, lp_threads):
@@ -148,7 +179,9 @@ def run(quick=False):
         row["llvmpipe_threads"] = threads if threads is not None else "n/a"
     summary = {"ops_per_chain": n_ops, "elements": ELEMENTS,
                "glflow_overhead_wall_us_per_op": overhead["wall"],
-               "glflow_overhead_cpu_us_per_op": overhead["cpu"]}
+               "glflow_overhead_cpu_us_per_op": overhead["cpu"],
+               "glflow_scalar_overhead_wall_us_per_op": overhead["scalar_wall"],
+               "glflow_scalar_overhead_cpu_us_per_op": overhead["scalar_cpu"]}
     if threads is not None:
         # llvmpipe: glflow's default (0 threads, see backends/gl/context.py) gives the host
         # overhead alone; the other setting runs in a child, for comparison.
@@ -167,9 +200,12 @@ def run(quick=False):
     # Judged on the single-threaded figure when there is one: the threaded wall-clock
     # difference mostly measures how fast llvmpipe's threads woke in each loop.
     judged = summary.get("glflow_overhead_single_thread_us_per_op", overhead["wall"])
+    if threads in (None, "0"):
+        judged = max(judged, overhead["scalar_wall"])
     summary.update({
-        "target": f"glflow overhead <= {TARGET_US} us/op (paired median; single-threaded "
-                  "llvmpipe when measured, else wall clock)",
+        "target": f"glflow overhead <= {TARGET_US} us/op for tensor and scalar operands, every "
+                  "op drawn (paired median; single-threaded llvmpipe when measured, else wall "
+                  "clock)",
         "target_met": judged <= TARGET_US,
     })
     return {"rows": rows, "summary": summary,

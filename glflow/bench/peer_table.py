@@ -3,8 +3,9 @@
 One markdown row per figure of the peer harness's own summary table, one column for glflow
 and, per peer file, a column with its figure and one with the ratio
 TF.js time / glflow time (for rates, glflow rate / TF.js rate): > 1 means glflow is faster.
-The dispatch-overhead row is shown twice: against TF.js's forced-GL-draw figure (every add a
-draw, as in glflow) and against TF.js as shipped (tensors under 128 elements run on its CPU).
+The dispatch-overhead row is shown three times: both forcing every add to be a draw (host
+forwarding off in glflow, WEBGL_CPU_FORWARD=false in TF.js); glflow as shipped against TF.js's
+forced draws (the issue's target); both as shipped (tensors under 128 elements on the CPU).
 """
 import os
 
@@ -17,9 +18,11 @@ def rows_for(names):
     """(label, glflow case and field path, peer case and field path, kind, decimals)."""
     over = names["overhead"]
     ops = over.rsplit("_x", 1)[1]
-    out = [(f"{ops} chained add [4], us/op (TF.js: forced GL draw)",
+    out = [(f"{ops} chained add [4], us/op (both: forced GL draw)",
+            (over, "forced_gl", "us_per_op"), (over + "_gpu", "us_per_op"), TIME, 1),
+           (f"{ops} chained add [4], us/op (glflow as shipped, TF.js: forced GL draw)",
             (over, "us_per_op"), (over + "_gpu", "us_per_op"), TIME, 1),
-           (f"{ops} chained add [4], us/op (TF.js: as shipped, CPU forward)",
+           (f"{ops} chained add [4], us/op (both as shipped: CPU forward)",
             (over, "us_per_op"), (over, "us_per_op"), TIME, 1)]
     for case in names["add"]:
         label = _elements(int(case.split("_")[1]))

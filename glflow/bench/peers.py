@@ -3,7 +3,9 @@
 
 Cases (full size; `--quick` keeps them and makes fewer calls, `--tiny` shrinks the shapes):
 - overhead_add4_x1000: y = [1, 2, 3, 4]; 1000 times y = add(y, c) with c of 4 elements, the
-  old y disposed each step, one read at the end; us_per_op = time / 1000;
+  old y disposed each step, one read at the end; us_per_op = time / 1000, as shipped (the
+  adds run on the host: backends/gl/host.py), and `forced_gl` with host forwarding off (every
+  add a draw), as TF.js's two rows (WEBGL_CPU_FORWARD on and off);
 - add_1048576, add_4194304: one add + a full read of the result (`with_readback`), and 10
   chained adds synchronised by reading a 1-element slice of the last (`chained_per_op_ms`);
 - matmul_256, matmul_512, matmul_1024: square matmul, result read; GFLOP/s = 2 n^3 / t;
@@ -21,6 +23,7 @@ import functools
 import numpy as np
 
 import glflow as gf
+from glflow.runtime import state
 
 from . import model_zoo, peer_table
 from .runner import Case
@@ -65,6 +68,20 @@ def _timed(fn, rule, *inputs):
 
 
 def overhead(n_ops, rule):
+    """The chain as shipped, then with host forwarding off (every add drawn)."""
+    b = state.backend()
+    forwarding = getattr(b, "host_forward", None)
+    if forwarding is None:  # not the gl backend: one measurement
+        return _overhead(n_ops, rule)
+    try:
+        b.host_forward = False
+        forced = _overhead(n_ops, rule)
+    finally:
+        b.host_forward = forwarding
+    return {**_overhead(n_ops, rule), "forced_gl": forced}
+
+
+def _overhead(n_ops, rule):
     x = gf.tensor([1.0, 2.0, 3.0, 4.0])
     c = gf.tensor([1e-3] * 4)
 

@@ -193,6 +193,8 @@ def check_size(op, shape, b=None):
 def broadcast_shapes(op, *shapes, names=("a", "b", "c")):
     if shapes.count(shapes[0]) == len(shapes):  # all equal: 1.9 -> 0.2 us
         return tuple(shapes[0])
+    if len(shapes) == 2 and () in shapes:  # a tensor and a scalar (x + 1.0): 2.5 -> 0.3 us
+        return tuple(shapes[0] or shapes[1])
     rank = max(len(s) for s in shapes)
     out = []
     for i in range(rank):

@@ -17,7 +17,7 @@ import numpy as np
 import moderngl
 
 from ...runtime import counters, registry
-from . import (access, conv, elementwise, indexing, interop, joining, linalg, matmul,
+from . import (access, conv, elementwise, host, indexing, interop, joining, linalg, matmul,
                optimizer_updates, padding, pool, prepared, reduction, scan, search, slicing,
                softmax)
 from .context import GLContext
@@ -56,11 +56,22 @@ EXACT_INT = 1 << 24
 
 
 class GLData:
-    __slots__ = ("texture", "layout")
+    """A tensor's data: a pooled texture, or for a small tensor a float32 host copy that
+    becomes a texture when a GL kernel first reads it (gl/host.py)."""
+    __slots__ = ("_texture", "layout", "host", "_backend")
 
-    def __init__(self, texture, layout):
-        self.texture = texture
+    def __init__(self, texture, layout, host=None, backend=None):
+        self._texture = texture
         self.layout = layout
+        self.host = host
+        self._backend = backend
+
+    @property
+    def texture(self):
+        texture = self._texture
+        if texture is None and self.host is not None:
+            texture = self._backend._materialize(self)
+        return texture
 
 
 class GLBackend:
@@ -91,6 +102,8 @@ class GLBackend:
         self._routes = {}        # kernel name -> the method that runs it
         self._param_names = {}   # elementwise kernel -> its float params, in uniform order
         self._max_elements = max_elements(self.max_size)  # asked by check_size on every op
+        # Small tensors on the host, their cheap ops in numpy (gl/host.py)
+        self.host_forward = host.enabled_by_default()
 
     # ------------------------------------------------------------------ capability
     def max_elements(self):
@@ -132,14 +145,29 @@ class GLBackend:
 
     def upload(self, array):
         flat = np.ascontiguousarray(array, dtype=np.float32).reshape(-1)
+        kept = host.keep(flat) if flat.size < host.BELOW else None
+        if kept is not None and self.host_forward:
+            return GLData(None, self.layout(flat.size), kept, self)
         with self.gl:
             data = self._alloc(flat.size)
             if flat.size:
                 self._write(data, flat)
+        data.host = kept  # forwarding turned on later may still use it
         return data
 
+    def _materialize(self, data):
+        """A host-held tensor's texture, made on a GL kernel's first read. The host copy stays:
+        a tensor's data never changes once made (kernels write new textures), so the two
+        cannot drift apart, and host ops and reads keep using it."""
+        with self.gl:
+            if data._texture is None:  # another thread may have made it meanwhile
+                texture = self.pool.acquire(data.layout.width, data.layout.rows)
+                data._texture = texture
+                self._write(data, data.host)
+            return data._texture
+
     def _write(self, data, flat):
-        lay, tex = data.layout, data.texture.tex
+        lay, tex = data.layout, data._texture.tex
         per_row = lay.width * 4
         full_rows = flat.size // per_row
         if full_rows:
@@ -154,6 +182,10 @@ class GLBackend:
         size = data.layout.size
         if size == 0:
             return np.zeros(shape, dtype=np.dtype(dtype))
+        values = data.host
+        if values is not None:
+            with np.errstate(invalid="ignore"):
+                return values.astype(np.dtype(dtype)).reshape(shape)
         lay = data.layout
         with self.gl as ctx:
             fbo = data.texture.fbo(ctx)
@@ -166,8 +198,8 @@ class GLBackend:
             return values.astype(np.dtype(dtype)).reshape(shape)
 
     def free(self, data):
-        if data.texture is not None:
-            self.pool.release(data.texture)
+        if data._texture is not None:
+            self.pool.release(data._texture)
 
     def finish(self):
         with self.gl as ctx:
@@ -239,6 +271,8 @@ class GLBackend:
             return self._run_fused
         if kernel in KERNELS:
             return self._run_kernel
+        if kernel in host.FORWARDED:
+            return self._run_forwardable
         if registry.get(kernel).pattern == registry.ELEMENTWISE:
             return self._run_elementwise
         raise KeyError(f"the gl backend has no kernel {kernel!r}")
@@ -251,6 +285,27 @@ class GLBackend:
         values = {slot: attrs[p] for slot, p in enumerate(params)} if params else _NO_PARAMS
         return self.elementwise(program, inputs, attrs.get("views") if attrs else None, values,
                                 out_shape)
+
+    def _run_forwardable(self, kernel, inputs, out_shape, attrs):
+        """An elementwise kernel that runs on the host when its inputs are there and its
+        output is small (gl/host.py), else on GL."""
+        if self.host_forward:
+            hosts = []
+            for d, shape in inputs:
+                h = d.host
+                if h is None:
+                    break
+                hosts.append((h, shape))
+            else:
+                size = prod(out_shape)
+                if 0 < size < host.BELOW:
+                    params = self._param_names.get(kernel)
+                    if params is None:
+                        params = self._param_names[kernel] = registry.get(kernel).params
+                    out = host.run(kernel, hosts, out_shape, size, attrs, params)
+                    if out is not None:
+                        return GLData(None, self.layout(size), out, self)
+        return self._run_elementwise(kernel, inputs, out_shape, attrs)
 
     def _run_fused(self, kernel, inputs, out_shape, attrs):
         program = attrs["program"]
