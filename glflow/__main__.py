@@ -20,7 +20,7 @@ def cmd_info(args):
     print(f"glflow {gf.__version__}")
     for key in ("backend", "renderer", "vendor", "version", "glsl", "max_texture_size",
                 "max_render_targets", "max_texture_units", "float16_render", "max_elements",
-                "llvmpipe_threads", "device", "fallback_reason"):
+                "llvmpipe_threads", "host_forward_below", "device", "fallback_reason"):
         if key in info:
             print(f"  {key:20s} {info[key]}")
     return 0

@@ -174,6 +174,7 @@ def test_glflow_info_json():
     assert info["max_render_targets"] >= 4  # GL guarantees 4 draw buffers
     assert isinstance(info["float16_render"], bool)
     assert info["max_elements"] == info["max_texture_size"] ** 2 * 4
+    assert info["host_forward_below"] == 128  # backends/gl/host.py, on by default
 
 
 def test_glflow_info_on_cpu():

@@ -112,6 +112,8 @@ class GLBackend:
     def describe(self):
         info = self.gl.describe()
         info["max_elements"] = self.max_elements()
+        # tensors under this many elements stay on the host (gl/host.py); 0: forwarding off
+        info["host_forward_below"] = host.BELOW if self.host_forward else 0
         return info
 
     # ------------------------------------------------------------------ storage
