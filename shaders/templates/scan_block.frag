@@ -19,12 +19,13 @@
 //   ROW     u_inner == 1, lines not texel-aligned, BLOCK <= 4: the scan pass reads its own
 //           texel and the one before it (after it, reversed), which hold every position of
 //           the blocks of its 4 elements; each element carries on from the one before it in
-//           scan order unless it opens a block. UP as (none).
+//           scan order unless it opens a block. UP reads the texels holding 4 blocks.
 //   (none)  any shape, element by element.
 uniform int u_out_shift;
 uniform int u_out_size;
 uniform sampler2D u_x;
 uniform int u_x_shift;
+uniform int u_x_last;  // the input's last texel
 uniform sampler2D u_t;
 uniform int u_t_shift;
 uniform int u_length;
@@ -202,7 +203,38 @@ void split(int e0, int length, out ivec4 o, out ivec4 p, out ivec4 i) {
     }
 }
 
-#if defined(UP)
+#if defined(UP) && defined(ROW)
+// One output texel: blocks kb .. kb+3 of one line (u_blocks % 4 == 0), 4 * BLOCK positions
+// from `first`, read as the BLOCK + 1 texels that hold them. Each total combines its block in
+// memory order (a total's order is not the scan's: only its rounding differs).
+void main() {
+    int t = flat_index();
+    int per_line = u_blocks >> 2;
+    int line = quotient(t, per_line);
+    int first = (t - line * per_line) * 4 * BLOCK;
+    int e = line * u_length + first;
+    int off = e & 3;
+    float w[4 * BLOCK + 4];
+    for (int j = 0; j <= BLOCK; ++j) {
+        vec4 v = texel_at(u_x, u_x_shift, min((e >> 2) + j, u_x_last));
+        w[4 * j] = v.x;
+        w[4 * j + 1] = v.y;
+        w[4 * j + 2] = v.z;
+        w[4 * j + 3] = v.w;
+    }
+    vec4 result;
+    for (int c = 0; c < 4; ++c) {
+        float acc = scan_identity();
+        for (int j = 0; j < BLOCK; ++j) {
+            int m = c * BLOCK + j;
+            float v = off == 0 ? w[m] : off == 1 ? w[m + 1] : off == 2 ? w[m + 2] : w[m + 3];
+            acc = first + m < u_length ? scan_combine(acc, v) : acc;
+        }
+        result[c] = acc;
+    }
+    o_result = result;
+}
+#elif defined(UP)
 void main() {
     int e0 = flat_index() << 2;
     ivec4 o, b, i;

@@ -78,7 +78,8 @@ def _set(prog, values):
 def scan_lines(backend, kernel, x, outer, length, inner, exclusive, reverse, block=None):
     """Scan x ([outer, length, inner] flat) along its middle axis into a new GLData."""
     kind, block, blocks = plan(length, inner, block)
-    common = {"u_x_shift": x.layout.shift, "u_length": length, "u_inner": inner,
+    common = {"u_x_shift": x.layout.shift, "u_x_last": x.layout.texels - 1,
+              "u_length": length, "u_inner": inner,
               "u_blocks": blocks, "u_reverse": int(reverse)}
     totals = None
     if blocks:
