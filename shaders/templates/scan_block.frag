@@ -260,9 +260,33 @@ void main() {
     ivec4 o, p, i;
     split(e0, u_length, o, p, i);
     vec4 own = texel_at(u_x, u_x_shift, t);
-    // positions of the first (scan order) element's block before it: in the texel before
-    // this one, or after it when reversed
+    // the first element in scan order (in reverse: the last one inside the tensor)
+    int c0 = u_reverse != 0 ? min(3, u_out_size - 1 - e0) : 0;
+    // positions of the first element's block before it: in the texel before this one, or
+    // after it when reversed
     vec4 near = texel_at(u_x, u_x_shift, max(t + (u_reverse != 0 ? 1 : -1), 0));
+    // The scanned totals the elements start from, two reads: their blocks on c0's line are
+    // c0's and the next one in scan order (4 positions reach at most one block further);
+    // on the other line (the next one, or the one before when reversed) the line's first
+    // block in scan order, whose exclusive scanned total is the identity, and when reversed
+    // (a last block of 1 or 2 positions) the block before it, then c0's line holds at most
+    // 3 positions of one block.
+    int first_block = u_reverse != 0 ? (u_length - 1) / BLOCK : 0;
+    int b0 = p[c0] / BLOCK;
+    int o1 = o[c0];
+    int b1 = min(b0 + 1, u_blocks - 1);
+    if (u_reverse != 0) {
+        bool straddles = o[0] != o[c0];
+        o1 = straddles ? o[0] : o[c0];
+        b1 = straddles ? p[0] / BLOCK : max(b0 - 1, 0);
+    }
+#if defined(TOTALS)
+    float s0 = element_at(u_t, u_t_shift, o[c0] * u_blocks + b0);
+    float s1 = element_at(u_t, u_t_shift, o1 * u_blocks + b1);
+#else
+    float s0 = scan_identity();
+    float s1 = s0;
+#endif
     float run = 0.0;
     vec4 result;
     for (int k = 0; k < 4; ++k) {
@@ -270,7 +294,8 @@ void main() {
         int b = p[c] / BLOCK;
         ivec3 r = block_range(b, u_length);
         int before = (p[c] - r.x) * r.z;  // positions of its block before it, scan order
-        float acc = totals_at(o[c], b, 0);
+        float acc = o[c] == o[c0] ? (b == b0 ? s0 : s1)
+                                  : (b == first_block ? scan_identity() : s1);
         if (k == 0) {
             for (int j = 0; j < BLOCK - 1; ++j) {
                 float v = near[(u_reverse != 0 ? before - 1 - j : 4 - before + j) & 3];

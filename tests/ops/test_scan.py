@@ -36,6 +36,17 @@ def test_cumsum_lengths(length, exclusive, reverse):
              rtol=1e-5, atol=2e-5, grad=length <= 100)
 
 
+@pytest.mark.parametrize("exclusive,reverse", FLAGS)
+def test_unaligned_rows_at_every_phase(exclusive, reverse):
+    # ROW: a texel's 4 elements may end one line and start the next, and a tensor's last
+    # texel may be partly past its end; lengths with last blocks of 1 .. 4 positions and row
+    # counts that put lines and the tensor's end at every texel phase (exact: integers)
+    for length in (5, 6, 7, 9, 10, 11, 14, 15):
+        for rows in (1, 2, 3, 5):
+            check_op(lambda x: gf.cumsum(x, 1, exclusive, reverse),
+                     [integers((rows, length), -9, 10)])
+
+
 @pytest.mark.parametrize("shape,axis", [((7,), 0), ((5, 7), 0), ((5, 7), 1), ((2, 3, 5), 1),
                                         ((2, 3, 5), -3), ((4, 2, 8), 1), ((13, 1), 1),
                                         ((3, 50, 6), 1), ((2, 300, 4), 1), ((2, 70, 3), 1),
