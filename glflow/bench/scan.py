@@ -4,9 +4,9 @@ sizes of a multiple of 4 take INNER4, 4 lines per texel; others go element by el
 each candidate block size (positions) of glflow/backends/gl/scan.py at the top level, next to
 the kernel as glflow plans it (`gl_ms`) and numpy.cumsum, from the same interleaved rounds.
 Rows of a multiple of 4 take ROW4 (blocks of whole texels: only multiples of 4 are
-candidates); other rows take ROW (blocks of at most 4). A candidate at least as long as the
-axis is the one-pass sequential scan. BLOCKS and SEQUENTIAL_ROW4 in
-glflow/backends/gl/scan.py come from this table. (The radix-r log-step scan this replaced is
+candidates); other rows take ROW (blocks of 4 to 16). A candidate at least as long as the
+axis is the one-pass sequential scan. BLOCKS and SEQUENTIAL in glflow/backends/gl/scan.py
+come from this table. (The radix-r log-step scan this replaced is
 gone; its figures are in the git history of benchmarks/results/scan.json.)
 """
 import numpy as np
@@ -43,7 +43,7 @@ def case(length, axis, reps):
     path = scan.variant(length, inner)
     # candidates past the first that covers the axis would all be the same sequential pass
     options = [b for b in CANDIDATES if (path != "ROW4" or b % 4 == 0) and
-               (path != "ROW" or b <= 4)]
+               (path != "ROW" or 4 <= b <= 16)]
     options = [b for b in options if b < length] + [b for b in options if b >= length][:1]
     fns = [_gl_scan(backend, data, shape, axis, b) for b in options]
     fns += [_gl_scan(backend, data, shape, axis, None), lambda: np.cumsum(a, axis)]

@@ -16,10 +16,11 @@
 //   ROW4    u_inner == 1 and u_length % 4 == 0: a texel holds 4 consecutive positions of one
 //           line; blocks count texels and every read is a whole texel.
 //   INNER4  u_inner % 4 == 0: a texel holds 4 lines at one position: 4 outputs per read.
-//   ROW     u_inner == 1, lines not texel-aligned, BLOCK <= 4: the scan pass reads its own
-//           texel and the one before it (after it, reversed), which hold every position of
-//           the blocks of its 4 elements; each element carries on from the one before it in
-//           scan order unless it opens a block. UP reads the texels holding 4 blocks.
+//   ROW     u_inner == 1, lines not texel-aligned, 4 <= BLOCK <= 8 (or one block): the scan
+//           pass reads its own texel and the one or two before it (after it, reversed),
+//           which hold every position of the blocks of its 4 elements; each element carries
+//           on from the one before it in scan order unless it opens a block. UP reads the
+//           texels holding 4 blocks.
 //   (none)  any shape, element by element.
 uniform int u_out_shift;
 uniform int u_out_size;
@@ -185,8 +186,13 @@ float totals_at(int o, int b, int i) {
 // The fragment's 4 elements e0 .. e0+3 as (o, p, i): outer index, position on the axis (of
 // `length` positions), inner offset. Split once (division is slow), then stepped along.
 void split(int e0, int length, out ivec4 o, out ivec4 p, out ivec4 i) {
+#if defined(ROW)
+    int rest = e0;  // u_inner == 1
+    int ic = 0;
+#else
     int rest = quotient(e0, u_inner);
     int ic = e0 - rest * u_inner;
+#endif
     int oc = quotient(rest, length);
     int pc = rest - oc * length;
     for (int c = 0; c < 4; ++c) {
@@ -254,6 +260,8 @@ void main() {
     o_result = result;
 }
 #elif defined(ROW)
+const int NEAR = BLOCK > 4 ? (BLOCK + 2) / 4 : 1;  // texels holding BLOCK - 1 neighbours
+
 void main() {
     int t = flat_index();
     int e0 = t << 2;
@@ -262,9 +270,17 @@ void main() {
     vec4 own = texel_at(u_x, u_x_shift, t);
     // the first element in scan order (in reverse: the last one inside the tensor)
     int c0 = u_reverse != 0 ? min(3, u_out_size - 1 - e0) : 0;
-    // positions of the first element's block before it: in the texel before this one, or
-    // after it when reversed
-    vec4 near = texel_at(u_x, u_x_shift, max(t + (u_reverse != 0 ? 1 : -1), 0));
+    // positions of the first element's block before it: in the NEAR texels before this
+    // one, or after it when reversed
+    float w[4 * NEAR];
+    for (int n = 0; n < NEAR; ++n) {
+        int tn = u_reverse != 0 ? min(t + 1 + n, u_x_last) : max(t - NEAR + n, 0);
+        vec4 v = texel_at(u_x, u_x_shift, tn);
+        w[4 * n] = v.x;
+        w[4 * n + 1] = v.y;
+        w[4 * n + 2] = v.z;
+        w[4 * n + 3] = v.w;
+    }
     // The scanned totals the elements start from, two reads: their blocks on c0's line are
     // c0's and the next one in scan order (4 positions reach at most one block further);
     // on the other line (the next one, or the one before when reversed) the line's first
@@ -296,10 +312,14 @@ void main() {
         int before = (p[c] - r.x) * r.z;  // positions of its block before it, scan order
         float acc = o[c] == o[c0] ? (b == b0 ? s0 : s1)
                                   : (b == first_block ? scan_identity() : s1);
-        if (k == 0) {
-            for (int j = 0; j < BLOCK - 1; ++j) {
-                float v = near[(u_reverse != 0 ? before - 1 - j : 4 - before + j) & 3];
-                acc = j < before ? scan_combine(acc, v) : acc;
+        if (k == 0) {  // the `before` positions next to this texel, in scan order
+            for (int m = 0; m < 4 * NEAR; ++m) {
+                if (u_reverse != 0) {
+                    int n = 4 * NEAR - 1 - m;
+                    acc = n < before ? scan_combine(acc, w[n]) : acc;
+                } else {
+                    acc = m >= 4 * NEAR - before ? scan_combine(acc, w[m]) : acc;
+                }
             }
         }
         // a block's first element starts from its total; the others carry on (past the

@@ -15,15 +15,16 @@ from tile_limit import capped_tiles
 FLAGS = list(itertools.product([False, True], [False, True]))  # (exclusive, reverse)
 
 
-# Block scan (glflow/backends/gl/scan.py): lengths on both sides of one sequential pass, and
-# of one and two levels of block totals (a line of totals longer than a block is cut into
-# blocks again), for texel-aligned lines (ROW4: B positions a block, whole texels) and
-# unaligned ones (ROW: R positions a block, whose totals are scanned as ROW4 lines)
+# Block scan (glflow/backends/gl/scan.py): lengths on both sides of one sequential pass (rows
+# of up to SEQ), and of one and two levels of block totals (a line of totals longer than a
+# block is cut into blocks again), for texel-aligned rows (ROW4: B positions a block, whole
+# texels) and unaligned ones (ROW: R positions a block, whose totals are scanned as ROW4)
 B = gl_scan.BLOCKS["ROW4"]
 R = gl_scan.BLOCKS["ROW"]
-SEQ = gl_scan.SEQUENTIAL_ROW4
-LENGTHS = sorted({1, 2, 3, 4, 5, 7, 8, 13, SEQ, SEQ + 4, B * B, B * B + 4, B ** 3, B ** 3 + 4,
-                  R + 1, R * B, R * B + 1, R * B * B - 1, R * B * B + 1, 100, 1000, 1001})
+SEQ = gl_scan.SEQUENTIAL
+LENGTHS = sorted({1, 2, 3, 4, 5, 7, 8, 13, SEQ - 1, SEQ, SEQ + 1, SEQ + 4, B * B, B * B + 4,
+                  B ** 3, B ** 3 + 4, R + 1, R * B, R * B + 1, R * B * B - 1, R * B * B + 1,
+                  100, 1000, 1001})
 
 
 @pytest.mark.parametrize("exclusive,reverse", FLAGS)

@@ -30,11 +30,11 @@ from .programs import load
 
 # Block sizes chosen by measurement: `glflow bench --suite scan` (glflow/bench/scan.py; llvmpipe,
 # 2 cores, ~1M elements; figures in benchmarks/results/scan.json and benchmarks/README.md).
-# Positions per block, by layout variant (ROW4: a multiple of 4, whole texels; ROW: at most
-# 4, the scan pass reads one neighbouring texel).
-BLOCKS = {"ROW4": 8, "ROW": 4, "INNER4": 8, "": 4}
-# ROW4 lines of up to SEQUENTIAL_ROW4 positions take one sequential pass whatever the block.
-SEQUENTIAL_ROW4 = 16
+# Positions per block, by layout variant (ROW4: a multiple of 4, whole texels; ROW: 4 to 16,
+# the scan pass reads the texels holding a block's positions before its own).
+BLOCKS = {"ROW4": 8, "ROW": 8, "INNER4": 8, "": 4}
+# Rows (ROW4, ROW) of up to SEQUENTIAL positions take one sequential pass whatever the block.
+SEQUENTIAL = 16
 
 
 def variant(length, inner):
@@ -58,12 +58,12 @@ def plan(length, inner, block=None):
     block, a single sequential pass). `block` (positions) overrides BLOCKS."""
     kind = variant(length, inner)
     block = block or BLOCKS[kind]
+    if inner == 1 and length <= SEQUENTIAL:
+        block = max(block, length)
     if kind == "ROW4":
-        if length <= SEQUENTIAL_ROW4:
-            block = max(block, length)
         length, block = length // 4, max(1, block // 4)
-    elif kind == "ROW":
-        block = min(block, 4)
+    elif kind == "ROW":  # two scanned totals per fragment need blocks of >= 4 (the shader)
+        block = min(max(block, 4), 16)
     if length <= block:  # one block: the sequential pass (BLOCK rounded to few programs)
         return kind, min(block, 1 << (length - 1).bit_length()), 0
     count = -(-length // block)
