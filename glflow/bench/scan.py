@@ -6,8 +6,8 @@ the kernel as glflow plans it (`gl_ms`) and numpy.cumsum, from the same interlea
 Rows of a multiple of 4 take ROW4 (blocks of whole texels: only multiples of 4 are
 candidates); other rows take ROW (blocks of 4 to 16). A candidate at least as long as the
 axis is the one-pass sequential scan. BLOCKS and SEQUENTIAL in glflow/backends/gl/scan.py
-come from this table. (The radix-r log-step scan this replaced is
-gone; its figures are in the git history of benchmarks/results/scan.json.)
+come from this table. (The radix-r log-step scan this replaced is gone; its figures are in
+the git history of benchmarks/results/scan.json.)
 """
 import numpy as np
 

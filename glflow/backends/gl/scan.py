@@ -55,11 +55,11 @@ def _source(kernel, kind, step, block):
 def plan(length, inner, block=None):
     """(kind, block, blocks): the layout variant, its block size in the shader's units
     (texels for ROW4, else positions) and the length of the lines of totals (0: a line is one
-    block, a single sequential pass). `block` (positions) overrides BLOCKS."""
+    block, a single sequential pass). `block` (positions) overrides BLOCKS and SEQUENTIAL."""
     kind = variant(length, inner)
-    block = block or BLOCKS[kind]
-    if inner == 1 and length <= SEQUENTIAL:
-        block = max(block, length)
+    if block is None:
+        block = max(BLOCKS[kind], length) if inner == 1 and length <= SEQUENTIAL else \
+            BLOCKS[kind]
     if kind == "ROW4":
         length, block = length // 4, max(1, block // 4)
     elif kind == "ROW":  # two scanned totals per fragment need blocks of >= 4 (the shader)
