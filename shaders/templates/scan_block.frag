@@ -16,11 +16,11 @@
 //   ROW4    u_inner == 1 and u_length % 4 == 0: a texel holds 4 consecutive positions of one
 //           line; blocks count texels and every read is a whole texel.
 //   INNER4  u_inner % 4 == 0: a texel holds 4 lines at one position: 4 outputs per read.
-//   ROW     u_inner == 1, lines not texel-aligned, 4 <= BLOCK <= 8 (or one block): the scan
-//           pass reads its own texel and the one or two before it (after it, reversed),
-//           which hold every position of the blocks of its 4 elements; each element carries
-//           on from the one before it in scan order unless it opens a block. UP reads the
-//           texels holding 4 blocks.
+//   ROW     u_inner == 1, lines not texel-aligned, 4 <= BLOCK <= 16 (or one block): the
+//           scan pass reads its own texel and the NEAR texels before it (after it, reversed),
+//           which hold every position of the blocks of its 4 elements, and two scanned
+//           totals; each element carries on from the one before it in scan order unless it
+//           opens a block. UP reads the texels holding its 4 blocks.
 //   (none)  any shape, element by element.
 uniform int u_out_shift;
 uniform int u_out_size;

@@ -18,8 +18,10 @@ totals are combined first (for sums: at least as accurate as the running sum).
 
 Layouts: texel-aligned lines (ROW4: inner size 1 and a length of a multiple of 4) count
 positions and blocks in texels and read whole texels; other lines of inner size 1 (ROW) take
-blocks of at most 4 positions, so the scan pass finds every position it needs in its own texel
-and one neighbour; lines whose inner size is a multiple of 4 (INNER4) read 4 lines per texel;
+blocks of 4 to 16 positions: the scan pass finds every position it needs in its own texel and
+the 1 to 4 next to it, and the scanned totals of its 4 elements in two reads (a block of at
+least 4 positions lets 4 elements reach one block further at most); lines whose inner size is
+a multiple of 4 (INNER4) read 4 lines per texel;
 anything else reads element by element. Lines of totals of an inner-size-1 scan are padded to
 a multiple of 4 with the identity, so the totals' scan is ROW4 whatever the input's length.
 The block size is a compile-time constant of the shader: its loops unroll (llvmpipe pays
