@@ -1,5 +1,5 @@
 """Scans: cumsum and cumprod along one axis, inclusive or exclusive, forward or reversed.
-Kernels: shaders/scan/cumsum.glsl, cumprod.glsl in shaders/templates/scan.frag
+Kernels: shaders/scan/cumsum.glsl, cumprod.glsl in shaders/templates/scan_block.frag
 (glflow/backends/gl/scan.py); numpy twins in glflow/backends/numpy/scan.py."""
 import numbers
 

@@ -1,3 +1,3 @@
-// cumsum: running sum (combined by shaders/templates/scan.frag)
+// cumsum: running sum (combined by shaders/templates/scan_block.frag)
 float scan_identity() { return 0.0; }
 float scan_combine(float acc, float x) { return acc + x; }

@@ -286,7 +286,9 @@ def test_shaders_compile_as_glsl_es_300_and_330_core():
                 for first, contig4, final in itertools.product([False, True], repeat=3)]
     sources += [softmax._source(k, row4) for k in ("softmax", "log_softmax")
                 for row4 in (False, True)]
-    sources += [scan._source(k, v) for k in ("cumsum", "cumprod") for v in ("", "INNER4", "ROW4")]
+    sources += [scan._source(k, v, step, block) for k in ("cumsum", "cumprod")
+                for v in ("", "INNER4", "ROW4", "ROW") for step in ("", "UP", "TOTALS")
+                for block in (1, 4)]
     sources += [search._source(v) for v in ("", "RANKS", "BY_RANK")]
     for text in sources:
         for version in (VERSION_ES, VERSION_CORE):
