@@ -57,14 +57,20 @@ EXACT_INT = 1 << 24
 
 class GLData:
     """A tensor's data: a pooled texture, or for a small tensor a float32 host copy that
-    becomes a texture when a GL kernel first reads it (gl/host.py)."""
-    __slots__ = ("_texture", "layout", "host", "_backend")
+    becomes a texture when a GL kernel first reads it (gl/host.py).
+
+    A tensor's data never changes once made (kernels draw into new textures), so kernels may
+    keep derived textures with it in `derived` (matmul's packed B: a model's weights are
+    packed once, not on every predict) until it is freed. Graph mode's planned buffers are
+    rewritten on every run: their `derived` is False, and nothing is kept."""
+    __slots__ = ("_texture", "layout", "host", "_backend", "derived")
 
     def __init__(self, texture, layout, host=None, backend=None):
         self._texture = texture
         self.layout = layout
         self.host = host
         self._backend = backend
+        self.derived = None  # None: nothing kept yet; a dict once a kernel keeps something
 
     @property
     def texture(self):
@@ -202,6 +208,10 @@ class GLBackend:
     def free(self, data):
         if data._texture is not None:
             self.pool.release(data._texture)
+        if data.derived:
+            for texture in data.derived.values():
+                self.pool.release(texture)
+            data.derived = None
 
     def finish(self):
         with self.gl as ctx:

@@ -14,7 +14,7 @@ whole image rows (group, n, oh): a chunk's output texels are one contiguous rang
 gather pass writes while leaving the rest of the output alone.
 """
 from ...runtime.views import MatrixView
-from .matmul import _common, gather_body, pack_b
+from .matmul import _common, gather_body, kept_pack_b
 from .programs import load
 from .tiling import id_grid, origin, spans, texel_rows
 
@@ -129,10 +129,11 @@ def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilat
     # loop then reads them in order with float coordinates (1.2-1.3x the conv's speed on
     # llvmpipe, benchmarks/README.md). Filters too long or wide for one texture are read flat.
     k = kh * kw * cg
-    packed = None
-    if k <= limit and groups * cog4 <= limit:
-        packed = pack_b(backend, filters, MatrixView(k, cout // groups, cout // groups, cout, 1),
-                        0, groups, k, cout // groups, k)
+    packed, packed_fresh = None, False
+    if k <= limit and groups * cog4 <= limit:  # kept with the filters for the next call
+        packed, packed_fresh = kept_pack_b(backend, filters,
+                                           MatrixView(k, cout // groups, cout // groups, cout,
+                                                      1), 0, groups, k, cout // groups, k)
     prog = backend.programs.get(_product_source(rows, window, float_div, packed is not None),
                                 ["u_x", "u_f"])
     f_texture = packed.tex if packed is not None else filters.texture.tex
@@ -176,7 +177,7 @@ def run(backend, x, filters, out, in_shape, filter_shape, out_hw, strides, dilat
                       [blk.tex for blk in blocks] + extra_textures, 0, y)
         for blk in blocks:
             backend.pool.release(blk)
-    if packed is not None:
+    if packed_fresh:
         backend.pool.release(packed)
     return True
 

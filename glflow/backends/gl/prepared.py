@@ -195,7 +195,9 @@ class Buffers:
             return self.backend.pool.acquire(*key)
 
     def data(self, buffer, size):
-        return self.data_class(buffer, self.backend.layout(size))
+        data = self.data_class(buffer, self.backend.layout(size))
+        data.derived = False  # rewritten on every run: no kernel may keep what it derives
+        return data
 
     def release(self, buffer):
         self.backend.pool.release(buffer)
