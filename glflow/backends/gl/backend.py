@@ -301,22 +301,28 @@ class GLBackend:
     def _run_forwardable(self, kernel, inputs, out_shape, attrs):
         """An elementwise kernel that runs on the host when its inputs are there and its
         output is small (gl/host.py), else on GL."""
-        if self.host_forward:
-            hosts = []
-            for d, shape in inputs:
+        size = prod(out_shape)
+        if self.host_forward and 0 < size < host.BELOW:
+            arrays = []
+            flat = not attrs  # same-size or one-element operands: numpy's ufunc, flat
+            for d, _ in inputs:
                 h = d.host
                 if h is None:
                     break
-                hosts.append((h, shape))
+                arrays.append(h)
+                flat = flat and (h.size == size or h.size == 1)
             else:
-                size = prod(out_shape)
-                if 0 < size < host.BELOW:
+                ufunc = host.UFUNCS.get(kernel) if flat else None
+                if ufunc is not None:
+                    out = host.run_flat(kernel, ufunc, arrays)
+                else:
                     params = self._param_names.get(kernel)
                     if params is None:
                         params = self._param_names[kernel] = registry.get(kernel).params
-                    out = host.run(kernel, hosts, out_shape, size, attrs, params)
-                    if out is not None:
-                        return GLData(None, self.layout(size), out, self)
+                    out = host.run(kernel, [(h, shape) for h, (_, shape) in zip(arrays, inputs)],
+                                   out_shape, size, attrs, params)
+                if out is not None:
+                    return GLData(None, self.layout(size), out, self)
         return self._run_elementwise(kernel, inputs, out_shape, attrs)
 
     def _run_fused(self, kernel, inputs, out_shape, attrs):

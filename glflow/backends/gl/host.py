@@ -76,23 +76,25 @@ def forwardable_params(values):
     return True
 
 
+def run_flat(kernel, ufunc, arrays):
+    """The eager hot path of `run`: same-size or one-element operands (x + 1.0) of a kernel
+    in UFUNCS, computed flat."""
+    with np.errstate(all="ignore"):  # IEEE results (inf, nan) without warnings, as on GL
+        out = ufunc(*arrays)
+    if kernel in MAY_DENORMALIZE and has_denormal(out):
+        return None
+    counters.count_kernel("host", kernel)
+    return out
+
+
 def run(kernel, inputs, out_shape, size, attrs, params):
     """The kernel's result as GL would store it (flat float32) from host copies ([(array,
     shape)] inputs), or None where GL must run it: a denormal parameter or result (GL reads
     and writes them as zero)."""
     if params and not forwardable_params([attrs[p] for p in params]):
         return None
-    ufunc = UFUNCS.get(kernel) if not attrs else None
-    if ufunc is not None:
-        for h, _ in inputs:
-            if h.size != size and h.size != 1:
-                ufunc = None
-    with np.errstate(all="ignore"):  # IEEE results (inf, nan) without warnings, as on GL
-        if ufunc is not None:
-            # the eager hot path: same-shape operands or one-element ones (x + 1.0), flat
-            out = ufunc(*[h for h, _ in inputs])
-        else:
-            out = _general(kernel, inputs, out_shape, size, attrs, params)
+    with np.errstate(all="ignore"):
+        out = _general(kernel, inputs, out_shape, size, attrs, params)
     if kernel in MAY_DENORMALIZE and has_denormal(out):
         return None
     counters.count_kernel("host", kernel)
