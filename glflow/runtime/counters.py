@@ -2,7 +2,8 @@
 (backend, kernel) for tests, benchmarks and GLFLOW_DEBUG=2.
 
 Tensors are made and dropped from any thread, so the live counts change under one lock; one
-lock round trip per tensor is what an eager op can afford (~0.2 us).
+lock round trip per tensor is what an eager op can afford (benchmarks/README.md, "The
+eager hot path").
 """
 import itertools
 import threading

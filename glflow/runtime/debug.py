@@ -9,7 +9,8 @@ def _from_environment():
         return 0
 
 
-# Read once at import: the kernel counter asks on every launch, and os.environ.get costs ~1 us.
+# Read once at import: the kernel counter asks on every launch (os.environ.get is not free;
+# benchmarks/README.md, "The eager hot path").
 level = _from_environment()
 
 

@@ -134,7 +134,7 @@ class GLBackend:
 
     def _alloc(self, size):
         layout = self._layouts.get(size)
-        if layout is None:  # layouts are immutable: one per size (log2/sqrt cost ~1 us)
+        if layout is None:  # layouts are immutable: one per size, made once (log2/sqrt)
             if len(self._layouts) >= 4096:
                 self._layouts.clear()
             layout = self._layouts[size] = Layout(size, self.max_size)
@@ -233,18 +233,18 @@ class GLBackend:
         if isinstance(out_texture, PooledTexture):
             fbo = out_texture._fbo or out_texture.fbo(self.ctx)  # made once per texture
             viewport = (x, y, width, rows)
-            if out_texture.viewport != viewport:  # the setter costs ~0.4 us
+            if out_texture.viewport != viewport:  # the setter costs more than the check
                 fbo.viewport = viewport
                 out_texture.viewport = viewport
         else:  # a framebuffer of several targets (matmul's MRT pass)
             fbo = out_texture
             fbo.viewport = (x, y, width, rows)
         # The C method: moderngl's Python Framebuffer.use only adds `ctx.fbo = self`, which
-        # glflow never reads (~0.2 us a draw).
+        # glflow never reads.
         fbo.mglo.use()
         for unit, tex in enumerate(textures):
             tex.use(unit)
-        # The C method: moderngl's Python wrapper only fills in defaults (~0.3 us a draw).
+        # The C method: moderngl's Python wrapper only fills in defaults.
         prog.vao.mglo.render(moderngl.TRIANGLES, 3, 0, -1)
         if self._fences is not None:  # llvmpipe with rasteriser threads (gl/fences.py)
             self._fences.submitted()
@@ -380,7 +380,7 @@ class GLBackend:
         launch = key = None
         # Eager mode repeats the same few launches: everything but the data handles is a
         # function of (program, out_shape, input shapes and sizes), so it is found with one dict
-        # lookup instead of classification + plan key + uniform key (~1.5 us an op). Inputs
+        # lookup instead of classification + plan key + uniform key. Inputs
         # read through views are rare and take the general path.
         if views is None:
             key = (program, out_shape, *[(shape, d.layout.size) for d, shape in inputs])
@@ -400,7 +400,7 @@ class GLBackend:
             lay = out.layout
             # Same uniform key and output layout as this program's last launch: every uniform
             # already holds its value (equal sizes give equal layouts, and accesses are the
-            # memo's own). The check costs ~0.3 us, the sets ~2 us.
+            # memo's own). The check costs a fraction of the sets.
             if params or prog.launch_key != (uniform_key, lay):
                 elementwise.set_uniforms(prog, accesses, out_shape, lay,
                                          [d.layout for d, _ in inputs], params)

@@ -2,25 +2,17 @@
 
 EGL lets a context be current in one thread at a time, and a thread that leaves it current blocks
 every other thread. So each GL section makes the context current and releases it on exit
-(~1.9 us a pair on llvmpipe, nearly all of it eglMakeCurrent twice), under one re-entrant lock;
+(on llvmpipe nearly all of that cost is eglMakeCurrent twice), under one re-entrant lock;
 nested sections in the same thread pay nothing more. Only the thread holding the lock touches
 the nesting depth, so it is a plain attribute; and the section calls moderngl's C context
-directly (its Python wrappers added ~0.7 us a pair, measured with timeit).
+directly (its Python wrappers add to every section).
 
-No explicit glFlush at the end of a section: tried (through ctypes, moderngl has none), it made
-chains of dependent ops slower on llvmpipe, where a flush waits for the rasteriser: 12
-interleaved rounds, flushed / unflushed time = 1.27 for 1M-element adds, 1.07 for 16-element
-adds, 1.03 for 128^2 matmuls.
-
-Why not keep the context current in the main thread between ops (measured 2026-11-30, a chain
-of 16-element adds, LP_NUM_THREADS=0, medians of 11 interleaved rounds, us/op): make current +
-release around every op 49.6; kept current 38.6. But a context kept current in one thread
-cannot be made current in another, so other threads would need a second, shared context, and
-the kept-current one must then end every section with a flush and a fence, or another
-context reads textures whose draws are still unflushed in it: kept current + flush 42.3, + flush
-+ fence 46.2. So 3.4 us (7%) would be left of the saving, for a second context, per-context
-framebuffers and vertex arrays, and fences; not worth it on llvmpipe. On drivers where
-eglMakeCurrent is costly it may be: measure there first.
+No explicit glFlush at the end of a section: it made chains of dependent ops slower on
+llvmpipe, where a flush waits for the rasteriser. Nor is the context kept current in the main
+thread between ops: other threads would then need a second, shared context and every section
+a flush and a fence, which left little of the saving on llvmpipe (both measured in
+benchmarks/README.md, "The eager hot path"); on drivers where eglMakeCurrent is costly it may
+pay: measure there first.
 """
 import os
 import threading

@@ -177,8 +177,8 @@ def prologue_source(program, accesses, rank):
 
 class Plan:
     """Everything a launch of one (program, access patterns, rank) needs that does not
-    depend on sizes, built once: regenerating the source for every op cost 8 us (timeit, an
-    add), twice the raw draw it feeds; finding the plan costs 0.4 us."""
+    depend on sizes, built once: regenerating the source for every op cost more than the raw
+    draw it feeds (benchmarks/README.md, "The eager hot path")."""
     __slots__ = ("source", "samplers", "kernels", "outputs")
 
     def __init__(self, program, accesses, out_rank):
@@ -223,7 +223,7 @@ _PARAMS = tuple(f"u_p{slot}" for slot in range(16))
 
 def set_uniforms(prog, accesses, out_shape, out_layout, inputs_layouts, params):
     """Every uniform of one launch. The caller decides when that is needed: backend.elementwise
-    keeps the program's launch_key and skips this call (~2 us) when the key says nothing
+    keeps the program's launch_key and skips this call when the key says nothing
     changed."""
     put = prog.set
     put("u_out_shift", out_layout.shift)

@@ -1,7 +1,6 @@
 """Small tensors stay on the host: TensorFlow.js's CPU forwarding, with GL's exact results.
 
-A draw costs the same for 4 elements as for 4,000 (a dependent tiny op on llvmpipe: ~3 us of
-driver work plus the GL section), so TF.js's WebGL backend keeps tensors under 128 elements on
+A draw costs the same for 4 elements as for 4,000 (driver work plus the GL section), so TF.js's WebGL backend keeps tensors under 128 elements on
 the CPU and computes cheap ops on them there. glflow does the same, transparently:
 
 - `upload` of fewer than BELOW elements keeps a float32 copy on the host (GLData.host) and
@@ -124,6 +123,6 @@ def has_denormal(a):
     copies never hold one, so forwarded results are GL's bit for bit."""
     m = np.abs(a)
     smallest = m.min()
-    if smallest >= TINY or smallest != smallest:  # the common case, ~0.8 us (or a nan)
+    if smallest >= TINY or smallest != smallest:  # the common case (or a nan)
         return smallest != smallest and bool(((m < TINY) & (m > 0)).any())
     return smallest > 0 or bool(((m < TINY) & (m > 0)).any())

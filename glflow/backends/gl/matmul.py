@@ -41,8 +41,8 @@ FLOAT_DIV_LIMIT = 1 << 22
 class FramebufferCache:
     """The product pass's MRT framebuffers, keyed by their block textures. The pool hands the
     same textures back call after call (in one of two orders), so a few entries serve every
-    repeat: a new 8-target framebuffer cost ~25 us per 16 x 16 matmul (~7% of it), most of
-    it at first use. Keys hold the PooledTexture objects, so a key can never match a
+    repeat: a new 8-target framebuffer costs a noticeable part of a small matmul, most of
+    it at first use (benchmarks/README.md, "The eager hot path"). Keys hold the PooledTexture objects, so a key can never match a
     texture the pool deleted and a new one that took its place."""
 
     def __init__(self, ctx, capacity=8):
