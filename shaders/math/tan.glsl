@@ -3,8 +3,8 @@
 vec4 k_tan(vec4 x) {
     vec4 q;
     vec4 r = trig_reduce(x, q);
-    vec4 s = sin(r);
-    vec4 c = cos(r);
+    vec4 s = sin_reduced(r);
+    vec4 c = cos_reduced(r);
     vec4 t = mix(s / c, -c / s, equal(mod(q, 2.0), vec4(1.0)));
     return trig_in_range(x, with_sign_of(x, t));
 }
