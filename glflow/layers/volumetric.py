@@ -15,6 +15,7 @@ from .. import ops
 from . import conv_utils as cu
 from .base import Layer
 from .convolutional import _PlainConv
+from .pooling import _Pooling
 from .shapes import InputSpec
 
 
@@ -74,18 +75,12 @@ class Conv3D(_PlainConv):
         return _back(self, ops.reshape(total, [n, out_depth, out_h, out_w, filters]))
 
 
-class _Pooling3D(Layer):
+class _Pooling3D(_Pooling):
+    """pool_size, strides, padding, data_format, the output shape and the config as the 1-D
+    and 2-D pooling layers have them; the window is pooled as the 2-D op over each depth
+    slice, then reduced along depth."""
+    RANK = 3
     POOL = None  # the 2-D op: max_pool or avg_pool
-
-    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
-                 **kwargs):
-        super().__init__(**kwargs)
-        self.pool_size = cu.int_tuple(self, "pool_size", pool_size, 3)
-        self.strides = (self.pool_size if strides is None
-                        else cu.int_tuple(self, "strides", strides, 3))
-        self.padding = cu.padding_mode(self, padding)
-        self.data_format = cu.data_format(self, data_format)
-        self.input_spec = InputSpec(ndim=5)
 
     def call(self, inputs):
         x = _channels_last(self, inputs)
@@ -100,20 +95,6 @@ class _Pooling3D(Layer):
 
     def _reduce_depth(self, planes, depth, out_depth, pads):
         raise NotImplementedError
-
-    def compute_output_shape(self, input_shape):
-        cu.check_rank(self, input_shape, 5, "3-D")
-        spatial = [cu.conv_output_length(d, k, self.padding, s) for d, k, s in
-                   zip(cu.spatial_dims(input_shape, self.data_format), self.pool_size,
-                       self.strides)]
-        channels = input_shape[cu.channel_axis(self.data_format)]
-        return cu.with_spatial(input_shape, self.data_format, spatial, channels)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(pool_size=list(self.pool_size), strides=list(self.strides),
-                      padding=self.padding, data_format=self.data_format)
-        return config
 
 
 class MaxPooling3D(_Pooling3D):
