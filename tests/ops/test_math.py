@@ -346,7 +346,7 @@ def test_bad_input_raises_before_any_gl_work():
 
 def test_shaders_compile_as_glsl_es_300_and_330_core():
     """Every elementwise kernel of these families, as the runtime assembles it, is valid GLSL
-    ES 3.00 (WebGL2) and GLSL 3.30 core (DESIGN.md)."""
+    ES 3.00 (WebGL2) and GLSL 3.30 core (docs/architecture.md, "Shader dialects")."""
     from glflow.backends.gl import access, elementwise
     from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")
