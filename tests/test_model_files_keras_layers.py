@@ -1,8 +1,8 @@
 """Every layer glflow has loads from Keras files. The files under tests/data/keras3 named in
 LAYER_FILES were written by Keras 3 itself (tests/data/generate/keras3_layers.py), as .keras
 and as legacy .h5, with Keras' own predictions (Rescaling, in both Keras lines, is with the
-older models in test_model_files_keras.py). A glflow layer class without a rule in keras_config.RULES fails here, unless it is listed in
-NO_KERAS_RULE with the reason."""
+older models in test_model_files_keras.py). A glflow layer class without a rule in
+keras_config.RULES fails here, unless it is listed in NO_KERAS_RULE with the reason."""
 import h5py
 import numpy as np
 import pytest
