@@ -13,7 +13,9 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import h5py
 import numpy as np
+import pytest
 
 import glflow as gf
 
@@ -48,6 +50,18 @@ def live():
     return memory["num_tensors"], memory["num_bytes"]
 
 
+def expect_refusal(load, *fragments):
+    """`load()` raises ValueError mentioning every fragment, and no tensor outlives it."""
+    before = live()
+    with pytest.raises(ValueError) as info:
+        load()
+    for fragment in fragments:
+        assert fragment in str(info.value), str(info.value)
+    del info
+    assert live() == before
+    return True
+
+
 def rewrite_keras(src, dst, edit_config):
     """A copy of the .keras file `src` whose config.json went through `edit_config`."""
     with zipfile.ZipFile(src) as archive:
@@ -60,6 +74,16 @@ def rewrite_keras(src, dst, edit_config):
         for name, data in members.items():
             archive.writestr(name, data)
     Path(dst).write_bytes(buffer.getvalue())
+    return dst
+
+
+def rewrite_h5(src, dst, edit_config):
+    """A copy of the legacy .h5 file `src` whose model_config went through `edit_config`."""
+    shutil.copyfile(src, dst)
+    with h5py.File(dst, "r+") as f:
+        config = json.loads(f.attrs["model_config"])
+        edit_config(config)
+        f.attrs["model_config"] = json.dumps(config)
     return dst
 
 

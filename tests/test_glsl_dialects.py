@@ -1,5 +1,6 @@
 """Every shader the GL backend compiles is valid as GLSL 3.30 core (desktop GL) and as GLSL ES
-3.00 (WebGL2), validated by glslangValidator (DESIGN.md: shaders compile in both dialects).
+3.00 (WebGL2), validated by glslangValidator (docs/architecture.md, "Shader dialects": shaders
+compile in both dialects).
 
 Sources are gathered two ways:
 - generated for every registered elementwise kernel (each access pattern and rank) and every

@@ -269,9 +269,9 @@ def test_bad_model_json(tmp_path):
     expect_refusal(folder / "model.json", "the model config is malformed (TypeError")
 
     doc = json.loads(text)
-    doc["modelTopology"]["config"]["layers"][0]["class_name"] = "Cropping2D"
+    doc["modelTopology"]["config"]["layers"][0]["class_name"] = "ConvLSTM2D"
     (folder / "model.json").write_text(json.dumps(doc))
-    expect_refusal(folder / "model.json", "(Cropping2D)", "glflow has no Cropping2D layer")
+    expect_refusal(folder / "model.json", "(ConvLSTM2D)", "glflow has no ConvLSTM2D layer")
 
 
 def test_tfjs_bilinear_upsampling_is_refused(tmp_path):

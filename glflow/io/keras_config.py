@@ -261,10 +261,49 @@ RULES = {
     "TimeDistributed": _Rule(layers.TimeDistributed),
     "ZeroPadding2D": _Rule(layers.ZeroPadding2D, ("padding", "data_format")),
     "UpSampling2D": _Rule(layers.UpSampling2D, ("size", "data_format", "interpolation")),
-    # Keras layers that are one of glflow's activations (exactly, at these settings)
-    "ReLU": _Rule(layers.Activation, (), {"negative_slope": (0, 0.0), "threshold": (0, 0.0)},
-                  ("max_value",)),
-    "Softmax": _Rule(layers.Activation, (), {"axis": (-1, (-1,))}),
+    "Cropping1D": _Rule(layers.Cropping1D, ("cropping",)),
+    "Cropping2D": _Rule(layers.Cropping2D, ("cropping", "data_format")),
+    "RepeatVector": _Rule(layers.RepeatVector, ("n",)),
+    "ReLU": _Rule(layers.ReLU, ("max_value", "negative_slope", "threshold")),
+    # Keras 2 and TF.js call the slope `alpha` (glflow's LeakyReLU takes either name)
+    "LeakyReLU": _Rule(layers.LeakyReLU, ("negative_slope", "alpha")),
+    "PReLU": _Rule(layers.PReLU, ("alpha_initializer", "alpha_regularizer", "shared_axes"),
+                   {"alpha_constraint": (None,)}),
+    "ELU": _Rule(layers.ELU, ("alpha",)),
+    "Softmax": _Rule(layers.Softmax, ("axis",)),
+    "Masking": _Rule(layers.Masking, ("mask_value",)),
+    "Rescaling": _Rule(layers.Rescaling, ("scale", "offset")),
+    # mean/variance in the config: fixed values (no weights in the file); without them the
+    # adapted values are weights (keras_model.glflow_arrays drops Keras' extra `count`)
+    "Normalization": _Rule(layers.Normalization, ("axis", "mean", "variance", "invert")),
+    # Keras 2 writes a Dropout's noise_shape (always None for these)
+    "SpatialDropout1D": _Rule(layers.SpatialDropout1D, ("rate", "seed"),
+                              {"noise_shape": (None,)}),
+    "SpatialDropout2D": _Rule(layers.SpatialDropout2D, ("rate", "seed", "data_format"),
+                              {"noise_shape": (None,)}),
+    "GaussianNoise": _Rule(layers.GaussianNoise, ("stddev", "seed")),
+    "GaussianDropout": _Rule(layers.GaussianDropout, ("rate", "seed")),
+    # `causal` is tf.keras 2.x's deprecated spelling of use_causal_mask (a call argument)
+    "Attention": _Rule(layers.Attention, ("use_scale", "score_mode", "dropout", "seed"),
+                       {"causal": (False,)}),
+    "MultiHeadAttention": _Rule(layers.MultiHeadAttention,
+                                ("num_heads", "key_dim", "value_dim", "dropout", "use_bias",
+                                 "output_shape", "kernel_initializer", "bias_initializer",
+                                 "kernel_regularizer", "bias_regularizer", "seed"),
+                                # a built layer writes its default axes: the steps axis of
+                                # [batch, steps, features], glflow's only one
+                                dict(_NO_CONSTRAINTS, flash_attention=(None, False),
+                                     attention_axes=(None, (1,), 1, (-2,), -2),
+                                     use_gate=(False,), sliding_window=(None,)),
+                                # tf.keras records the build shapes; the model has them
+                                ("query_shape", "key_shape", "value_shape")),
+    "Conv3D": _Rule(layers.Conv3D, _CONV + ("groups", "kernel_initializer",
+                                            "kernel_regularizer"),
+                    dict(_NO_CONSTRAINTS, **_NO_LORA)),
+    "MaxPooling3D": _Rule(layers.MaxPooling3D, _POOL),
+    "AveragePooling3D": _Rule(layers.AveragePooling3D, _POOL),
+    "GlobalAveragePooling3D": _Rule(layers.GlobalAveragePooling3D, ("data_format", "keepdims")),
+    "GlobalMaxPooling3D": _Rule(layers.GlobalMaxPooling3D, ("data_format", "keepdims")),
 }
 WRAPPERS = {"Bidirectional": ("layer", "backward_layer"), "TimeDistributed": ("layer",)}
 RECURRENT = {"SimpleRNN", "GRU", "LSTM"}
@@ -314,13 +353,8 @@ def translate_layer(ctx, entry):
 
 
 def _special_cases(ctx, keras_class, config, kwargs):
-    if keras_class == "ReLU":
-        max_value = config.get("max_value")
-        if max_value not in (None, 6, 6.0):
-            raise ctx.refuse("max_value", max_value, "only None (relu) or 6 (relu6)")
-        kwargs["activation"] = "relu" if max_value is None else "relu6"
-    elif keras_class == "Softmax":
-        kwargs["activation"] = "softmax"
+    if keras_class == "Softmax" and isinstance(kwargs.get("axis"), list):
+        kwargs["axis"] = tuple(kwargs["axis"])  # JSON's list of axes; glflow takes a tuple
     elif keras_class == "LSTM" and kwargs.get("unit_forget_bias") is None:
         kwargs.pop("unit_forget_bias", None)  # TF.js writes null for its default
     elif keras_class == "UpSampling2D" and ctx.dialect == "tfjs" and \

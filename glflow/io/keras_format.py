@@ -7,7 +7,7 @@ A `.keras` file is a zip archive of
 Weight groups are named after the layer *class* in snake case, counted per class in model
 order (dense, dense_1, conv2d, ...), not after the layer's own name; a recurrent layer keeps
 its weights in `cell/vars`, Bidirectional in `forward_layer` and `backward_layer`,
-TimeDistributed in `layer`.
+TimeDistributed in `layer`, MultiHeadAttention in its four projections' groups (SUBLAYERS).
 """
 import io
 import json
@@ -20,6 +20,9 @@ from .keras_config import RECURRENT
 from .keras_h5 import damaged_file_errors, dialect_of, read_array, require_h5py
 
 ZIP_SIGNATURE = b"PK\x03\x04"
+# Layers whose weights Keras 3 keeps in groups of their inner layers (named after the
+# attributes holding them, as Keras 3.15 writes them), in glflow's weight order.
+SUBLAYERS = {"MultiHeadAttention": ("query_dense", "key_dense", "value_dense", "output_dense")}
 
 
 def sniff(path, head):
@@ -90,6 +93,9 @@ def _arrays(group, spec):
                             ("backward_layer", backward)):
             out += [(f"{attr}/{label}", a) for label, a in
                     _arrays(group[attr] if attr in group else None, child)]
+    for attr in SUBLAYERS.get(spec.keras_class, ()):
+        if attr in group:
+            out += _vars(group[attr], f"{attr}/")
     if spec.keras_class == "TimeDistributed":
         out += [(f"layer/{label}", a) for label, a in
                 _arrays(group["layer"] if "layer" in group else None, spec.children["layer"])]

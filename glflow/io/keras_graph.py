@@ -218,10 +218,14 @@ def _node(ctx, node):
     """One inbound node -> (input structure of Refs, call kwargs)."""
     if isinstance(node, dict):  # Keras 3
         args = node.get("args") or []
+        kwargs = _keras3_structure(ctx, node.get("kwargs") or {})
+        if ctx.keras_class == "MultiHeadAttention" and len(args) in (2, 3):
+            # mha(query, value[, key]): glflow's call takes the same names
+            kwargs.update(zip(("value", "key"), (_keras3_structure(ctx, a) for a in args[1:])))
+            args = args[:1]
         if len(args) != 1:
             raise ctx.error(f"a call with {len(args)} positional arguments is not supported")
         inputs = _keras3_structure(ctx, args[0])
-        kwargs = _keras3_structure(ctx, node.get("kwargs") or {})
     elif isinstance(node, list) and node:  # Keras 2 / TF.js
         refs = [_ref(ctx, item) for item in node]
         kwargs = node[0][3] if len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
@@ -233,20 +237,38 @@ def _node(ctx, node):
 
 
 def _keras2_kwarg(ctx, value):
+    """Keras 2 writes a tensor argument as [layer, node, tensor] (a list of them for several)."""
     if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
         return [_ref(ctx, v) for v in value]
+    if (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:])):
+        return _ref(ctx, value)  # mha(query, value=...): one tensor
     return value
+
+
+# call arguments that are tensors of the graph, by layer (Keras 2 passes MultiHeadAttention's
+# value and key as keyword arguments, Keras 3 as positional ones: both arrive here by name)
+_TENSOR_KWARGS = {"initial_state": None, "value": "MultiHeadAttention",
+                  "key": "MultiHeadAttention", "attention_mask": "MultiHeadAttention"}
+# call flags glflow's attention layers take as Keras does
+_FLAG_KWARGS = ("use_causal_mask", "return_attention_scores")
 
 
 def _call_kwargs(ctx, kwargs):
     out = {}
     for key, value in kwargs.items():
-        if (key == "training" and value in (False, None)) or (key == "mask" and value is None):
-            continue  # glflow passes the training flag itself; no explicit mask
+        if key == "training" and value in (False, None):
+            continue  # glflow passes the training flag itself
+        if key.endswith("mask") and all(v is None for v in flatten(value)):
+            continue  # no explicit mask (Keras 3 writes [None, None] for two inputs)
         if key == "mask" and isinstance(value, Ref):
             out[key] = value  # checked by _drop_implicit_masks
             continue
-        if key == "initial_state" and all(isinstance(v, Ref) for v in flatten(value)):
+        if (key in _TENSOR_KWARGS and _TENSOR_KWARGS[key] in (None, ctx.keras_class)
+                and all(isinstance(v, Ref) for v in flatten(value))):
+            out[key] = value
+            continue
+        if key in _FLAG_KWARGS and isinstance(value, bool):
             out[key] = value
             continue
         raise ctx.error(f"a call with {key}={value!r} is not supported")
@@ -254,10 +276,11 @@ def _call_kwargs(ctx, kwargs):
 
 
 def check_masks(ctx, result):
-    """glflow passes a mask only from Embedding(mask_zero=True) straight into a recurrent
-    layer that returns its last step; Keras carries masks further. Refuse the rest."""
-    masking = {s.name for s in result.specs
-               if s.keras_class == "Embedding" and s.kwargs.get("mask_zero")}
+    """glflow passes a mask only from Embedding(mask_zero=True) or Masking straight into a
+    recurrent layer that returns its last step; Keras carries masks further. Refuse the
+    rest."""
+    masking = {s.name for s in result.specs if s.keras_class == "Masking" or (
+        s.keras_class == "Embedding" and s.kwargs.get("mask_zero"))}
     if not masking:
         return
     if result.kind == "sequential":
@@ -272,5 +295,6 @@ def check_masks(ctx, result):
         inner = spec.children.get("layer", spec)
         if inner.keras_class not in kc.RECURRENT or inner.kwargs.get("return_sequences"):
             raise ctx.at(spec.name, spec.keras_class).error(
-                f"reads the mask of Embedding {producer!r} (mask_zero=True); glflow passes "
-                "masks only into a recurrent layer with return_sequences=False")
+                f"reads the mask of {producer!r} (Embedding with mask_zero=True, or "
+                "Masking); glflow passes masks only into a recurrent layer with "
+                "return_sequences=False")

@@ -5,7 +5,7 @@ Loading runs in two phases so that a file glflow cannot load allocates nothing:
 `build(plan)` then creates the glflow model, and `assign_weights` gives it the file's values,
 disposing of the new model's weights again if any value does not fit.
 """
-from ..layers import Bidirectional, InputLayer, TimeDistributed
+from ..layers import Bidirectional, InputLayer, Normalization, TimeDistributed
 from ..layers.node import flatten, map_structure
 from ..models import Model, Sequential
 from .keras_config import UnsupportedError
@@ -75,7 +75,18 @@ def keras_order(layer):
         return keras_order(layer.forward_layer) + keras_order(layer.backward_layer)
     if isinstance(layer, TimeDistributed):
         return keras_order(layer.layer)
+    if isinstance(layer, Normalization) and layer.init_mean is not None:
+        return []  # Keras keeps a given mean and variance in the config, not as weights
     return list(layer.weights)
+
+
+def glflow_arrays(spec, arrays):
+    """The stored arrays of one layer that glflow's layer holds: Keras' Normalization adds a
+    third weight, `count` (the number of samples `adapt` saw), which nothing reads after
+    adapt; it is dropped."""
+    if spec.keras_class == "Normalization" and len(arrays) == 3 and arrays[2][1].ndim == 0:
+        return arrays[:2]
+    return arrays
 
 
 def layers_by_name(model):
@@ -94,7 +105,7 @@ def assign_weights(model, result, stored, where):
         by_name = layers_by_name(model)
         for spec in result.weighted_specs:
             variables = keras_order(by_name[spec.name])
-            arrays = stored.get(spec.name, [])
+            arrays = glflow_arrays(spec, stored.get(spec.name, []))
             if len(arrays) != len(variables):
                 raise UnsupportedError(
                     f"{where}: layer {spec.name!r} ({spec.keras_class}) has {len(arrays)} "

@@ -158,7 +158,7 @@ def add_n(tensors):
     shape = xs[0]._shape
     # As many inputs per pass as the backend samples at once; a later pass reads the previous
     # partial sum as its first input.
-    limit = max(state.backend().describe().get("max_texture_units") or len(xs), 2)
+    limit = max(state.backend().limit("max_inputs") or len(xs), 2)
     total, rest = None, list(xs)
     while rest:
         carried = [] if total is None else [total]

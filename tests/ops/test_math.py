@@ -11,7 +11,8 @@ import scipy.special
 
 import glflow as gf
 from glflow.runtime import counters, registry as kernels
-from helpers import away_from_zero, check_op, fixed, integers, normal, positive, run_on, uniform
+from helpers import (away_from_zero, check_op, fixed, integers, normal, on_backend, positive,
+                     run_on, uniform)
 
 
 def _exact_powers(limit=2 ** 24):
@@ -323,6 +324,32 @@ def test_add_n_more_inputs_than_texture_units():
     check_op(lambda *xs: gf.add_n(xs), [(5,)] * n, grad=False)
 
 
+@pytest.mark.parametrize("backend", ["cpu", "gl"])
+def test_add_n_passes_follow_the_backends_max_inputs(backend, monkeypatch):
+    """add_n asks backend.limit("max_inputs"): GL answers its texture units, numpy None (no
+    limit, one pass). Told 3, both backends sum 7 inputs in 3 passes (3, then the carried sum
+    with 2 more, twice), still left to right."""
+    rng = np.random.default_rng(7)
+    arrays = [rng.normal(size=(4,)).astype(np.float32) for _ in range(7)]
+    with on_backend(backend) as b:
+        answer = b.limit("max_inputs")
+        if backend == "cpu":
+            assert answer is None
+        else:
+            assert answer == b.describe()["max_texture_units"] >= 2
+        real_limit = b.limit
+        monkeypatch.setattr(b, "limit", lambda what: 3 if what == "max_inputs"
+                            else real_limit(what))
+        xs = [gf.tensor(a) for a in arrays]
+        before = counters.kernel_counts.get((b.name, "fused"), 0)
+        total = gf.add_n(xs).numpy()
+        assert counters.kernel_counts.get((b.name, "fused"), 0) - before == 3
+    want = arrays[0]
+    for a in arrays[1:]:
+        want = want + a
+    np.testing.assert_allclose(total, want, rtol=1e-6, atol=1e-6)
+
+
 def test_bad_input_raises_before_any_gl_work():
     a, b, ints = gf.ones([2, 3]), gf.ones([4]), gf.ones([2, 3], "int32")
     flags, pair = gf.tensor([True]), gf.tensor([1, 2])
@@ -346,7 +373,7 @@ def test_bad_input_raises_before_any_gl_work():
 
 def test_shaders_compile_as_glsl_es_300_and_330_core():
     """Every elementwise kernel of these families, as the runtime assembles it, is valid GLSL
-    ES 3.00 (WebGL2) and GLSL 3.30 core (DESIGN.md)."""
+    ES 3.00 (WebGL2) and GLSL 3.30 core (docs/architecture.md, "Shader dialects")."""
     from glflow.backends.gl import access, elementwise
     from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")

@@ -266,7 +266,8 @@ def test_bad_arguments(call, error, match):
 
 def test_shaders_compile_as_glsl_es_300_and_330_core():
     """Every variant of the reduction, pair-reduction, softmax, scan and top_k shaders, as the
-    runtime assembles it, is valid GLSL ES 3.00 (WebGL2) and GLSL 3.30 core (DESIGN.md)."""
+    runtime assembles it, is valid GLSL ES 3.00 (WebGL2) and GLSL 3.30 core
+    (docs/architecture.md, "Shader dialects")."""
     import itertools
     import shutil
     import subprocess

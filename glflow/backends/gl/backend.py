@@ -261,11 +261,14 @@ class GLBackend:
     # ------------------------------------------------------------------ kernels
     def limit(self, what):
         """Capabilities ops check arguments against: the most elements one tensor holds (one
-        max-size texture) and the largest int32 stored exactly (float32 texels: 2^24)."""
+        max-size texture), the largest int32 stored exactly (float32 texels: 2^24), and the
+        most tensors one pass reads (a shader samples each input through a texture unit)."""
         if what == "max_elements":
             return self._max_elements
         if what == "exact_int":
             return EXACT_INT
+        if what == "max_inputs":
+            return self.gl.max_texture_units
         raise ValueError(f"limit: unknown capability {what!r}")
 
     def run(self, kernel, inputs, out_shape, dtype, attrs):

@@ -60,10 +60,10 @@ class NumpyBackend:
 
     def limit(self, what):
         """Capabilities ops ask about: numpy holds whatever fits in host memory and every
-        int32 exactly."""
+        int32 exactly, and one call reads any number of inputs (None: no limit)."""
         if what == "max_elements":
             return 1 << 40
-        if what == "exact_int":
+        if what in ("exact_int", "max_inputs"):
             return None
         raise ValueError(f"limit: unknown capability {what!r}")
 

@@ -149,8 +149,9 @@ def merge(keras):
     return keras.Model([a, b, c], [head1, head2], name="merge"), [(3, 6), (3, 6), (3, 2, 3)]
 
 
-def unknown_layer(keras):
-    """A layer glflow does not have (Rescaling): loading must name it and allocate nothing."""
+def rescaling(keras):
+    """Rescaling, in both Keras lines (the files were first made as `unknown_layer`, when
+    glflow had no Rescaling; keras3_layers.py makes today's unknown_layer)."""
     layers = keras.layers
     model = keras.Sequential([keras.Input((4,)), layers.Dense(3),
                               layers.Rescaling(0.5, name="halve"), layers.Dense(2)],
@@ -161,7 +162,7 @@ def unknown_layer(keras):
 MODELS = {"mlp": mlp, "activations": activations, "cnn2d": cnn2d, "conv1d": conv1d,
           "recurrent": recurrent, "masked": masked, "masked_functional": masked_functional,
           "merge": merge,
-          "unknown_layer": unknown_layer}
+          "rescaling": rescaling}
 
 
 def make_inputs(specs, rng):
