@@ -151,6 +151,9 @@ def test_export_refusals_for_glflow_models(tmp_path):
     refused(gf.Model(inp, layers.GlobalMaxPooling2D(keepdims=True)(inp)), "keepdims=True")
     refused(gf.Sequential([layers.Input((3,)), layers.Dense(2, activation="leaky_relu")]),
             "no 'leaky_relu' activation")
+    refused(gf.Sequential([layers.Input((3,)), layers.ReLU(threshold=0.5)]), "threshold=0.5")
+    refused(gf.Sequential([layers.Input((2, 3)), layers.Softmax(axis=[1, 2])]), "one axis")
+    refused(gf.Sequential([layers.Input((3,)), layers.ELU(alpha=0.7)]), "alpha=0.7")
 
     class Net(gf.Model):
         def __init__(self):
@@ -282,3 +285,28 @@ def test_tfjs_bilinear_upsampling_is_refused(tmp_path):
             entry["config"]["interpolation"] = "bilinear"
     (folder / "model.json").write_text(json.dumps(doc))
     expect_refusal(folder / "model.json", "(UpSampling2D)", "half-pixel")
+
+
+def test_activation_layers_export_and_come_back(tmp_path):
+    """ReLU, LeakyReLU, PReLU, ELU and Softmax as TF.js names and configures them (TF.js 4.22
+    in Node loaded this model's export and predicted the same, within 1e-6, when written)."""
+    rng = np.random.default_rng(3)
+    model = gf.Sequential([layers.Input((6,)), layers.Dense(8), layers.ReLU(max_value=1.5),
+                           layers.Dense(8), layers.LeakyReLU(negative_slope=0.1),
+                           layers.Dense(8), layers.PReLU(alpha_initializer="ones"),
+                           layers.Dense(8), layers.ELU(), layers.Dense(4),
+                           layers.Softmax()])
+    prelu = next(layer for layer in model.layers if isinstance(layer, layers.PReLU))
+    prelu.set_weights([rng.uniform(0.1, 0.5, (8,)).astype(np.float32)])
+    model.save(tmp_path / "web" / "model.json")
+    doc = json.loads((tmp_path / "web" / "model.json").read_text())
+    configs = {entry["class_name"]: entry["config"]
+               for entry in doc["modelTopology"]["config"]["layers"]}
+    assert configs["ReLU"]["max_value"] == 1.5 and "threshold" not in configs["ReLU"]
+    assert configs["LeakyReLU"]["alpha"] == pytest.approx(0.1)
+    assert configs["ELU"]["alpha"] == 1.0
+    assert configs["Softmax"]["axis"] == -1
+    again = gf.models.load_model(tmp_path / "web" / "model.json")
+    assert [type(layer) for layer in again.layers] == [type(layer) for layer in model.layers]
+    x = rng.standard_normal((5, 6)).astype(np.float32)
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -5,7 +5,8 @@ TF.js turns snake_case keys and values into its camelCase (`channels_last` -> ch
 and ignores options it does not know, so an option whose meaning TF.js lacks is refused here
 (a grouped convolution would otherwise load as an ungrouped one): Subtract and Lambda layers,
 groups > 1, causal Conv1D, GRU reset_after=True, bilinear UpSampling2D (TF.js samples without
-half-pixel centres), keepdims pooling, leaky_relu and exponential activations, custom layers.
+half-pixel centres), keepdims pooling, leaky_relu and exponential activations, a ReLU layer
+with a slope or threshold, an ELU layer with alpha other than 1, a Softmax layer over several axes, custom layers.
 """
 from .. import layers
 from ..models import Model, Sequential
@@ -20,7 +21,8 @@ _LAYERS = {cls: cls.__name__ for cls in (
     layers.GlobalAveragePooling2D, layers.GlobalMaxPooling1D, layers.GlobalMaxPooling2D,
     layers.BatchNormalization, layers.LayerNormalization, layers.Embedding, layers.SimpleRNN,
     layers.GRU, layers.LSTM, layers.Bidirectional, layers.TimeDistributed,
-    layers.ZeroPadding2D, layers.UpSampling2D)}
+    layers.ZeroPadding2D, layers.UpSampling2D, layers.ReLU, layers.LeakyReLU, layers.PReLU,
+    layers.ELU, layers.Softmax)}
 _ACTIVATIONS = {"linear", "relu", "relu6", "sigmoid", "hard_sigmoid", "tanh", "elu", "selu",
                 "softplus", "softsign", "softmax", "log_softmax", "gelu", "swish"}
 _INITIALIZER_NAMES = {"LecunUniform": "LeCunUniform", "LecunNormal": "LeCunNormal"}
@@ -154,6 +156,15 @@ def _adapt(layer, config, where):
         raise _Refuse(f"axis={config['axis']} (TF.js normalises over one axis)")
     if isinstance(layer, layers.Embedding) and config.get("input_length") is None:
         config.pop("input_length", None)
+    if isinstance(layer, layers.ReLU):  # TF.js' ReLU has only maxValue
+        if config.pop("negative_slope") != 0.0 or config.pop("threshold") != 0.0:
+            raise _Refuse(f"negative_slope={layer.negative_slope}, threshold={layer.threshold}")
+    if isinstance(layer, layers.ELU) and config["alpha"] != 1.0:
+        raise _Refuse(f"alpha={layer.alpha} (TF.js 4.22's ELU layer takes only 1.0)")
+    if isinstance(layer, layers.LeakyReLU):  # TF.js spells Keras 2's name
+        config["alpha"] = config.pop("negative_slope")
+    if isinstance(layer, layers.Softmax) and not isinstance(config["axis"], int):
+        raise _Refuse(f"axis={config['axis']} (TF.js' Softmax takes one axis)")
     if "recurrent_dropout" in config:
         # A recurrent layer's dropout (TF.js takes dropout and recurrentDropout with the same
         # meaning); its seed is glflow's: TF.js' recurrent layers have none.
