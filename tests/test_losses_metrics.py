@@ -152,15 +152,20 @@ def test_loss_objects_reduction_and_sample_weight():
 
 
 def test_loss_object_defaults_are_keras():
-    # CategoricalCrossentropy: label_smoothing 0; SparseCategoricalCrossentropy: from_logits
-    # False (probabilities in). Both against -log p of the true class.
-    probs = np_softmax(np.random.default_rng(5).normal(size=(6, 4))).astype(np.float32)
+    # Binary/CategoricalCrossentropy: label_smoothing 0; SparseCategoricalCrossentropy:
+    # from_logits False (probabilities in). Against -log p of the true class.
+    rng = np.random.default_rng(5)
+    probs = np_softmax(rng.normal(size=(6, 4))).astype(np.float32)
     labels = np.argmax(Y_ONEHOT, -1)
     want = -np.log(probs.astype(np.float64)[np.arange(6), labels]).mean()
     np.testing.assert_allclose(losses.CategoricalCrossentropy()(Y_ONEHOT, probs).item(), want,
                                rtol=1e-5)
     np.testing.assert_allclose(losses.SparseCategoricalCrossentropy()(labels, probs).item(),
                                want, rtol=1e-5)
+    p = rng.uniform(0.05, 0.95, size=(6, 3)).astype(np.float32)
+    p64 = p.astype(np.float64)
+    want = -(Y_BIN * np.log(p64) + (1 - Y_BIN) * np.log(1 - p64)).mean()
+    np.testing.assert_allclose(losses.BinaryCrossentropy()(Y_BIN, p).item(), want, rtol=1e-5)
 
 
 def test_sample_weight_per_sample_broadcasts_over_timesteps():
