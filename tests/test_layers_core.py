@@ -107,6 +107,24 @@ def test_dense_checks_input_shape_and_arguments():
         layers.Dense(3, activation="rellu")
 
 
+def test_dense_over_zero_input_features_gives_the_bias():
+    # x @ kernel over an empty axis is 0 (a [0, 3] kernel), so each output is the bias (Keras)
+    layer = layers.Dense(3, bias_initializer="ones")
+    np.testing.assert_array_equal(layer(np.zeros((2, 0), np.float32)).numpy(),
+                                  np.ones((2, 3), np.float32))
+
+
+def test_input_layer_is_built_and_takes_empty_dimensions():
+    # Keras: an InputLayer has no weights to make, so it is built when made; a dimension of
+    # 0 is a valid (empty) size, only negative ones are refused
+    layer = layers.InputLayer(shape=(2, 0))
+    assert layer.built
+    assert layer.output.shape == (None, 2, 0)
+    assert layers.Input(batch_shape=(0, 3)).shape == (0, 3)
+    with pytest.raises(ValueError, match=r"InputLayer: negative dimension in shape"):
+        layers.Input(shape=(2, -3))
+
+
 @pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh", "elu", "selu", "softplus",
                                   "softsign", "swish", "gelu", "leaky_relu", "relu6",
                                   "hard_sigmoid", "exponential", "softmax", "log_softmax"])
@@ -145,6 +163,14 @@ def test_flatten_reshape_permute():
     np.testing.assert_array_equal(layers.Reshape((3, 1, 4))(x).numpy(), x.reshape(2, 3, 1, 4))
     with pytest.raises(ValueError, match="positive sizes"):
         layers.Reshape((0, 12))
+    # two -1s leave the split ambiguous, and -1 is the only negative size that means anything
+    for target in ((-1, -1), (-1, 3, -1), (-2, 12)):
+        with pytest.raises(ValueError, match="positive sizes and at most one -1"):
+            layers.Reshape(target)
+    # Keras: Flatten of [batch] gives [batch, 1], an empty batch too
+    for n in (3, 0):
+        v = np.arange(n, dtype=np.float32)
+        np.testing.assert_array_equal(layers.Flatten()(v).numpy(), v.reshape(n, 1))
     with pytest.raises(ValueError, match="permutation of 1..2"):
         layers.Permute((0, 1))
     check_op(lambda t: layers.Permute((2, 1))(layers.Reshape((4, 3))(t)), [normal((2, 12))])

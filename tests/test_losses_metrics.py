@@ -151,6 +151,34 @@ def test_loss_objects_reduction_and_sample_weight():
     np.testing.assert_allclose(losses.mse(np.ones(4), np.zeros((4, 1))).numpy(), np.ones(4))
 
 
+def test_loss_object_defaults_are_keras():
+    # Binary/CategoricalCrossentropy: label_smoothing 0; SparseCategoricalCrossentropy:
+    # from_logits False (probabilities in). Against -log p of the true class.
+    rng = np.random.default_rng(5)
+    probs = np_softmax(rng.normal(size=(6, 4))).astype(np.float32)
+    labels = np.argmax(Y_ONEHOT, -1)
+    want = -np.log(probs.astype(np.float64)[np.arange(6), labels]).mean()
+    np.testing.assert_allclose(losses.CategoricalCrossentropy()(Y_ONEHOT, probs).item(), want,
+                               rtol=1e-5)
+    np.testing.assert_allclose(losses.SparseCategoricalCrossentropy()(labels, probs).item(),
+                               want, rtol=1e-5)
+    p = rng.uniform(0.05, 0.95, size=(6, 3)).astype(np.float32)
+    p64 = p.astype(np.float64)
+    want = -(Y_BIN * np.log(p64) + (1 - Y_BIN) * np.log(1 - p64)).mean()
+    np.testing.assert_allclose(losses.BinaryCrossentropy()(Y_BIN, p).item(), want, rtol=1e-5)
+
+
+def test_sample_weight_per_sample_broadcasts_over_timesteps():
+    # a loss over [batch, time, features] has values per (sample, step); sample_weight of
+    # [batch] scales every step of its sample (Keras), the mean over all 2 * 3 values
+    rng = np.random.default_rng(6)
+    t, p = (rng.normal(size=(2, 3, 4)).astype(np.float32) for _ in range(2))
+    w = np.array([0.5, 2.0], np.float32)
+    per_step = ((p.astype(np.float64) - t) ** 2).mean(-1)
+    got = losses.MeanSquaredError()(t, p, sample_weight=w).item()
+    np.testing.assert_allclose(got, (per_step * w[:, None]).sum() / 6, rtol=1e-5)
+
+
 def test_kl_divergence_clips_targets_to_probabilities():
     # Keras clips y_true as well as y_pred to [epsilon, 1]: a target above 1 counts as 1
     t = np.array([[1.5, 0.0, 0.2]], np.float32)

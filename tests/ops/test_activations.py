@@ -59,6 +59,17 @@ def test_params(alpha):
     check_op(lambda t: gf.step(t, alpha), [x])
 
 
+def test_default_alphas_are_tfs():
+    """elu's alpha defaults to 1.0 and leaky_relu's to 0.2 (tf.nn, TF.js): the defaults
+    against float64 formulas with those constants (gl vs cpu as well)."""
+    x = np.linspace(-3, 3, 13).astype(np.float32)
+    x64 = x.astype(np.float64)
+    elu = check_op(gf.elu, [fixed(x)], grad=False, rtol=RTOL)[0]
+    np.testing.assert_allclose(elu, np.where(x64 > 0, x64, np.expm1(x64)), rtol=RTOL)
+    leaky = check_op(gf.leaky_relu, [fixed(x)], grad=False)[0]
+    np.testing.assert_allclose(leaky, np.where(x64 > 0, x64, 0.2 * x64), rtol=1e-7)
+
+
 def test_param_values_reuse_the_program():
     x = gf.tensor(np.linspace(-2, 2, 7, dtype=np.float32))
     gf.leaky_relu(x, 0.1).numpy()

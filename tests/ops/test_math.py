@@ -278,6 +278,16 @@ def test_clip_by_value_values_and_method():
     np.testing.assert_array_equal(out, [3] * 5)
 
 
+def test_clip_by_value_equal_bounds_are_a_valid_range():
+    # min == max is allowed, as in numpy and TF: every value becomes the bound, ints too
+    x = np.array([-2.0, 0.5, 3.0, np.inf], np.float32)
+    out = check_op(lambda t: gf.clip_by_value(t, 0.5, 0.5), [fixed(x)], grad=False)[0]
+    np.testing.assert_array_equal(out, np.clip(x, 0.5, 0.5))
+    out = check_op(lambda t: gf.clip_by_value(t, 3.0, 3.0), [integers((5,), -9, 9)],
+                   grad=False)[0]
+    np.testing.assert_array_equal(out, [3] * 5)
+
+
 def test_clip_by_value_gradient_passes_inside_the_range():
     x = gf.tensor([-2.0, -1.0, 0.0, 1.0, 2.0])
     dx = gf.grad(lambda t: gf.sum(gf.mul(gf.clip_by_value(t, -1.0, 1.0), 3.0)))(x)
@@ -324,11 +334,13 @@ def test_add_n_more_inputs_than_texture_units():
     check_op(lambda *xs: gf.add_n(xs), [(5,)] * n, grad=False)
 
 
+@pytest.mark.parametrize("limit,passes", [(3, 3), (2, 6)])
 @pytest.mark.parametrize("backend", ["cpu", "gl"])
-def test_add_n_passes_follow_the_backends_max_inputs(backend, monkeypatch):
+def test_add_n_passes_follow_the_backends_max_inputs(backend, monkeypatch, limit, passes):
     """add_n asks backend.limit("max_inputs"): GL answers its texture units, numpy None (no
     limit, one pass). Told 3, both backends sum 7 inputs in 3 passes (3, then the carried sum
-    with 2 more, twice), still left to right."""
+    with 2 more, twice), still left to right. Told 2, the least that makes progress (the
+    carried sum and one more), in 6 passes: never more inputs than the backend allows."""
     rng = np.random.default_rng(7)
     arrays = [rng.normal(size=(4,)).astype(np.float32) for _ in range(7)]
     with on_backend(backend) as b:
@@ -338,12 +350,12 @@ def test_add_n_passes_follow_the_backends_max_inputs(backend, monkeypatch):
         else:
             assert answer == b.describe()["max_texture_units"] >= 2
         real_limit = b.limit
-        monkeypatch.setattr(b, "limit", lambda what: 3 if what == "max_inputs"
+        monkeypatch.setattr(b, "limit", lambda what: limit if what == "max_inputs"
                             else real_limit(what))
         xs = [gf.tensor(a) for a in arrays]
         before = counters.kernel_counts.get((b.name, "fused"), 0)
         total = gf.add_n(xs).numpy()
-        assert counters.kernel_counts.get((b.name, "fused"), 0) - before == 3
+        assert counters.kernel_counts.get((b.name, "fused"), 0) - before == passes
     want = arrays[0]
     for a in arrays[1:]:
         want = want + a

@@ -54,6 +54,64 @@ def test_local_response_normalization():
     check_op(lambda x: gf.local_response_normalization(x), [normal((1, 2, 3, 4))])
 
 
+def test_defaults_are_keras_and_tfs():
+    """batch_norm's variance_epsilon and layer_norm's epsilon default to 1e-3 (Keras
+    BatchNormalization, LayerNormalization), layer_norm's axis to -1; local_response_
+    normalization's to depth_radius=5, bias=1, alpha=1, beta=0.5 (tf.nn). Variances near
+    1e-2 make an epsilon of 2e-3 off by ~4%; 13 channels make a radius of 6 differ."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(2, 3, 4)).astype(np.float32) * 0.1
+    m = rng.normal(size=4).astype(np.float32) * 0.1
+    v = rng.uniform(0.005, 0.02, size=4).astype(np.float32)
+    x64, m64, v64 = (a.astype(np.float64) for a in (x, m, v))
+    np.testing.assert_allclose(gf.batch_norm(x, m, v).numpy(), (x64 - m64) / np.sqrt(v64 + 1e-3),
+                               rtol=1e-5, atol=1e-6)
+    want = (x64 - x64.mean(-1, keepdims=True)) / np.sqrt(x64.var(-1, keepdims=True) + 1e-3)
+    np.testing.assert_allclose(gf.layer_norm(x).numpy(), want, rtol=1e-5, atol=1e-5)
+    y = rng.normal(size=(1, 2, 1, 13)).astype(np.float64)
+    window = np.stack([(y[..., max(0, c - 5):c + 6] ** 2).sum(-1) for c in range(13)], -1)
+    got = gf.local_response_normalization(y.astype(np.float32)).numpy()
+    np.testing.assert_allclose(got, y / np.sqrt(1.0 + window), rtol=1e-5, atol=1e-6)
+
+
+def test_epsilon_zero_and_depth_radius_zero_are_allowed():
+    # epsilon >= 0 and depth_radius >= 0 are the documented ranges: 0 is inside both
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(4, 3)).astype(np.float32)
+    m = rng.normal(size=3).astype(np.float32)
+    v = rng.uniform(0.5, 2.0, size=3).astype(np.float32)
+    x64, m64, v64 = (a.astype(np.float64) for a in (x, m, v))
+    np.testing.assert_allclose(gf.batch_norm(x, m, v, variance_epsilon=0).numpy(),
+                               (x64 - m64) / np.sqrt(v64), rtol=1e-5, atol=1e-6)
+    want = (x64 - x64.mean(-1, keepdims=True)) / x64.std(-1, keepdims=True)
+    np.testing.assert_allclose(gf.layer_norm(x, epsilon=0.0).numpy(), want, rtol=1e-5, atol=1e-5)
+    y = rng.normal(size=(1, 1, 2, 5)).astype(np.float32)
+    got = gf.local_response_normalization(y, 0, 2.0, 0.5, 0.75).numpy()
+    y64 = y.astype(np.float64)
+    np.testing.assert_allclose(got, y64 / (2.0 + 0.5 * y64 ** 2) ** 0.75, rtol=1e-5, atol=1e-6)
+
+
+def test_layer_norm_over_a_size_one_axis_gives_beta():
+    # one value is its own mean: x - mean is 0 and the output is beta (Keras does the same)
+    x = np.array([[3.0], [-1.5], [0.25]], np.float32)
+    out = gf.layer_norm(x, np.array([2.0], np.float32), np.array([0.5], np.float32)).numpy()
+    np.testing.assert_array_equal(out, np.full((3, 1), 0.5, np.float32))
+
+
+def test_layer_norm_parameters_that_broadcast_against_x():
+    # gamma/beta of the normalised axes' sizes, or any shape broadcasting to x's ([2, 1]
+    # here: one scale per row); a shape broadcasting beyond x is refused
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(2, 3)).astype(np.float32)
+    gamma = np.array([[2.0], [-0.5]], np.float32)
+    x64 = x.astype(np.float64)
+    norm = (x64 - x64.mean(-1, keepdims=True)) / np.sqrt(x64.var(-1, keepdims=True) + 1e-3)
+    np.testing.assert_allclose(gf.layer_norm(x, gamma).numpy(), norm * gamma, rtol=1e-5,
+                               atol=1e-5)
+    with pytest.raises(ValueError, match=r"layer_norm: gamma of shape \[4, 2, 3\] fits neither"):
+        gf.layer_norm(x, np.ones((4, 2, 3), np.float32))
+
+
 @pytest.mark.parametrize("call,error,message", [
     (lambda: gf.batch_norm(np.zeros((2, 3), np.float32), np.zeros(4, np.float32),
                            np.ones(3, np.float32)), ValueError, "batch_norm: shapes cannot"),
@@ -65,6 +123,9 @@ def test_local_response_normalization():
      "layer_norm: shapes cannot be broadcast"),
     (lambda: gf.layer_norm(np.zeros((2, 3), np.float32), epsilon=-1), ValueError,
      "layer_norm: epsilon"),
+    (lambda: gf.batch_norm(np.zeros((2, 3), np.float32), np.zeros(3, np.float32),
+                           np.ones(3, np.float32), variance_epsilon=-1e-3), ValueError,
+     "batch_norm: epsilon must be a number >= 0"),
     (lambda: gf.local_response_normalization(np.zeros((2, 3), np.float32)), ValueError,
      "local_response_normalization: x must have rank 4"),
     (lambda: gf.local_response_normalization(np.zeros((1, 1, 1, 3), np.float32), -1),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import glflow as gf
-from helpers import booleans, check_op, fixed, integers, normal, uniform
+from helpers import booleans, check_op, fixed, integers, normal, run_on, uniform
 
 
 AXES = [((7,), None), ((7,), 0), ((7,), -1), ((5, 7), 0), ((5, 7), 1), ((5, 7), -2),
@@ -217,6 +217,27 @@ def test_empty_axis_gives_identity(name, value):
                        grad=False)
         np.testing.assert_array_equal(out[0], getattr(np, name)(np.zeros(shape), axis=axis))
         assert out[0].size == 0 or np.all(out[0] == value)
+
+
+@pytest.mark.parametrize("backend", ["gl", "cpu"])
+def test_gradient_summed_over_an_empty_broadcast_axis_is_zero(backend):
+    # a [3] tensor broadcast against [0, 3] sums its gradient over an empty axis: the sum's
+    # identity, 0, for each element (TensorFlow gives zeros too)
+    gf.set_backend(backend)
+    a, b = gf.tensor([1.0, 2.0, 3.0]), gf.zeros([0, 3])
+    np.testing.assert_array_equal(gf.grad(lambda t: gf.add(t, b))(a).numpy(), [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("shape,axis", [((2, 3, 4), 1), ((2, 3, 4, 5), (1, 2))])
+def test_contiguous_axes_reduce_in_place_without_a_transpose(shape, axis):
+    # axes already next to each other need no transposed copy (one pass over x, not two);
+    # non-contiguous axes do (the copy runs as an identity kernel)
+    x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    out, kernels = run_on("gl", lambda t: gf.sum(t, axis), [x])
+    np.testing.assert_array_equal(out[0], x.sum(axis))
+    assert kernels == {("gl", "reduce_sum")}
+    _, kernels = run_on("gl", lambda t: gf.sum(t, (0, 2)), [x])
+    assert kernels == {("gl", "identity"), ("gl", "reduce_sum")}
 
 
 @pytest.mark.parametrize("name", ["max", "min", "argmax", "argmin"])
