@@ -339,3 +339,11 @@ def test_config_round_trip(layer):
     clone = type(layer).from_config(config)
     assert clone.get_config() == config
     assert layers.deserialize(layers.serialize(layer)).get_config() == config
+
+
+def test_empty_batches_and_empty_features_keep_keras_shapes():
+    """Flatten of an empty batch and Dense over an empty feature axis (reshapes with -1 were
+    undetermined there): Keras gives [0, 12] and the bias."""
+    assert layers.Flatten()(gf.zeros([0, 3, 4])).shape == [0, 12]
+    dense = layers.Dense(3, bias_initializer="ones")
+    np.testing.assert_array_equal(dense(gf.zeros([2, 5, 0])).numpy(), np.ones((2, 5, 3)))

@@ -1,4 +1,6 @@
 """Core layers: Input/InputLayer, Dense, Activation, Dropout, Flatten, Reshape, Permute, Lambda."""
+import math
+
 import numpy as np
 
 from .. import ops
@@ -93,8 +95,8 @@ class Dense(Layer):
     def call(self, inputs):
         x = inputs if inputs.dtype == "float32" else ops.cast(inputs, "float32")
         lead = list(x.shape[:-1])
-        if x.rank > 2:
-            x = ops.reshape(x, [-1, x.shape[-1]])
+        if x.rank > 2:  # sizes, not -1: an empty feature axis leaves -1 undetermined
+            x = ops.reshape(x, [math.prod(lead), x.shape[-1]])
         name = getattr(self.activation, "__name__", None)
         fused = (name in self._FUSABLE and self.activation is activations.ACTIVATIONS[name]
                  and hasattr(ops, "fused_matmul"))
@@ -180,7 +182,10 @@ class Flatten(Layer):
     """[batch, d1, d2, ...] -> [batch, d1 * d2 * ...]."""
 
     def call(self, inputs):
-        return ops.reshape(inputs, [inputs.shape[0], -1] if inputs.rank > 1 else [-1, 1])
+        # sizes, not -1: an empty batch leaves -1 undetermined ([0, 3, 4] -> [0, 12])
+        shape = inputs.shape
+        return ops.reshape(inputs, [shape[0], math.prod(shape[1:])] if inputs.rank > 1
+                           else [shape[0], 1])
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
