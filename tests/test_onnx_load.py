@@ -12,7 +12,7 @@ import pytest
 from onnx import helper, numpy_helper
 
 import glflow as gf
-from glflow.onnx import backend, convert
+from glflow.onnx import backend, compiled, convert
 from glflow.runtime import counters
 from glflow.tensor import Tensor
 from onnx_checks import BOOL, DOUBLE, FLOAT, INT64, STRING, model, reference
@@ -165,6 +165,16 @@ def test_calls_run_compiled_by_default_and_equal_the_eager_path_bit_for_bit():
         assert y.dtype == want.dtype == np.float32
         np.testing.assert_array_equal(y, want)
     assert m.graph_function.trace_count == 3
+
+
+def test_a_compiled_model_keeps_traces_for_a_bounded_number_of_input_shapes(monkeypatch):
+    monkeypatch.setattr(compiled, "TRACE_CACHE_SIZE", 2)
+    m = gf.onnx.load(_flatten_model())
+    for batch, traces in ((1, 1), (2, 2), (1, 2), (3, 1), (1, 2)):  # the third shape: afresh
+        x = np.random.default_rng(batch).standard_normal((batch, 3, 4)).astype(np.float32)
+        np.testing.assert_allclose(m(x).numpy(), reference(_flatten_model(), {"x": x})[0],
+                                   rtol=1e-6)
+        assert m.graph_function.trace_count == traces
 
 
 def test_a_compiled_call_fuses_what_eager_runs_as_separate_kernels():

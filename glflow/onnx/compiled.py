@@ -28,6 +28,9 @@ from ..tensor import Tensor
 from . import control, convert
 from .errors import where
 
+# distinct input shapes a model keeps traces for (each holds its programs and planned
+# buffers); one more starts afresh, as the eager path's host-value cache does
+TRACE_CACHE_SIZE = 64
 # ops on sequences and optionals (glflow/onnx/mappings/sequence.py): their values are lists
 # or None, which a graph does not hold
 SEQUENCE_OPS = frozenset({
@@ -94,6 +97,9 @@ class CompiledCall:
         return fn
 
     def run(self, tensors):
+        if len(self._fixed) >= TRACE_CACHE_SIZE and _key(tensors) not in self._fixed:
+            self._functions.clear()  # a model fed ever new shapes keeps no unbounded cache
+            self._fixed.clear()
         outs = self.function()(*tensors)
         fixed = self._fixed[_key(tensors)]  # noted by the trace of these shapes
         device = iter(outs)
