@@ -227,10 +227,13 @@ def test_a_model_with_control_flow_runs_eagerly_and_says_why():
     ([helper.make_node("NonZero", ["x"], ["y"], name="nz")], [("x", FLOAT, [4])],
      [("y", INT64, [1, None])],
      r"NonZero node 'nz': its output's shape depends on its input's values"),
-    ([helper.make_node("Gather", ["table", "ids"], ["y"], name="g")], [("ids", INT64, [2])],
-     [("y", FLOAT, [2, 2])],
-     r"Gather node 'g' needs input 'ids' on the host, and it is computed on the device or fed "
+    ([helper.make_node("Clip", ["x", "lo"], ["y"], name="c")],
+     [("x", FLOAT, [4]), ("lo", FLOAT, [])], [("y", FLOAT, [4])],
+     r"Clip node 'c' needs input 'lo' on the host, and it is computed on the device or fed "
      r"by the caller"),
+    ([helper.make_node("ScatterElements", ["table", "ids", "table"], ["y"], name="s")],
+     [("ids", INT64, [2, 2])], [("y", FLOAT, [2, 2])],
+     r"ScatterElements node 's' needs input 'ids' on the host"),
     ([helper.make_node("Relu", ["x"], ["r"]),
       helper.make_node("Cast", ["r"], ["r_int"], to=INT64),
       helper.make_node("Reshape", ["table", "r_int"], ["y"], name="rs")],
@@ -246,6 +249,39 @@ def test_what_graph_mode_cannot_trace_runs_eagerly_with_its_reason(nodes, inputs
     m = gf.onnx.load(model(nodes, inputs, outputs, [("table", table)]))
     assert not m.compiled
     assert re.match(reason, m.eager_reason), m.eager_reason
+
+
+def _lookup_model():
+    """rows = table[ids] (ids fed, int64, negative ones from the end), then scaled: the
+    gather of an embedding lookup."""
+    nodes = [helper.make_node("Gather", ["table", "ids"], ["rows"], axis=0),
+             helper.make_node("Mul", ["rows", "two"], ["y"])]
+    table = np.linspace(-3, 3, 20, dtype=np.float32).reshape(10, 2)
+    return model(nodes, [("ids", INT64, ["N"])], [("y", FLOAT, ["N", 2])],
+                 [("table", table), ("two", np.array(2.0, np.float32))])
+
+
+def test_a_gather_of_fed_indices_runs_compiled_and_checks_each_calls_indices():
+    m = gf.onnx.load(_lookup_model())
+    eager = gf.onnx.load(_lookup_model(), compile=False)
+    assert m.compiled, m.eager_reason
+    for ids in ([9, 0, -1, 5], [3, -10, 2, 2], [1]):
+        ids = np.array(ids, np.int64)
+        (y,), (want,) = m.run({"ids": ids}), eager.run({"ids": ids})
+        np.testing.assert_array_equal(y, want)
+        np.testing.assert_array_equal(y, reference(_lookup_model(), {"ids": ids})[0])
+    assert m.graph_function.trace_count == 2  # shapes [4] and [1]
+    gc.collect()
+    before = gf.memory()
+    for bad in ([1, 10, 2, 3], [1, -11, 2, 3]):  # out of range either way, as eagerly
+        with pytest.raises(IndexError, match=r"out of range \[0, 10\)"):
+            m.run({"ids": np.array(bad, np.int64)})
+        with pytest.raises(IndexError, match=r"out of range \[0, 10\)"):
+            eager.run({"ids": np.array(bad, np.int64)})
+    after = gf.memory()
+    assert (after.num_tensors, after.num_bytes) == (before.num_tensors, before.num_bytes)
+    np.testing.assert_array_equal(m.run({"ids": np.array([2, 2, 2, 2], np.int64)})[0],
+                                  eager.run({"ids": np.array([2, 2, 2, 2], np.int64)})[0])
 
 
 def test_a_compiled_model_called_inside_gf_function_inlines():

@@ -10,9 +10,10 @@ names the first step that breaks it:
 - control flow (If, Loop, Scan, SequenceMap) decides on values at each call: a trace would
   keep the branch or trip count it saw;
 - an op whose output shape depends on values (NonZero, Compress);
-- a step that needs a device value, or a value the caller feeds, on the host (a gather's
-  indices, a Clip bound, a Reshape target computed on the GPU): under a trace that value
-  does not exist yet;
+- a step that needs a device value, or a value the caller feeds, on the host (a Clip bound,
+  a Reshape target computed on the GPU, a scatter's indices): under a trace that value does
+  not exist yet. A Gather's indices are the exception (its mapping's `traced=`): they only
+  pick rows, so the trace takes them as a tensor and checks them in a HOST node per call;
 - sequences and optionals (ports, ops or constants): gf.function passes tensors only.
 Random ops trace fine: each draw is a HOST node that draws again on every call.
 
@@ -63,11 +64,10 @@ def eager_reason(plan):
             if isinstance(value, list) or (name in plan.constants and value is None):
                 return (f"{where(s.node)} reads constant {name!r}, a sequence or an optional; "
                         "graph mode holds tensors")
-            if i in s.host and name not in plan.constants and name not in plan.host:
+            if (i in s.host and i not in s.traced and name not in plan.constants
+                    and name not in plan.host):
                 return (f"{where(s.node)} needs input {name!r} on the host, and it is computed "
                         "on the device or fed by the caller: a trace has no values for it")
-    if not plan.shape_pure:  # the checks above cover what shape_pure refuses; kept in step
-        return "its host values depend on more than the input shapes"
     return None
 
 
@@ -115,5 +115,5 @@ class CompiledCall:
 
 
 def _key(tensors):
-    """What the host values and constant outputs of a call depend on (shape_pure plans)."""
+    """What the host values and constant outputs of a call depend on (in a compilable plan)."""
     return tuple((tuple(t.shape), t.dtype) for t in tensors)

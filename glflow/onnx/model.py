@@ -193,7 +193,11 @@ def _run_device(step, values, on_device):
         if not name:
             args.append(None)
         elif i in step.host:
-            args.append(_host(values[name]))
+            v = values[name]
+            # traced: a device value the mapping takes as a tensor (its checks become HOST
+            # nodes); eager calls read it back as ever
+            args.append(v if i in step.traced and isinstance(v, Tensor) and v._symbolic
+                        else _host(v))
         elif name in on_device:
             args.append(on_device[name])
         else:
