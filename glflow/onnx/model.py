@@ -5,6 +5,7 @@
     ys = m.run({"input": x})        # numpy arrays out, in the ONNX output dtypes
     m.inputs, m.outputs             # Ports: name, shape (symbolic dims kept), dtype
     m.function(*tensors)            # the bare function of glflow ops (what graph mode traces)
+    m.compiled, m.eager_reason      # calls run compiled, or why they run eagerly
 
 A call checks every input (names, dtypes, ranks, static dims, and that a symbolic dim has
 one size across inputs) before any GPU work, then runs inside a tidy, so a call that fails
@@ -64,7 +65,8 @@ class OnnxModel:
         return list(self._plan.outputs)
 
     def __repr__(self):
-        return f"OnnxModel(inputs={self.inputs}, outputs={self.outputs})"
+        return f"OnnxModel(inputs={self.inputs}, outputs={self.outputs}, " \
+               f"compiled={self.compiled})"
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args):
