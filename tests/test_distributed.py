@@ -23,6 +23,7 @@ import glflow as gf  # noqa: E402
 from glflow import inference  # noqa: E402
 from glflow.__main__ import main as glflow_main  # noqa: E402
 from glflow.distributed import cluster, worker  # noqa: E402
+from glflow.runtime import counters  # noqa: E402
 from glflow.runtime.devices import Device  # noqa: E402
 
 from test_inference import small_cnn, write_images  # noqa: E402
@@ -223,6 +224,26 @@ def test_tfjs_model_travels_with_its_weight_shards(client):
     ref = np.load(DATA / "tfjs" / "cnn2d.npz")
     preds = gf.distributed.predict(str(folder / "model.json"), ref["x0"], client=client)
     np.testing.assert_allclose(computed(client, preds), ref["y0"], rtol=1e-4, atol=1e-5)
+
+
+def test_an_onnx_model_travels_and_runs_compiled_on_the_workers(client):
+    # the file's bytes travel (never a loaded model); each worker loads it with
+    # gf.onnx.load, whose calls run compiled: the matmuls' epilogues are fused kernels
+    path = DATA / "onnx" / "mlp.onnx"
+    x = np.random.RandomState(4).standard_normal((11, 16)).astype(np.float32)
+
+    def fused(dask_worker):
+        return sum(n for (_, kernel), n in counters.kernel_launches().items()
+                   if kernel.startswith("fused"))
+    before = client.run(fused)
+    preds = gf.distributed.predict(str(path), x, batch_size=4, client=client)
+    got = computed(client, preds)
+    np.testing.assert_array_equal(got, one_process(path, x, 4))
+    eager = gf.onnx.load(str(path), compile=False)
+    np.testing.assert_array_equal(got, np.concatenate(
+        [eager.run([x[at:at + 4]])[0] for at in range(0, len(x), 4)]))
+    after = client.run(fused)
+    assert sum(after.values()) > sum(before.values())
 
 
 def test_devices_pin_workers_and_default_sizes():

@@ -1,7 +1,10 @@
 """glflow.onnx.load: what it accepts, what a loaded model reports and computes, how the shape
-arithmetic of a dynamic batch runs on the host, types, and the refusals (unsupported ops,
-attributes and dtypes at load time; bad inputs at call time; files that are not models)."""
+arithmetic of a dynamic batch runs on the host, types, the compiled path and when a model
+runs eagerly instead, and the refusals (unsupported ops, attributes and dtypes at load time;
+bad inputs at call time; files that are not models)."""
+import gc
 import os
+import re
 
 import numpy as np
 import onnx
@@ -9,7 +12,8 @@ import pytest
 from onnx import helper, numpy_helper
 
 import glflow as gf
-from glflow.onnx import backend, convert
+from glflow.onnx import backend, compiled, convert
+from glflow.runtime import counters
 from glflow.tensor import Tensor
 from onnx_checks import BOOL, DOUBLE, FLOAT, INT64, STRING, model, reference
 
@@ -77,6 +81,7 @@ def test_initializers_are_uploaded_once_and_calls_leave_nothing_behind():
     m = gf.onnx.load(_flatten_model())
     x = np.ones((2, 3, 4), np.float32)
     m.run({"x": x})
+    gc.collect()  # earlier tests' compiled functions (cycles) must not be freed mid-count
     before = gf.memory()
     for _ in range(3):
         m.run({"x": x})
@@ -119,6 +124,7 @@ def test_int64_indices_are_exact_and_bool_outputs_stay_bool():
 def test_int64_values_gl_cannot_hold_exactly_are_a_clear_error():
     nodes = [helper.make_node("Add", ["a", "a"], ["y"])]
     m = gf.onnx.load(model(nodes, [("a", INT64, [2])], [("y", INT64, [2])]))
+    gc.collect()  # earlier tests' compiled functions (cycles) must not be freed mid-count
     before = gf.memory().num_tensors
     with pytest.raises(ValueError, match=r"int32 value 16777217 exceeds"):
         m.run({"a": np.array([1, 2 ** 24 + 1], np.int64)})
@@ -133,6 +139,157 @@ def test_opset_12_models_are_converted_to_13():
     x = np.random.default_rng(2).standard_normal((2, 3, 4)).astype(np.float32)
     np.testing.assert_allclose(gf.onnx.load(proto).run([x])[0], reference(proto, {"x": x})[0],
                                rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------- compiled calls
+
+def _kernels(call):
+    """(result, kernels the call launched: a fused kernel is one launch)."""
+    info = gf.profile(call)
+    return info.result, len(info.kernels)
+
+
+def test_calls_run_compiled_by_default_and_equal_the_eager_path_bit_for_bit():
+    m = gf.onnx.load(_flatten_model())
+    eager = gf.onnx.load(_flatten_model(), compile=False)
+    assert (m.compiled, m.eager_reason) == (True, None)
+    assert (eager.compiled, eager.eager_reason) == (False, "compile=False was asked")
+    assert eager.graph_function is None
+    for batch in (2, 5, 2, 5, 1):  # a new batch size retraces; a seen one replays
+        x = np.random.default_rng(batch).standard_normal((batch, 3, 4)).astype(np.float32)
+        for y, want in ((m(x), eager(x)), (m({"x": x}), eager({"x": x})),
+                        (m(gf.tensor(x)), eager(gf.tensor(x)))):
+            assert y.shape == want.shape == [batch, 12] and y.dtype == want.dtype
+            np.testing.assert_array_equal(y.numpy(), want.numpy())
+        (y,), (want,) = m.run({"x": x}), eager.run([x])
+        assert y.dtype == want.dtype == np.float32
+        np.testing.assert_array_equal(y, want)
+    assert m.graph_function.trace_count == 3
+
+
+def test_a_compiled_model_keeps_traces_for_a_bounded_number_of_input_shapes(monkeypatch):
+    monkeypatch.setattr(compiled, "TRACE_CACHE_SIZE", 2)
+    m = gf.onnx.load(_flatten_model())
+    for batch, traces in ((1, 1), (2, 2), (1, 2), (3, 1), (1, 2)):  # the third shape: afresh
+        x = np.random.default_rng(batch).standard_normal((batch, 3, 4)).astype(np.float32)
+        np.testing.assert_allclose(m(x).numpy(), reference(_flatten_model(), {"x": x})[0],
+                                   rtol=1e-6)
+        assert m.graph_function.trace_count == traces
+
+
+def test_a_compiled_call_fuses_what_eager_runs_as_separate_kernels():
+    # Add and Relu become one fused kernel (the Reshape is an alias, no kernel)
+    m = gf.onnx.load(_flatten_model())
+    eager = gf.onnx.load(_flatten_model(), compile=False)
+    x = np.random.default_rng(8).standard_normal((2, 3, 4)).astype(np.float32)
+    m(x)  # trace and compile first: count a replay
+    y, kernels = _kernels(lambda: m(x))
+    want, eager_kernels = _kernels(lambda: eager(x))
+    assert (kernels, eager_kernels) == (1, 2)
+    np.testing.assert_array_equal(y.numpy(), want.numpy())
+
+
+def test_constant_and_host_outputs_of_a_compiled_model_come_back_exact():
+    # an int64 constant no GL texture holds exactly and a shape: not graph outputs, so `run`
+    # returns them as the eager path does (exact int64)
+    big = np.array([2 ** 40 + 1, -3], np.int64)
+    nodes = [helper.make_node("Relu", ["x"], ["y"]),
+             helper.make_node("Shape", ["y"], ["s"]),
+             helper.make_node("Identity", ["big"], ["c"])]
+    proto = model(nodes, [("x", FLOAT, ["N", 2])],
+                  [("y", FLOAT, ["N", 2]), ("s", INT64, [2]), ("c", INT64, [2])],
+                  [("big", big)])
+    m = gf.onnx.load(proto)
+    assert m.compiled
+    for batch in (3, 1):
+        x = np.random.default_rng(batch).standard_normal((batch, 2)).astype(np.float32)
+        y, s, c = m.run({"x": x})
+        want = reference(proto, {"x": x})
+        np.testing.assert_array_equal(y, want[0])
+        assert s.dtype == c.dtype == np.int64
+        np.testing.assert_array_equal(s, [batch, 2])
+        np.testing.assert_array_equal(c, big)
+
+
+def test_a_model_with_control_flow_runs_eagerly_and_says_why():
+    nodes = [helper.make_node("If", ["c"], ["y"], name="choose",
+                              then_branch=_branch("t", "Add", 10.0),
+                              else_branch=_branch("e", "Mul", -1.0))]
+    proto = model(nodes, [("c", BOOL, []), ("x", FLOAT, [2])], [("y", FLOAT, [2])])
+    m = gf.onnx.load(proto)
+    assert not m.compiled and m.graph_function is None
+    assert m.eager_reason.startswith("If node 'choose' is control flow")
+    feeds = {"c": np.array(False), "x": np.float32([1.5, -2.0])}
+    np.testing.assert_array_equal(m.run(feeds)[0], reference(proto, feeds)[0])
+
+
+@pytest.mark.parametrize("nodes, inputs, outputs, reason", [
+    ([helper.make_node("NonZero", ["x"], ["y"], name="nz")], [("x", FLOAT, [4])],
+     [("y", INT64, [1, None])],
+     r"NonZero node 'nz': its output's shape depends on its input's values"),
+    ([helper.make_node("Clip", ["x", "lo"], ["y"], name="c")],
+     [("x", FLOAT, [4]), ("lo", FLOAT, [])], [("y", FLOAT, [4])],
+     r"Clip node 'c' needs input 'lo' on the host, and it is computed on the device or fed "
+     r"by the caller"),
+    ([helper.make_node("ScatterElements", ["table", "ids", "table"], ["y"], name="s")],
+     [("ids", INT64, [2, 2])], [("y", FLOAT, [2, 2])],
+     r"ScatterElements node 's' needs input 'ids' on the host"),
+    ([helper.make_node("Relu", ["x"], ["r"]),
+      helper.make_node("Cast", ["r"], ["r_int"], to=INT64),
+      helper.make_node("Reshape", ["table", "r_int"], ["y"], name="rs")],
+     [("x", FLOAT, [2])], [("y", FLOAT, None)],
+     r"Reshape node 'rs' needs input 'r_int' on the host"),
+    ([helper.make_node("SequenceConstruct", ["x", "x"], ["seq"], name="sc"),
+      helper.make_node("ConcatFromSequence", ["seq"], ["y"], axis=0)], [("x", FLOAT, [4])],
+     [("y", FLOAT, [8])], r"SequenceConstruct node 'sc' works on a sequence"),
+])
+def test_what_graph_mode_cannot_trace_runs_eagerly_with_its_reason(nodes, inputs, outputs,
+                                                                    reason):
+    table = np.arange(4, dtype=np.float32).reshape(2, 2)
+    m = gf.onnx.load(model(nodes, inputs, outputs, [("table", table)]))
+    assert not m.compiled
+    assert re.match(reason, m.eager_reason), m.eager_reason
+
+
+def _lookup_model():
+    """rows = table[ids] (ids fed, int64, negative ones from the end), then scaled: the
+    gather of an embedding lookup."""
+    nodes = [helper.make_node("Gather", ["table", "ids"], ["rows"], axis=0),
+             helper.make_node("Mul", ["rows", "two"], ["y"])]
+    table = np.linspace(-3, 3, 20, dtype=np.float32).reshape(10, 2)
+    return model(nodes, [("ids", INT64, ["N"])], [("y", FLOAT, ["N", 2])],
+                 [("table", table), ("two", np.array(2.0, np.float32))])
+
+
+def test_a_gather_of_fed_indices_runs_compiled_and_checks_each_calls_indices():
+    m = gf.onnx.load(_lookup_model())
+    eager = gf.onnx.load(_lookup_model(), compile=False)
+    assert m.compiled, m.eager_reason
+    for ids in ([9, 0, -1, 5], [3, -10, 2, 2], [1]):
+        ids = np.array(ids, np.int64)
+        (y,), (want,) = m.run({"ids": ids}), eager.run({"ids": ids})
+        np.testing.assert_array_equal(y, want)
+        np.testing.assert_array_equal(y, reference(_lookup_model(), {"ids": ids})[0])
+    assert m.graph_function.trace_count == 2  # shapes [4] and [1]
+    gc.collect()
+    before = gf.memory()
+    for bad in ([1, 10, 2, 3], [1, -11, 2, 3]):  # out of range either way, as eagerly
+        with pytest.raises(IndexError, match=r"out of range \[0, 10\)"):
+            m.run({"ids": np.array(bad, np.int64)})
+        with pytest.raises(IndexError, match=r"out of range \[0, 10\)"):
+            eager.run({"ids": np.array(bad, np.int64)})
+    after = gf.memory()
+    assert (after.num_tensors, after.num_bytes) == (before.num_tensors, before.num_bytes)
+    np.testing.assert_array_equal(m.run({"ids": np.array([2, 2, 2, 2], np.int64)})[0],
+                                  eager.run({"ids": np.array([2, 2, 2, 2], np.int64)})[0])
+
+
+def test_a_compiled_model_called_inside_gf_function_inlines():
+    m = gf.onnx.load(_flatten_model())
+    outer = gf.function(lambda x: m(x) * 2.0)
+    x = np.random.default_rng(9).standard_normal((2, 3, 4)).astype(np.float32)
+    want = reference(_flatten_model(), {"x": x})[0] * 2.0
+    np.testing.assert_allclose(outer(gf.tensor(x)).numpy(), want, rtol=1e-6)
 
 
 # ---------------------------------------------------------------------------- refusals at load
@@ -299,11 +456,25 @@ def test_bad_calls_are_clear_errors_and_allocate_nothing(call, error, message):
     b = np.ones((3, 2), np.float32)
     m(a, b)  # constants and programs in place first
     flags = gf.tensor(b > 0)  # a bool tensor where a float one belongs
+    gc.collect()  # earlier tests' compiled functions (cycles) must not be freed mid-count
     before = gf.memory()
     with pytest.raises(error, match=message):
         call(m, a, b, flags)
     after = gf.memory()
     assert (after.num_tensors, after.num_bytes) == (before.num_tensors, before.num_bytes)
+
+
+def test_a_bad_first_call_to_a_compiled_model_fails_before_tracing_or_gpu_work():
+    m = _two_inputs()
+    assert m.compiled
+    gc.collect()  # earlier tests' compiled functions (cycles) must not be freed mid-count
+    before, launches = gf.memory(), sum(counters.kernel_counts.values())
+    with pytest.raises(ValueError, match=r"dimension 'K' is 3 in input 'a' but 2"):
+        m(np.ones((2, 3), np.float32), np.ones((2, 2), np.float32))
+    after = gf.memory()
+    assert (after.num_tensors, after.num_bytes) == (before.num_tensors, before.num_bytes)
+    assert sum(counters.kernel_counts.values()) == launches
+    assert m.graph_function.trace_count == 0
 
 
 # ---------------------------------------------------------------------------- backend interface

@@ -1,5 +1,6 @@
 """onnx_models: latency of the ONNX test models imported with glflow.onnx, on glflow's GL
-backend, on glflow's numpy backend, and on onnxruntime's CPU provider, in one run.
+backend (compiled, the default of a loaded model, and eager: `load(..., compile=False)`), on
+glflow's numpy backend, and on onnxruntime's CPU provider, in one run.
 
 The models are those of tests/test_onnx_models.py (tests/data/onnx: five small PyTorch
 exports and two pretrained models from PyPI wheels), so the suite runs from a checkout.
@@ -10,8 +11,15 @@ real first call (load excluded: `load_ms` is timed on its own).
 
 A call is `model.run(feeds)` for glflow (outputs read back to numpy, which synchronises) and
 `InferenceSession.run(None, feeds)` for onnxruntime, timed by the TF.js peer harness's rule
-(tfjs_rule.py). Inputs are seeded and identical for the three runtimes; `max_rel_err` is
-each glflow output's largest difference from onnxruntime's on them, over the output's scale.
+(tfjs_rule.py). Inputs are seeded and identical for every runtime; `max_rel_err` is each
+glflow output's largest difference from onnxruntime's on them, over the output's scale.
+glflow rows say whether the model ran `compiled` (a model graph mode cannot trace runs
+eagerly on "gl" too: `eager_reason` says why) and count, per call, `launches_per_call`
+(kernels launched, as gf.profile lists them: a fused kernel is one launch, so the rows of
+"gl" and "gl_eager" show what fusion saved) and `kernels_per_call` (glflow's kernel
+counters, which count each op a matmul or conv epilogue computes as a kernel too). A
+compiled row's `cold_ms` includes the trace, the passes and the GLSL compiles of its first
+call.
 """
 import functools
 import os
@@ -25,11 +33,13 @@ from . import harness
 from .runner import Case
 from .tfjs_rule import RULES, timeit
 
-DESCRIPTION = ("ONNX test models through glflow.onnx: GL vs glflow's numpy backend vs "
-               "onnxruntime CPU, latency per call")
+DESCRIPTION = ("ONNX test models through glflow.onnx: GL compiled and eager vs glflow's "
+               "numpy backend vs onnxruntime CPU, latency per call")
 DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__)))), "tests", "data", "onnx")
-RUNTIMES = ("gl", "cpu", "onnxruntime")
+RUNTIMES = ("gl", "gl_eager", "cpu", "onnxruntime")
+# glflow runtimes: (backend, compile=) of gf.onnx.load
+GLFLOW = {"gl": ("gl", True), "gl_eager": ("gl", False), "cpu": ("cpu", True)}
 # model file (under DATA): batch per size ("tiny" runs of the test suite use the small one)
 MODELS = {
     "mlp": ("mlp.onnx", {"tiny": 1, "quick": 64, "full": 64}),
@@ -88,9 +98,13 @@ def measure(name, runtime, size):
         row["load_ms"] = (time.perf_counter() - start) * 1e3
         call = functools.partial(sess.run, None, x)
     else:
-        gf.set_backend(runtime)
-        model = gf.onnx.load(path)
+        backend, compile_ = GLFLOW[runtime]
+        gf.set_backend(backend)
+        model = gf.onnx.load(path, compile=compile_)
         row["load_ms"] = (time.perf_counter() - start) * 1e3
+        row["compiled"] = model.compiled
+        if model.eager_reason:
+            row["eager_reason"] = model.eager_reason
         call = functools.partial(model.run, x)
         compiles = harness.compile_count()
     result = timeit(call, RULES[size])
@@ -100,6 +114,7 @@ def measure(name, runtime, size):
         before = harness.kernel_count()
         outs = call()
         row["kernels_per_call"] = harness.kernel_count() - before
+        row["launches_per_call"] = len(gf.profile(call).kernels)
         row["programs_compiled"] = harness.compile_count() - compiles
         refs = _ort_session(path).run(None, x)
         row["max_rel_err"] = max(
@@ -124,11 +139,14 @@ def settings(size):
 
 
 def summarize(rows, size):
-    """Per model: GL / numpy backend and GL / onnxruntime time."""
+    """Per model: GL eager / GL compiled, GL / numpy backend and GL / onnxruntime time (GL:
+    the default, compiled path)."""
     times = {(r.get("model"), r.get("runtime")): r.get("median_ms") for r in rows}
     out = {}
     for name in MODELS:
-        gl, cpu, ort = (times.get((name, rt)) for rt in RUNTIMES)
+        gl, eager, cpu, ort = (times.get((name, rt)) for rt in RUNTIMES)
+        if gl and eager:
+            out[f"{name}_gl_eager_over_compiled"] = eager / gl
         if gl and cpu:
             out[f"{name}_gl_over_numpy"] = gl / cpu
         if gl and ort:

@@ -104,7 +104,8 @@ class Function:
         backend = state.backend()
         tracer = Tracer(self.name, backend)
         # Outer tapes and tidy scopes are the caller's: the trace builds a graph for them to
-        # run later, so it records on no outer tape and nothing it captures is disposed.
+        # run later, so it records on no outer tape and nothing it captures is disposed;
+        # nor are the constants the passes make (fold's results), which the graph keeps.
         tapes, scopes = _thread.tapes, _thread.scopes
         _thread.tapes, _thread.scopes = [], []
         try:
@@ -115,11 +116,11 @@ class Function:
                 result = self.python_function(*call_args, **call_kwargs)
                 out_template, outputs = signature.output_template(result)
                 tracer.returns(outputs)
+            traced = tracer.graph
+            graph = traced.copy()
+            log = passes.optimize(graph, backend, fuse=True) if self.optimize else []
         finally:
             _thread.tapes, _thread.scopes = tapes, scopes
-        traced = tracer.graph
-        graph = traced.copy()
-        log = passes.optimize(graph, backend, fuse=True) if self.optimize else []
         return ConcreteFunction(self, traced, graph, log, out_template, template, sig.keep)
 
     def _specs(self, tensors):

@@ -4,6 +4,7 @@
     m = gf.onnx.load("model.onnx")      # a path, bytes or an onnx.ModelProto (opset >= 13)
     y = m(x)                            # numpy arrays or tensors in, tensors out
     m.inputs, m.outputs                 # names, shapes (symbolic dims kept), dtypes
+    m.compiled, m.eager_reason          # calls run through graph mode, or why not
 
 Needs the `onnx` package (`pip install glflow[onnx]`). The ONNX backend interface
 (`onnx.backend.base.Backend`) is `glflow.onnx.backend`.
@@ -26,10 +27,14 @@ __all__ = ["load", "UnsupportedError"] + ([] if _onnx_package is None else
                                           ["OnnxModel", "Port", "read_model"])
 
 
-def load(model):
+def load(model, compile=True):
     """An ONNX model (a path, bytes or an onnx.ModelProto) as a callable OnnxModel. Every op,
     attribute and dtype the model uses is checked now: what glflow cannot run is refused here
-    with an UnsupportedError naming the op type, the node and the attribute or dtype."""
+    with an UnsupportedError naming the op type, the node and the attribute or dtype.
+
+    Calls run compiled (graph mode: traced once per input shapes, fused, replayed) when the
+    plan allows it (`m.compiled`; `m.eager_reason` says why not); `compile=False` runs every
+    call eagerly, step by step."""
     if _onnx_package is None:
         raise ImportError("glflow.onnx.load needs the onnx package: pip install 'glflow[onnx]'")
-    return OnnxModel(read_model(model))
+    return OnnxModel(read_model(model), compile=compile)

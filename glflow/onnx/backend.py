@@ -30,7 +30,9 @@ class GlflowBackend(Backend):
 
     @classmethod
     def prepare(cls, model, device="CPU", **kwargs):
-        return GlflowRep(OnnxModel(read_model(model)))
+        """The model loaded as gf.onnx.load loads it: compiled where its plan allows
+        (`compile=False` among the kwargs runs it eagerly)."""
+        return GlflowRep(OnnxModel(read_model(model), compile=kwargs.get("compile", True)))
 
     @classmethod
     def run_model(cls, model, inputs, device="CPU", **kwargs):

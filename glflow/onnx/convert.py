@@ -99,7 +99,7 @@ class ShapeStep:
 
 class DeviceStep:
     """A node computed by its mapping, as glflow ops."""
-    __slots__ = ("node", "inputs", "outputs", "fn", "info", "host")
+    __slots__ = ("node", "inputs", "outputs", "fn", "info", "host", "traced")
 
     def __init__(self, node, mapping, info):
         self.node = node
@@ -108,6 +108,7 @@ class DeviceStep:
         self.fn = mapping.fn
         self.info = info
         self.host = mapping.host
+        self.traced = mapping.traced  # host inputs a trace may give as device tensors
 
 
 def build(model):

@@ -5,10 +5,14 @@
     ys = m.run({"input": x})        # numpy arrays out, in the ONNX output dtypes
     m.inputs, m.outputs             # Ports: name, shape (symbolic dims kept), dtype
     m.function(*tensors)            # the bare function of glflow ops (what graph mode traces)
+    m.compiled, m.eager_reason      # calls run compiled, or why they run eagerly
 
 A call checks every input (names, dtypes, ranks, static dims, and that a symbolic dim has
-one size across inputs) before any GPU work, then runs the plan's steps inside a tidy, so a
-call that fails leaves nothing allocated.
+one size across inputs) before any GPU work, then runs inside a tidy, so a call that fails
+leaves nothing allocated. It runs compiled (`m.compiled`): through a gf.function over
+`m.function`, traced once per input shape signature, optimised, fused and replayed
+(compiled.py) when the plan allows it, decided at load time; otherwise (`m.eager_reason`
+says why, or `load(..., compile=False)`) the plan's steps run one by one.
 """
 import numbers
 from collections import ChainMap
@@ -18,7 +22,7 @@ import numpy as np
 from .. import ops
 from ..runtime import state
 from ..tensor import Tensor, keep, tidy
-from . import control, convert, types
+from . import compiled, control, convert, types
 from .errors import where
 
 
@@ -28,13 +32,29 @@ HOST_CACHE_SIZE = 64  # distinct input shapes whose host values a model keeps
 class OnnxModel:
     """The callable that `glflow.onnx.load` returns."""
 
-    def __init__(self, model_proto):
+    def __init__(self, model_proto, compile=True):
         # the plan keeps what a call needs (constants as numpy arrays); the proto is not kept
         self._plan = convert.build(model_proto)
         self._device_constants = {}  # backend name -> {constant name: Tensor}
         self._host_values = {}  # input shapes -> the host steps' values (plan.shape_pure)
         # constants are uploaded once, now: one glflow cannot hold fails at load time
         self._constants_on_device()
+        # None when calls run compiled; else why they run eagerly (decided from the plan)
+        self.eager_reason = compiled.eager_reason(self._plan) if compile else \
+            "compile=False was asked"
+        self._compiled = None if self.eager_reason else compiled.CompiledCall(
+            self._execute, [p.name for p in self._plan.inputs], "onnx_model")
+
+    @property
+    def compiled(self):
+        """Whether calls run through graph mode (see `eager_reason` when they do not)."""
+        return self._compiled is not None
+
+    @property
+    def graph_function(self):
+        """The gf.function compiled calls go through on the active backend (its `graph`,
+        `trace_count`, `summary()`); None for a model that runs eagerly."""
+        return None if self._compiled is None else self._compiled.function()
 
     @property
     def inputs(self):
@@ -45,14 +65,15 @@ class OnnxModel:
         return list(self._plan.outputs)
 
     def __repr__(self):
-        return f"OnnxModel(inputs={self.inputs}, outputs={self.outputs})"
+        return f"OnnxModel(inputs={self.inputs}, outputs={self.outputs}, " \
+               f"compiled={self.compiled})"
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args):
         """Run on numpy arrays or tensors; one output comes back as a Tensor, several as a
         tuple of Tensors in the graph's output order."""
         feeds = self._feeds(args)
-        outs = tidy(lambda: [_as_tensor(v, p) for v, p in zip(self._execute(feeds),
+        outs = tidy(lambda: [_as_tensor(v, p) for v, p in zip(self._values(feeds),
                                                               self._plan.outputs)])
         return outs[0] if len(outs) == 1 else tuple(outs)
 
@@ -65,7 +86,7 @@ class OnnxModel:
             feeds = self._feeds(tuple(inputs))
 
         def body():
-            return [_as_numpy(v, p) for v, p in zip(self._execute(feeds), self._plan.outputs)]
+            return [_as_numpy(v, p) for v, p in zip(self._values(feeds), self._plan.outputs)]
         return tidy(body)
 
     def function(self, *inputs):
@@ -99,6 +120,15 @@ class OnnxModel:
         return feeds
 
     # ------------------------------------------------------------------ running
+    def _values(self, feeds):
+        """One value per graph output for checked feeds (run inside the caller's tidy)."""
+        if self._compiled is None:
+            return self._execute(feeds)
+        # the traced graph's inputs are tensors, uploaded as the eager steps upload them
+        tensors = [v if isinstance(v, Tensor) else _upload(v, f"onnx input {name!r}")
+                   for name, v in feeds.items()]
+        return self._compiled.run(tensors)
+
     def _constants_on_device(self):
         name = state.get_backend()
         on = self._device_constants.get(name)
@@ -165,7 +195,11 @@ def _run_device(step, values, on_device):
         if not name:
             args.append(None)
         elif i in step.host:
-            args.append(_host(values[name]))
+            v = values[name]
+            # traced: a device value the mapping takes as a tensor (its checks become HOST
+            # nodes); eager calls read it back as ever
+            args.append(v if i in step.traced and isinstance(v, Tensor) and v._symbolic
+                        else _host(v))
         elif name in on_device:
             args.append(on_device[name])
         else:

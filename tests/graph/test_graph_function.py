@@ -75,6 +75,17 @@ def test_variables_are_captured_by_reference_and_assign_writes_them():
     assert counter.item() == 2.0 and bump.trace_count == 1
 
 
+def test_a_first_call_inside_tidy_keeps_the_constants_the_passes_made():
+    # w * 2 + 1 is on a captured constant: the fold pass computes it while the first call
+    # traces, and the graph keeps the result; the caller's tidy must not dispose it
+    w = gf.tensor(data(4))
+    f = gf.function(lambda x: x * (w * 2.0 + 1.0))
+    x = data(3, 4)
+    first = gf.tidy(lambda: f(gf.tensor(x)).numpy())
+    np.testing.assert_array_equal(f(gf.tensor(x)).numpy(), first)
+    assert f.trace_count == 1
+
+
 def test_python_control_flow_is_unrolled():
     @gf.function
     def power(x, n):

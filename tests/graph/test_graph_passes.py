@@ -250,6 +250,25 @@ def test_fusion_splits_trees_past_the_input_limit(name):
 
 
 @pytest.mark.parametrize("name", BACKENDS)
+def test_fusion_counts_a_sampler_per_view_of_one_value(name):
+    # 20 windows of one input (slices fuse as strided views): one value, 20 samplers; a
+    # single kernel of them all failed to link on GL ("too many texture samplers")
+    def f(x):
+        y = x[:, 0:16]
+        for k in range(1, 20):
+            y = gf.maximum(y, x[:, k:k + 16])
+        return y
+    x = data(3, 36)
+    with backend(name):
+        graph = trace(f, x)
+        one_pass("fuse_elementwise", graph)
+        nodes = graph.kernel_nodes()
+        assert len(nodes) > 1
+        assert all(len(n.inputs) <= 12 for n in nodes)
+        assert_same(run(graph, x), eager(f, x))
+
+
+@pytest.mark.parametrize("name", BACKENDS)
 def test_fusion_keeps_intermediate_dtypes(name):
     def f(x):
         n = gf.cast(x * 3.7, "int32")           # truncates: an int32 intermediate

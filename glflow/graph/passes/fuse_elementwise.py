@@ -26,7 +26,8 @@ kernels commute with broadcasting, so nodes of smaller shapes may join too. A le
 through a view (a transpose) keeps the view, widened to the output shape by zero strides.
 Scalar constants become float uniforms (the `fill` kernel's function), not textures to read.
 
-Bounds: MAX_INPUTS leaves (GL samplers; GL guarantees 16 units), MAX_OUTPUTS outputs (render
+Bounds: MAX_INPUTS leaves (GL samplers; GL guarantees 16 units; a value read through several
+views is a sampler per view, so leaves count as (value, view) pairs), MAX_OUTPUTS outputs (render
 targets: GLSL ES 3.00 / WebGL2 guarantee 4, desktop GL 8) and MAX_OPS ops (the shader grows
 with them, and so does its compile time: benchmarks/README.md, "Reading `graph`":
 unrolled_steps).
@@ -148,7 +149,7 @@ class _Fusion:
         if len(units) == 1 and not outside:
             # node read only here, directly: it leaves the leaves, its inputs join them (the
             # common case, kept linear in the group's size)
-            leaves = (target.leaves - {node.output}) | _leaves([node])
+            leaves = (target.leaves - {(node.output, None)}) | _leaves([node])
             if ops > MAX_OPS or len(leaves) > MAX_INPUTS:
                 return False
         else:
@@ -204,7 +205,7 @@ class _Fusion:
         out = node.output
         added = []
         for g in units:
-            leaves = (g.leaves - {out}) | _leaves([node])
+            leaves = (g.leaves - {(out, None)}) | _leaves([node])
             if (g.duplicated + 1 > DUPLICATE_BUDGET or g.ops + ops > MAX_OPS
                     or len(leaves) > MAX_INPUTS):
                 return False
@@ -332,15 +333,16 @@ def _views_inside(members):
 
 
 def _leaves(members):
-    """Values the members read from textures: made outside them (scalar constants become
-    uniforms), or read through a view."""
+    """(value, view) pairs the members read from textures, one sampler each: values made
+    outside them (scalar constants become uniforms), or read through a view (view None when
+    read directly)."""
     leaves = set()
     for m in members:
         views = m.attrs.get("views") if m.attrs else None
         for i, v in enumerate(m.inputs):
-            viewed = views is not None and views[i] is not None
-            if (viewed or v.node not in members) and constant_value(v) is None:
-                leaves.add(v)
+            view = views[i] if views is not None else None
+            if (view is not None or v.node not in members) and constant_value(v) is None:
+                leaves.add((v, view))
     return leaves
 
 

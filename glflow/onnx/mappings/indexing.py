@@ -7,15 +7,21 @@ import builtins
 import numpy as np
 
 from ... import ops
+from ...tensor import Tensor
 from .. import types
 from .shape import axis_of
 from .table import mapping
 
 
-@mapping("Gather", attrs={"axis": 0}, host=(1,))
+@mapping("Gather", attrs={"axis": 0}, host=(1,), traced=(1,))
 def gather(n, x, indices):
-    # glflow's gather checks its indices on the host, so they arrive there
+    # glflow's gather checks its indices on the host, so they arrive there; under a trace
+    # they may be a device tensor: negative ones are mapped there, and ops.gather checks
+    # the range in a HOST node on every call
     a = axis_of(n["axis"], x.rank)
+    if isinstance(indices, Tensor):
+        return ops.gather(x, ops.where(ops.less(indices, 0), ops.add(indices, x.shape[a]),
+                                       indices), axis=a)
     idx = np.asarray(indices).astype(np.int64)
     idx = np.where(idx < 0, idx + x.shape[a], idx)
     return ops.gather(x, idx, axis=a)

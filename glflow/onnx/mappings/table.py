@@ -7,6 +7,11 @@ returns a Tensor (or a list: a sequence) or a tuple of them, one per node output
 NodeInfo: its attributes (the declared defaults filled in), its opset and the ONNX types of
 its values.
 
+`traced=` lists the host inputs whose values only pick data, never a shape (a gather's
+indices): when graph mode traces the model and such a value is computed on the device or fed
+by the caller, the mapping gets it as a device tensor instead (its checks then run as HOST
+nodes with each call's values), so the model can still run compiled (onnx/compiled.py).
+
 `attrs` declares every attribute the mapping understands, with its default; a node with any
 other attribute is refused at load time. `check(node)` refuses, at load time too, the
 attribute values and dtypes the mapping cannot compute (`node.refuse(...)`).
@@ -17,23 +22,24 @@ TABLE = {}
 
 
 class Mapping:
-    __slots__ = ("op_type", "fn", "attrs", "host", "check")
+    __slots__ = ("op_type", "fn", "attrs", "host", "traced", "check")
 
-    def __init__(self, op_type, fn, attrs, host, check):
+    def __init__(self, op_type, fn, attrs, host, check, traced=()):
         self.op_type = op_type
         self.fn = fn
         self.attrs = attrs
         self.host = frozenset(host)
+        self.traced = frozenset(traced)
         self.check = check
 
 
-def mapping(*op_types, attrs=None, host=(), check=None):
+def mapping(*op_types, attrs=None, host=(), traced=(), check=None):
     """Register `fn` as the mapping of each op type."""
     def register(fn):
         for op_type in op_types:
             if op_type in TABLE:
                 raise ValueError(f"glflow.onnx: two mappings for {op_type}")
-            TABLE[op_type] = Mapping(op_type, fn, dict(attrs or {}), host, check)
+            TABLE[op_type] = Mapping(op_type, fn, dict(attrs or {}), host, check, traced)
         return fn
     return register
 
