@@ -133,7 +133,8 @@ def cases(size):
 
 
 def settings(size):
-    return {"rule": RULES[size]._asdict(), "models": DATA,
+    # the checkout-relative folder: a results file names no path of the machine that ran it
+    return {"rule": RULES[size]._asdict(), "models": "tests/data/onnx",
             "isolation": "one fresh process per model and runtime",
             "onnxruntime": "CPUExecutionProvider, default threads"}
 

@@ -12,6 +12,7 @@ batch stays in the graph), and `<name>_dynamo.onnx` by the torch.export-based ex
 default since PyTorch 2.9 (opset 20)."""
 import os
 
+import onnx
 import torch
 from torch import nn
 
@@ -99,7 +100,21 @@ def main():
         torch.onnx.export(model, (x,), path, input_names=["x"], output_names=["y"],
                           dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=64)},),
                           dynamo=True, external_data=False)
+        strip_metadata(path)
         print(path, os.path.getsize(path))
+
+
+def strip_metadata(path):
+    """Drop the metadata the torch.export exporter writes on nodes and the graph (stack traces
+    holding the paths of the machine that exported); it changes no computation."""
+    model = onnx.load(path)
+    graphs = [model.graph] + [f for f in model.functions]
+    for graph in graphs:
+        del graph.metadata_props[:]
+        for node in graph.node:
+            del node.metadata_props[:]
+    del model.metadata_props[:]
+    onnx.save(model, path)
 
 
 if __name__ == "__main__":
