@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import glflow as gf
+from glflow.runtime import state
 
 # Prepended to subprocess scripts: counts GL context creations, and with BREAK_GL=1 makes
 # them fail as they do on a machine without EGL (moderngl raises from create_context).
@@ -186,7 +187,6 @@ def test_glflow_info_on_cpu():
 def gl_unavailable(monkeypatch):
     """This process as if it had no OpenGL: the default backend is not chosen yet and making
     the GL backend fails (the previous state comes back afterwards)."""
-    from glflow.runtime import state
     monkeypatch.delenv("GLFLOW_BACKEND", raising=False)
 
     def no_gl():

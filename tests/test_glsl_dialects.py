@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 import glflow as gf
+from glflow.backends.gl import conv_direct, conv_filter_grad, matmul
 from glflow.tensor import tensors_in
-from glflow.runtime import counters, state
+from glflow.runtime import counters
 from glflow.runtime import registry as kernels
 from glflow.backends.gl import access, elementwise, reduction as gl_reduce
 from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES, ProgramCache, load
@@ -226,14 +227,12 @@ def test_generated_elementwise_and_reduce_shaders(tmp_path):
 def test_every_shader_the_workload_compiles(tmp_path, monkeypatch):
     sources = recorded_sources(monkeypatch)
     # block-row counts and variants the device at hand may not pick (4 render targets)
-    from glflow.backends.gl import matmul
     for rows, aligned, tiled in itertools.product((4, 8), (False, True), (False, True)):
         sources[f"matmul product {rows} {tiled}"] = matmul._product_source(rows, tiled)
         sources[f"matmul unpack {rows} {aligned} {tiled}"] = matmul._unpack_source(
             rows, aligned, tiled=tiled)
     # the tiled passes of the direct conv and the filter gradient (tests/test_tiling.py runs
     # them under a lowered tile limit)
-    from glflow.backends.gl import conv_direct, conv_filter_grad
     for rows, float_div in itertools.product((4, 8), (False, True)):
         sources[f"conv_direct tiled {rows} {float_div}"] = conv_direct._unpack_source(
             rows, float_div, True)

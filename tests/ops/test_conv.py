@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 import glflow as gf
+from glflow.backends.gl import conv_direct, conv_filter_grad
+from glflow.runtime import state
 from helpers import check_op, normal
 
 
@@ -196,7 +198,6 @@ def test_int_input_is_a_type_error():
     ((1, 3, 3, 4), (3, 3, 4, 4), 1, "valid", 1, 1)])
 def test_conv2d_direct_kernel(monkeypatch, x_shape, f_shape, strides, padding, dilations,
                               groups):
-    from glflow.backends.gl import conv_direct
     calls = []
     real_run = conv_direct.run
     monkeypatch.setattr(conv_direct, "run", lambda *a, **k: calls.append(1) or real_run(*a, **k))
@@ -236,7 +237,6 @@ def test_conv2d_direct_kernel_padding_reads_zeros_next_to_inf():
     ((1, 5, 19, 4), (1, 5, 4, 4), (1, 3), "valid", 1, 1)])
 def test_conv2d_filter_gradient_kernel(monkeypatch, x_shape, f_shape, strides, padding,
                                        dilations, groups):
-    from glflow.backends.gl import conv_filter_grad
     calls = []
     real_run = conv_filter_grad.run
     monkeypatch.setattr(conv_filter_grad, "run",
@@ -247,7 +247,6 @@ def test_conv2d_filter_gradient_kernel(monkeypatch, x_shape, f_shape, strides, p
 
 
 def test_conv2d_filter_gradient_kernel_input_dilation_and_many_chunks(monkeypatch):
-    from glflow.backends.gl import conv_filter_grad
     calls = []
     real_run = conv_filter_grad.run
     monkeypatch.setattr(conv_filter_grad, "run",
@@ -280,7 +279,6 @@ def test_conv2d_filter_gradient_of_empty_batch_is_zero():
 
 def test_conv2d_filter_gradient_kernel_with_4_render_targets(monkeypatch):
     # GL ES 3.0 guarantees only 4 draw buffers: blocks of 4 rows x 4 channels then
-    from glflow.runtime import state
     previous = gf.get_backend()
     gf.set_backend("gl")
     try:

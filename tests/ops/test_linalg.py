@@ -9,6 +9,10 @@ import numpy as np
 import pytest
 
 import glflow as gf
+from glflow.backends.gl.epilogue import Epilogue, epilogue_source
+from glflow.backends.gl.matmul import _unpack_source
+from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
+from glflow.ops.linalg import epilogue_attr
 from helpers import check_op, fixed, integers, normal
 
 
@@ -275,10 +279,6 @@ def test_dot_outer_band_part_diag_fused_matmul_errors():
 def test_fused_epilogue_shaders_compile_as_glsl_es_300_and_330_core():
     """matmul's unpack pass with every epilogue activation and every way of reading an extra
     input (gl/epilogue.py) is valid GLSL ES 3.00 and 3.30 core."""
-    from glflow.backends.gl.epilogue import Epilogue, epilogue_source
-    from glflow.backends.gl.matmul import _unpack_source
-    from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
-    from glflow.ops.linalg import epilogue_attr
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
     cases = [(epilogue_attr(act, 0.2, strides)["program"], modes)

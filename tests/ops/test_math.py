@@ -10,6 +10,8 @@ import pytest
 import scipy.special
 
 import glflow as gf
+from glflow.backends.gl import access, elementwise
+from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
 from glflow.runtime import counters, registry as kernels
 from helpers import (away_from_zero, check_op, fixed, integers, normal, on_backend, positive,
                      run_on, uniform)
@@ -386,8 +388,6 @@ def test_bad_input_raises_before_any_gl_work():
 def test_shaders_compile_as_glsl_es_300_and_330_core():
     """Every elementwise kernel of these families, as the runtime assembles it, is valid GLSL
     ES 3.00 (WebGL2) and GLSL 3.30 core (docs/architecture.md, "Shader dialects")."""
-    from glflow.backends.gl import access, elementwise
-    from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
     mine = [n for n, k in kernels.REGISTRY.items()

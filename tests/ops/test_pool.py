@@ -1,10 +1,15 @@
 """Pooling: max/avg pool (valid, same, explicit, strides, NCHW, aligned channels), 1-D and
 global pools, gradients (and their gradients, which run max_pool_grad / avg_pool_grad as
 forward kernels) gl vs cpu and vs finite differences; values vs direct loops written here."""
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 
 import glflow as gf
+from glflow.backends.gl.pool import pool_source
+from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES, source
 from helpers import check_op, make_inputs, normal
 
 
@@ -155,11 +160,6 @@ def test_bad_arguments(call, error, message):
 
 def test_nn_shaders_compile_as_glsl_es_300_and_330_core():
     """Every variant of the conv and pooling shaders, as the runtime assembles them."""
-    import shutil
-    import subprocess
-    from glflow.backends.gl.programs import source
-    from glflow.backends.gl.pool import pool_source
-    from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
     sources = [source("conv/conv2d.frag", d) for d in ([], ["ALIGNED"], ["FLOAT_DIV"],

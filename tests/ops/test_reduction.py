@@ -3,12 +3,18 @@
 that take several GL passes (1,000,003 elements: three passes of 1024-element chunks); empty
 axes; nan/inf; tie rules; and the errors for bad arguments."""
 import math
+import shutil
+import subprocess
 
 from hypothesis import given, settings, strategies as st
 import numpy as np
 import pytest
 
 import glflow as gf
+from glflow.backends.gl import pair_reduce, scan, search, softmax
+from glflow.backends.gl import reduction as gl_reduce
+from glflow.backends.gl.elementwise import kernel_functions
+from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
 from helpers import booleans, check_op, fixed, integers, normal, run_on, uniform
 
 
@@ -290,13 +296,7 @@ def test_shaders_compile_as_glsl_es_300_and_330_core():
     runtime assembles it, is valid GLSL ES 3.00 (WebGL2) and GLSL 3.30 core
     (docs/architecture.md, "Shader dialects")."""
     import itertools
-    import shutil
-    import subprocess
 
-    from glflow.backends.gl import reduction as gl_reduce
-    from glflow.backends.gl.elementwise import kernel_functions
-    from glflow.backends.gl import pair_reduce, scan, search, softmax
-    from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
     sources = [gl_reduce._source(f"reduce_{k}", v) for k in ("sum", "prod", "max", "min",

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import glflow as gf
+from glflow.backends.gl.joining import concat_source
+from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES, source
 from helpers import booleans, check_op, fixed, integers, normal
 
 
@@ -135,9 +137,6 @@ def test_chained_movement_gradient():
 def test_movement_shaders_compile_as_glsl_es_300_and_330_core():
     """Every variant of the data-movement shaders, as the runtime assembles it, is valid GLSL
     ES 3.00 (WebGL2) and GLSL 3.30 core (docs/architecture.md, "Shader dialects")."""
-    from glflow.backends.gl.joining import concat_source
-    from glflow.backends.gl.programs import source
-    from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES
     validator = shutil.which("glslangValidator")
     assert validator, "glslangValidator (package glslang-tools) is needed to validate shaders"
     sources = [source("padding/pad.frag", [f"RANK {r}", f"PAD_{m}"]) for r in (1, 4)
