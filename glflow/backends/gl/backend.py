@@ -153,7 +153,7 @@ class GLBackend:
 
     def upload(self, array):
         flat = np.ascontiguousarray(array, dtype=np.float32).reshape(-1)
-        kept = host.keep(flat) if flat.size < host.BELOW else None
+        kept = host.keep(flat)
         if kept is not None and self.host_forward:
             return GLData(None, self.layout(flat.size), kept, self)
         with self.gl:
@@ -292,10 +292,15 @@ class GLBackend:
             return self._run_elementwise
         raise KeyError(f"the gl backend has no kernel {kernel!r}")
 
-    def _run_elementwise(self, kernel, inputs, out_shape, attrs):
+    def _params(self, kernel):
+        """An elementwise kernel's float params, in uniform order (looked up once)."""
         params = self._param_names.get(kernel)
         if params is None:
             params = self._param_names[kernel] = registry.get(kernel).params
+        return params
+
+    def _run_elementwise(self, kernel, inputs, out_shape, attrs):
+        params = self._params(kernel)
         program = elementwise.call(kernel, len(inputs), len(params))
         values = {slot: attrs[p] for slot, p in enumerate(params)} if params else _NO_PARAMS
         return self.elementwise(program, inputs, attrs.get("views") if attrs else None, values,
@@ -319,11 +324,8 @@ class GLBackend:
                 if ufunc is not None:
                     out = host.run_flat(kernel, ufunc, arrays)
                 else:
-                    params = self._param_names.get(kernel)
-                    if params is None:
-                        params = self._param_names[kernel] = registry.get(kernel).params
                     out = host.run(kernel, [(h, shape) for h, (_, shape) in zip(arrays, inputs)],
-                                   out_shape, size, attrs, params)
+                                   out_shape, size, attrs, self._params(kernel))
                 if out is not None:
                     return GLData(None, self.layout(size), out, self)
         return self._run_elementwise(kernel, inputs, out_shape, attrs)

@@ -79,11 +79,7 @@ def run_flat(kernel, ufunc, arrays):
     """The eager hot path of `run`: same-size or one-element operands (x + 1.0) of a kernel
     in UFUNCS, computed flat."""
     with np.errstate(all="ignore"):  # IEEE results (inf, nan) without warnings, as on GL
-        out = ufunc(*arrays)
-    if kernel in MAY_DENORMALIZE and has_denormal(out):
-        return None
-    counters.count_kernel("host", kernel)
-    return out
+        return _checked(kernel, ufunc(*arrays))
 
 
 def run(kernel, inputs, out_shape, size, attrs, params):
@@ -93,7 +89,11 @@ def run(kernel, inputs, out_shape, size, attrs, params):
     if params and not forwardable_params([attrs[p] for p in params]):
         return None
     with np.errstate(all="ignore"):
-        out = _general(kernel, inputs, out_shape, size, attrs, params)
+        return _checked(kernel, _general(kernel, inputs, out_shape, size, attrs, params))
+
+
+def _checked(kernel, out):
+    """out, counted as a host launch; None where it holds a denormal GL would have flushed."""
     if kernel in MAY_DENORMALIZE and has_denormal(out):
         return None
     counters.count_kernel("host", kernel)
