@@ -531,3 +531,9 @@ def test_outputs_without_a_declared_shape_load():
                   [("y", FLOAT, None)])
     np.testing.assert_array_equal(gf.onnx.load(proto).run([np.float32([-1, 0, 2])])[0],
                                   [0, 0, 2])
+
+
+def test_compile_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"glflow.onnx.load: compile must be True or False, "
+                                        r"got str 'yes'"):
+        gf.onnx.load(_flatten_model(), compile="yes")

@@ -37,4 +37,7 @@ def load(model, compile=True):
     call eagerly, step by step."""
     if _onnx_package is None:
         raise ImportError("glflow.onnx.load needs the onnx package: pip install 'glflow[onnx]'")
+    if not isinstance(compile, bool):
+        raise TypeError(f"glflow.onnx.load: compile must be True or False, got "
+                        f"{type(compile).__name__} {compile!r}")
     return OnnxModel(read_model(model), compile=compile)
