@@ -168,6 +168,21 @@ def test_denormals_go_to_gl(backend):
     assert counters.kernel_counts.get(("host", "leaky_relu"), 0) == before
 
 
+@pytest.mark.parametrize("size", [1, 3, host.FEW, host.FEW + 1, 100])
+def test_has_denormal_agrees_with_the_definition_at_every_size(size):
+    """The few-element path (Python floats) and numpy's give the definition's answer: some
+    element is nonzero with a magnitude under the smallest normal float32."""
+    tiny = np.finfo(np.float32).tiny
+    rng = np.random.default_rng(size)
+    pool = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1.0, -2.5, tiny, -tiny, 1e-39,
+                     -1e-45, tiny * 0.999, 3.4e38], np.float32)
+    for _ in range(300):
+        a = rng.choice(pool, size)
+        magnitude = np.abs(a.astype(np.float64))
+        expected = bool(((magnitude > 0) & (magnitude < tiny)).any())
+        assert host.has_denormal(a) == expected, a
+
+
 def test_training_is_bit_identical_with_and_without_forwarding(backend):
     """The TF.js curve-fitting tutorial's shape of work: tiny tensors, a tape, an optimizer."""
     rng = np.random.default_rng(1)
