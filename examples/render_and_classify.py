@@ -304,8 +304,9 @@ def main(argv=None):
                      if getattr(args, k) is not None})
     size, batch = settings["size"], settings["batch"]
 
-    # glflow's context first (gf.context() makes it): on llvmpipe the first GL context of a
-    # process fixes the rasteriser threads of all, and glflow asks for none (README, Limits).
+    # glflow's context first (gf.context() makes it), and all drawing in it: glflow guards
+    # the scenes drawn there against llvmpipe's fence race with rasteriser threads (README,
+    # Limits); other contexts' draws would go unguarded.
     info = gf.backend_info()
     print(f"glflow on {info['backend']} ({info['renderer']})")
     gf.set_seed(1)

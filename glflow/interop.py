@@ -19,10 +19,12 @@ set all the state your own drawing needs before each frame's draws (the context 
 and call other glflow ops after from_texture (or restore the state yourself:
 `ctx.enable_only(moderngl.NOTHING)`, `ctx.clear_samplers()`).
 
-Rasteriser threads (LP_NUM_THREADS set on llvmpipe): glflow guards each of its own draws
-against Mesa's fence race (glflow/backends/gl/fences.py), and the end of a gl_section() guards
-the scene drawn last in it; when one section draws into several framebuffers, the scenes of
-the earlier ones are not guarded. Draw into one framebuffer per section then.
+Rasteriser threads (llvmpipe's default on a machine with several cores): glflow guards each of
+its own draws against Mesa's fence race (glflow/backends/gl/fences.py), and the end of a
+gl_section() guards the scene drawn last in it; when one section draws into several
+framebuffers, the scenes of the earlier ones are not guarded. So draw into one framebuffer per
+section (or set LP_NUM_THREADS=0); draws in other GL contexts of the process are not guarded
+at all.
 
 Rows: a tensor's row 0 is the picture's top row, as in image files and numpy; GL keeps a
 rendered picture's top row last (texture row 0 is the bottom). from_texture and to_texture

@@ -89,7 +89,8 @@ def test_results_identical_to_one_process_and_each_worker_loads_once(client, mod
     assert len(seen) == 2
     for pid, backend, renderer, threads, loads in seen.values():
         assert pid != os.getpid() and backend == "gl" and renderer
-        # llvmpipe without rasteriser threads unless the user asked (None: another driver)
+        # one worker per core: no rasteriser threads unless the user asked (None: another
+        # driver)
         assert threads in (None, os.environ.get("LP_NUM_THREADS", "0"))
         assert loads in ([0], [1])  # one model, loaded at most once however many batches
 

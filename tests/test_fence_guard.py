@@ -113,9 +113,9 @@ def test_threaded_llvmpipe_is_guarded_computes_correctly_and_releases_its_syncs(
     assert out["threads"] == "2" and out["guarded"]
     # ~1000 draws: the syncs of finished scenes were deleted, a few probes' worth remain
     assert out["held"] < 4 * fences.PROBE_EVERY
-    default = _child(THREADED, None)
-    assert default.returncode == 0, default.stderr
-    out = json.loads(default.stdout.strip().splitlines()[-1])
+    single = _child(THREADED, "0")
+    assert single.returncode == 0, single.stderr
+    out = json.loads(single.stdout.strip().splitlines()[-1])
     assert out["ok"] and out["threads"] == "0" and not out["guarded"]
 
 

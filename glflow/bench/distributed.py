@@ -1,8 +1,9 @@
 """distributed: batch inference throughput of one model file (a small CNN on 16x16 RGB
-images), in images per second: in this process (glflow.inference, the model loaded once),
-and through gf.distributed.predict on LocalClusters of 1 and 2 worker processes (one thread
-and one GL context each; on llvmpipe each draws without rasteriser threads, so 2 workers are
-how a 2-core machine gets both cores drawing).
+images), in images per second: in this process (glflow.inference, the model loaded once, with
+the rasteriser threads glflow got), and through gf.distributed.predict on LocalClusters of 1
+and 2 worker processes (one thread and one GL context each; on llvmpipe glflow's cluster
+workers draw without rasteriser threads, so 2 workers are how they get both cores of a 2-core
+machine drawing).
 
 A timed call is the whole user-visible job: from the numpy images in this process to every
 prediction back in it (for the clusters: graph, scheduling, shipping the batches, the work,

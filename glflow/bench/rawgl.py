@@ -1,7 +1,10 @@
 """Bare-moderngl baselines: glflow's own generated shader for `add`, driven without glflow.
 
 Suites compare glflow against these in the same run and on the same context, so the
-difference is what glflow's Python, pool and program cache cost, nothing else.
+difference is what glflow's Python, pool and program cache cost, nothing else. With llvmpipe's
+rasteriser threads every draw here is handed to glflow's fence guard as glflow's own are
+(backends/gl/fences.py): without it these loops could corrupt the heap, and the comparison
+stays like for like.
 """
 from glflow.backends.gl import access, elementwise
 from glflow.backends.gl.layout import Layout
@@ -33,6 +36,7 @@ class RawAdd:
             if name in self.prog:
                 self.prog[name].value = value
         self.vao = ctx.vertex_array(self.prog, [])
+        self.fences = backend.gl.fences  # None without rasteriser threads
 
     def framebuffer(self, ctx, tex):
         fbo = ctx.framebuffer(color_attachments=[tex])
@@ -44,6 +48,8 @@ class RawAdd:
         a.use(0)
         b.use(1)
         self.vao.render(moderngl.TRIANGLES, vertices=3)
+        if self.fences is not None:
+            self.fences.submitted()
 
     def release(self):
         self.vao.release()

@@ -3,9 +3,11 @@ LocalCluster of glflow's own, sized to the machine.
 
 glflow's own cluster has one single-threaded worker process per GPU (each pinned to its EGL
 device) or, where EGL lists no GPU (llvmpipe), one per core. One thread, because a worker's
-GL work goes through its one context anyway, and llvmpipe draws in the calling thread (no
-rasteriser threads, glflow/backends/gl/context.py): one worker per core keeps every core
-drawing. Worker processes are spawned, not forked, so none inherits a GL context."""
+GL work goes through its one context anyway. On llvmpipe each of those workers draws in its
+own thread (LP_NUM_THREADS=0, unless the user set the variable): one worker per core keeps
+every core drawing, and Mesa's default of a rasteriser thread per core in every worker would
+put N workers' N x N threads on N cores. Worker processes are spawned, not forked, so none
+inherits a GL context."""
 import atexit
 import os
 import threading
@@ -59,6 +61,8 @@ def local_client(n_workers=None, **cluster_kwargs):
     gpus = gpu_indices(listed)
     n_workers = n_workers or default_workers(listed)
     options = {"threads_per_worker": 1, "processes": True, "dashboard_address": ":0"}
+    if not gpus and "LP_NUM_THREADS" not in os.environ:
+        options["env"] = {"LP_NUM_THREADS": "0"}  # the workers share the cores (module doc)
     options.update(cluster_kwargs)
     cluster = LocalCluster(n_workers=n_workers, **options)
     client = Client(cluster)

@@ -16,26 +16,22 @@ pay: measure there first.
 """
 import os
 import threading
-import warnings
 
 import moderngl
 
 from ...runtime import devices
 from .fences import FenceGuard
 
-# Rasteriser threads. Mesa's llvmpipe (22.3 as in Debian 12, and later versions) can corrupt
-# the heap when it rasterises on worker threads: glflow's thread may free a scene's fence while
-# the last worker is still unlocking it (glflow/backends/gl/fences.py has the mechanism; it
-# crashed about 1 full test run in 5 when glflow had no guard). With threads, every glflow draw
-# goes through a FenceGuard that keeps each scene's fence alive until a later scene is seen
-# finished: scripts/stress_threads.py --probe hits the race in about a second without it and
-# found none with it (benchmarks/README.md has the runs). glflow still makes its context with
-# LP_NUM_THREADS=0 by default, for speed, not safety: on the 2-core machine tiny dependent ops
-# run 2-3x faster without thread wake-ups, while threads gave large matmuls and convs 1.4-1.7x
-# on a quiet machine and lost to no threads under load (benchmarks/README.md, "llvmpipe
-# threads"). glflow sets the variable only while creating its context (llvmpipe reads it
-# then), and never over the user's own LP_NUM_THREADS: set that for threaded rasterisation.
-LLVMPIPE_THREADS_DEFAULT = "0"
+# Rasteriser threads. Mesa's llvmpipe rasterises on one worker thread per CPU by default
+# (LP_NUM_THREADS sets the count, 0 draws in the calling thread), and glflow leaves that as Mesa
+# and the user set it: large draws run up to ~2x faster on two cores, dependent small draws
+# slower (benchmarks/README.md, "llvmpipe threads"). With threads, llvmpipe (22.3 as in
+# Debian 12, and later versions) can corrupt the heap: glflow's thread may free a scene's fence
+# while the last worker is still unlocking it (fences.py has the mechanism; it crashed about 1
+# full test run in 5 when glflow had no guard). So every glflow draw goes through a FenceGuard
+# that keeps each scene's fence alive until a later scene is seen finished:
+# scripts/stress_threads.py --probe hits the race in about a second without it and found none
+# with it (benchmarks/README.md has the runs).
 
 
 class GLUnavailable(RuntimeError):
@@ -43,29 +39,15 @@ class GLUnavailable(RuntimeError):
 
 
 def _create_context(device):
-    """glflow's standalone EGL context on EGL device `device` (None: EGL's first), created with
-    LP_NUM_THREADS defaulted (see above). Returns (context, the rasteriser threads it got as a
-    string: counted where Linux names them, else the LP_NUM_THREADS in force)."""
-    user_value = os.environ.get("LP_NUM_THREADS")
-    if user_value is None:
-        os.environ["LP_NUM_THREADS"] = LLVMPIPE_THREADS_DEFAULT
+    """glflow's standalone EGL context on EGL device `device` (None: EGL's first). Returns
+    (context, the rasteriser threads llvmpipe started, as a string: counted where Linux names
+    them, else the LP_NUM_THREADS in force, else "default")."""
     chosen = {} if device is None else {"device_index": device}
-    try:
-        ctx = moderngl.create_context(standalone=True, backend="egl", require=330, **chosen)
-    finally:
-        if user_value is None:  # child processes and later libraries see what they saw before
-            del os.environ["LP_NUM_THREADS"]
+    ctx = moderngl.create_context(standalone=True, backend="egl", require=330, **chosen)
     # llvmpipe's rasterisers belong to its screen, shared by every context of the process
     threads = _llvmpipe_threads_running()
     if threads is None:
-        return ctx, LLVMPIPE_THREADS_DEFAULT if user_value is None else user_value
-    if threads and user_value is None:
-        # A llvmpipe context made earlier in this process fixed the count for all of them.
-        warnings.warn(f"glflow: llvmpipe rasterises on {threads} threads because a GL context "
-                      "was made before glflow's; glflow guards its own draws against Mesa "
-                      "llvmpipe's fence race with threads, but not the other contexts' draws, "
-                      "which can corrupt the heap. Run a glflow op before making other GL "
-                      "contexts, or set LP_NUM_THREADS=0.", RuntimeWarning, stacklevel=4)
+        return ctx, os.environ.get("LP_NUM_THREADS", "default")
     return ctx, str(threads)
 
 
