@@ -10,9 +10,12 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
+import glflow as gf
 from glflow.backends.gl import fences
+from glflow.runtime import counters, state
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -100,6 +103,60 @@ def _child(code, lp_num_threads, extra_env=None, timeout=300):
         env["LP_NUM_THREADS"] = lp_num_threads
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=timeout)
+
+
+class CountingGuard:
+    def __init__(self):
+        self.scenes = 0
+
+    def submitted(self):
+        self.scenes += 1
+
+
+def _scenes_and_launches(b, work):
+    """(scenes handed to a stand-in guard, GL launches counted) while work() runs."""
+    guard, saved = CountingGuard(), b._fences
+    before = sum(n for (name, _), n in counters.kernel_counts.items() if name == "gl")
+    b._fences = guard
+    try:
+        result = work()
+    finally:
+        b._fences = saved
+    launches = sum(n for (name, _), n in counters.kernel_counts.items() if name == "gl")
+    return guard.scenes, launches - before, result
+
+
+def test_every_draw_of_eager_ops_and_of_compiled_graphs_reaches_the_guard():
+    """Whatever the thread count of this process: a stand-in guard counts the scenes handed
+    to it, one per draw: eager elementwise kernels, a compiled graph's fused passes (one and
+    several outputs) and its prepared single kernels are one draw each; a matmul draws more
+    than one pass a launch."""
+    gf.set_backend("gl")
+    b = state.backend()
+    rng = np.random.default_rng(0)
+    x = gf.tensor(rng.standard_normal((37, 29)).astype(np.float32))
+    w = gf.tensor(rng.standard_normal((29, 11)).astype(np.float32))
+
+    @gf.function
+    def fused(x):
+        return gf.tanh(x * 0.5) + gf.exp(-x), x * 2.0
+
+    @gf.function(optimize=False)
+    def unfused(x):
+        return gf.add(gf.mul(x, x), x)
+
+    def elementwise():
+        y = gf.sin(x) * 2.0 + x
+        a, c = fused(x)
+        return [t.numpy() for t in (y, a, c, unfused(x))]
+    expected = elementwise()  # compiles and traces outside the count
+    scenes, launches, got = _scenes_and_launches(b, elementwise)
+    for e, g in zip(expected, got):
+        np.testing.assert_array_equal(e, g)
+    assert launches >= 5 and scenes == launches
+    gf.matmul(x, w).numpy()
+    scenes, launches, _ = _scenes_and_launches(b, lambda: gf.matmul(x, w).numpy())
+    assert launches == 1 and scenes >= 2  # pack, product, unpack
 
 
 def test_threaded_llvmpipe_is_guarded_computes_correctly_and_releases_its_syncs():

@@ -6,7 +6,8 @@ Cases:
   compiled (one fused kernel), eager (8 kernels), numpy (8 ufuncs writing into preallocated
   arrays). Targets: compiled >= 3.5x faster than eager, and faster than numpy;
 - `replay_overhead`: a chain of dependent `add(y, c)` on 16 elements compiled with
-  optimize=False (one prepared draw per add) against the same draws in a bare moderngl loop
+  optimize=False (one prepared draw per add; host forwarding off, so that every add is a
+  draw, as in the dispatch suite) against the same draws in a bare moderngl loop
   (dispatch.RawLoop): overhead per kernel = (replay - raw) / kernels, the median of paired
   per-round differences. Target <= 3 us per kernel. Eager per op for reference;
 - `trace_compile`: the issue's block and an MLP train step: trace + passes, then the first
@@ -82,6 +83,39 @@ def fused_chain(size):
 
 
 def replay_overhead(size):
+    """With host forwarding off, as the dispatch suite measures: on 16 elements the adds would
+    otherwise run on the host (backends/gl/host.py), and the bare loop draws every one. With
+    llvmpipe's rasteriser threads the same case runs again in a child without them, and the
+    target is judged there: with threads both loops mostly wait for thread wake-ups."""
+    row = drawn_replay_overhead(size)
+    if gf.backend_info().get("llvmpipe_threads") not in (None, "0"):
+        single = harness.run_child(REPLAY_CHILD, [size], env={"LP_NUM_THREADS": "0",
+                                                              "GLFLOW_BACKEND": "gl"})
+        row["threaded_overhead_us_per_kernel"] = row["overhead_us_per_kernel"]
+        row.update({f"single_thread_{k}": v for k, v in single.items() if k != "correct"})
+        row["overhead_us_per_kernel"] = row["us_per_op"] = single["overhead_us_per_kernel"]
+        row["correct"] = row["correct"] and single["correct"]
+    return row
+
+
+REPLAY_CHILD = ("import sys; from glflow.bench import graph, harness; "
+                "harness.print_child_result(graph.drawn_replay_overhead(sys.argv[1]))")
+
+
+def drawn_replay_overhead(size):
+    """The replay case in this process, every add drawn."""
+    b = state.backend()
+    forwarding = getattr(b, "host_forward", None)
+    if forwarding is not None:
+        b.host_forward = False
+    try:
+        return _replay_overhead(size)
+    finally:
+        if forwarding is not None:
+            b.host_forward = forwarding
+
+
+def _replay_overhead(size):
     n = REPLAY_KERNELS[size]
     c = gf.tensor(np.full(CHAIN_ELEMENTS, 0.5, np.float32))
 

@@ -306,11 +306,16 @@ class GLBackend:
         return self.elementwise(program, inputs, attrs.get("views") if attrs else None, values,
                                 out_shape)
 
+    def may_forward(self, size):
+        """Whether a FORWARDED kernel with an output of `size` elements may run on the host
+        (gl/host.py), as it does when its inputs are there too."""
+        return self.host_forward and 0 < size < host.BELOW
+
     def _run_forwardable(self, kernel, inputs, out_shape, attrs):
         """An elementwise kernel that runs on the host when its inputs are there and its
         output is small (gl/host.py), else on GL."""
         size = prod(out_shape)
-        if self.host_forward and 0 < size < host.BELOW:
+        if self.may_forward(size):
             arrays = []
             flat = not attrs  # same-size or one-element operands: numpy's ufunc, flat
             for d, _ in inputs:

@@ -3,7 +3,8 @@
 `GLBackend.prepare(kernel, in_shapes, out_shape, dtype, attrs)` returns a callable
 `launch(handles, out=None) -> GLData` (a tuple for several outputs) whose work per call is
 only what changes between runs:
-- elementwise kernels and fused programs (PreparedDraw): the access pattern of every input,
+- elementwise kernels and fused programs (PreparedDraw; a kernel host forwarding may run only
+  when its output is too large to stay on the host): the access pattern of every input,
   the generated program, every uniform and the viewport are fixed at prepare time; a call
   binds the framebuffer and textures and draws. Uniforms are written again only when another
   launch used the program since (the program's launch_key says who set them last). It draws
@@ -41,8 +42,13 @@ def prepare(backend, kernel, in_shapes, out_shape, dtype, attrs):
         return PreparedDraw(backend, ("fused",), program, in_shapes, attrs.get("views"),
                             params, out_shape)
     spec = registry.REGISTRY.get(kernel)
+    route = backend._route(kernel) if spec is not None else None
+    # A kernel host forwarding may run (gl/host.py) draws here unless its output is small
+    # enough to stay on the host, where backend.run decides on each call.
     if (spec is not None and spec.pattern == registry.ELEMENTWISE
-            and backend._route(kernel) == backend._run_elementwise):
+            and (route == backend._run_elementwise
+                 or (route == backend._run_forwardable
+                     and not backend.may_forward(prod(out_shape))))):
         program = elementwise.call(kernel, len(in_shapes), len(spec.params))
         params = {slot: attrs[p] for slot, p in enumerate(spec.params)}
         return PreparedDraw(backend, (), program, in_shapes,
@@ -98,6 +104,8 @@ class PreparedDraw:
             h.texture.tex.mglo.use(unit)
             unit += 1
         prog.vao.mglo.render(_TRIANGLES, 3, 0, -1)
+        if b._fences is not None:  # llvmpipe with rasteriser threads (gl/fences.py)
+            b._fences.submitted()
         counters.count_kernel(*self.counted)  # one launch, "fused" for a fused tree
         return out
 
