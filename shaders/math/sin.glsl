@@ -24,21 +24,23 @@ vec4 trig_reduce(vec4 x, out vec4 quadrant) {
     vec4 k0 = floor(ax * TWO_OVER_PI + 0.5);
     vec4 kh = floor(k0 * (1.0 / 4096.0)) * 4096.0;
     vec4 kl = k0 - kh;
-    vec4 t = ax - kh * p1;
-    t = t - kl * p1;
-    t = t - kh * p2;
-    t = t - kl * p2;
-    t = t - kh * p3;
+    // Every product below is exact (the parts' bits and k's are chosen so): EXACT_FMA
+    // (common.glsl) gives the bits of the separate multiply and add in one instruction.
+    vec4 t = EXACT_FMA(-kh, vec4(p1), ax);
+    t = EXACT_FMA(-kl, vec4(p1), t);
+    t = EXACT_FMA(-kh, vec4(p2), t);
+    t = EXACT_FMA(-kl, vec4(p2), t);
+    t = EXACT_FMA(-kh, vec4(p3), t);
     vec4 k1 = floor(t * TWO_OVER_PI + 0.5);  // k0 can be a few off where ax * 2/pi rounds
-    t = t - k1 * p1;
-    t = t - k1 * p2;
+    t = EXACT_FMA(-k1, vec4(p1), t);
+    t = EXACT_FMA(-k1, vec4(p2), t);
     vec4 ks = kl + k1;
-    vec4 c = ks * p3 + kh * p4;
-    c = c + ks * p4;
-    c = c + kh * p5;
-    c = c + ks * p5;
-    c = c + kh * p6;
-    c = c + ks * p6;
+    vec4 c = EXACT_FMA(kh, vec4(p4), ks * p3);
+    c = EXACT_FMA(ks, vec4(p4), c);
+    c = EXACT_FMA(kh, vec4(p5), c);
+    c = EXACT_FMA(ks, vec4(p5), c);
+    c = EXACT_FMA(kh, vec4(p6), c);
+    c = EXACT_FMA(ks, vec4(p6), c);
     quadrant = mod(mod(k0, 4.0) + k1, 4.0);
     return t - c;
 }

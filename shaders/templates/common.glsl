@@ -11,6 +11,14 @@
 #else
 #define EXACT
 #endif
+// EXACT_FMA(a, b, c) = a * b + c where the product a * b is exact in float32 (sin.glsl's
+// argument reduction): one instruction where the GL has fma (gpu_shader5), two elsewhere, the
+// same bits either way (an exact product leaves one rounding, the sum's).
+#if defined(GLFLOW_EXACT)
+#define EXACT_FMA(a, b, c) fma(a, b, c)
+#else
+#define EXACT_FMA(a, b, c) ((a) * (b) + (c))
+#endif
 // A tensor's texture has a power-of-two width, so flat texel index t -> (t & (w-1), t >> log2 w).
 precision highp float;
 precision highp int;
