@@ -1,12 +1,14 @@
 """Stress the GL backend: random small elementwise ops with broadcasting, matmuls and convs,
+compiled graphs (a fused pass with two outputs, prepared single draws, a matmul epilogue),
 with the texture pool's budget cut to 1 MiB so released textures (and the framebuffers over
 them) are deleted all the time; every read result is checked against numpy.
 
 It was written to chase an intermittent heap corruption on llvmpipe: with rasteriser threads,
 llvmpipe (Mesa 22.3) can free a finished scene's fence while a worker thread is still
 unlocking it. glflow guards against it (glflow/backends/gl/fences.py); `--no-guard` turns the
-guard off to reproduce the race. Run it with LP_NUM_THREADS=2 (glflow's default context has
-no rasteriser threads), alone or many times under load with scripts/stress_threads.py.
+guard off to reproduce the race. Run it with rasteriser threads (glflow takes Mesa's default,
+one per CPU; LP_NUM_THREADS=2 makes it explicit), alone or many times under load with
+scripts/stress_threads.py.
 Usage:
 
     LP_NUM_THREADS=2 python scripts/stress_gl.py [seed] [seconds] [--no-guard]
@@ -30,6 +32,15 @@ def main(seed=0, seconds=120.0, guard=True):
     ops = [(gf.add, np.add), (gf.mul, np.multiply), (gf.sub, np.subtract),
            (gf.maximum, np.maximum),
            (lambda a, c: gf.where(a > c, a, c), lambda a, c: np.where(a > c, a, c))]
+
+    @gf.function
+    def fused(a, m):  # a matmul with its epilogue, then a fused pass with two outputs
+        h = gf.relu(gf.matmul(a, m) + 0.5)
+        return gf.tanh(h) * 2.0 - h, h * h
+
+    @gf.function(optimize=False)
+    def unfused(a):  # one prepared draw per op
+        return gf.sub(gf.mul(a, a), a)
     start, n = time.time(), 0
     while time.time() - start < seconds:
         shape = tuple(int(s) for s in rng.integers(1, 40, size=rng.integers(1, 4)))
@@ -47,6 +58,17 @@ def main(seed=0, seconds=120.0, guard=True):
         if n % 97 == 0:  # a product over several 64 x 64 tiles: both rasterisers draw it
             big = gf.tensor(rng.standard_normal((300, 200)).astype(np.float32))
             gf.matmul(big, gf.transpose(big))
+        if n % 5 == 0:
+            a2 = rng.standard_normal((shape[0] + 16, 24)).astype(np.float32)
+            m2 = rng.standard_normal((24, 20)).astype(np.float32)
+            p, q = fused(gf.tensor(a2), gf.tensor(m2))
+            r = unfused(gf.tensor(a2))
+            if n % 65 == 0:
+                h = np.maximum(a2 @ m2 + np.float32(0.5), 0)
+                if not (np.allclose(p.numpy(), np.tanh(h) * 2 - h, rtol=1e-4, atol=1e-4)
+                        and np.allclose(q.numpy(), h * h, rtol=1e-4, atol=1e-3)
+                        and np.allclose(r.numpy(), a2 * a2 - a2, rtol=1e-6, atol=1e-6)):
+                    raise AssertionError(f"round {n}: wrong values from the compiled graphs")
         if n % 13 == 0:
             want = np_op(a_np, c_np) * np.float32(2.0) + np.float32(1.0)
             if not np.allclose(y.numpy(), want, rtol=1e-6, atol=1e-6):
