@@ -13,7 +13,7 @@ const float TRIG_LIMIT = 67108864.0;  // 2^26
 const float TWO_OVER_PI = 0.63661977;
 
 // |x| = k pi/2 + r; returns r and sets quadrant = k mod 4 (k itself may pass 2^24).
-vec4 trig_reduce(vec4 x, out vec4 quadrant) {
+vec4 trig_reduce(vec4 x, out ivec4 quadrant) {
     float p1 = uintBitsToFloat(0x3fc90000u);  // 1.5703125
     float p2 = uintBitsToFloat(0x39fdc000u);
     float p3 = uintBitsToFloat(0xb42f0000u);
@@ -41,7 +41,9 @@ vec4 trig_reduce(vec4 x, out vec4 quadrant) {
     c = EXACT_FMA(ks, vec4(p5), c);
     c = EXACT_FMA(kh, vec4(p6), c);
     c = EXACT_FMA(ks, vec4(p6), c);
-    quadrant = mod(mod(k0, 4.0) + k1, 4.0);
+    // k0 + k1 is a whole number below 2^31 wherever the result is not NaN (|x| < 2^26): its
+    // two low bits are the quadrant, also when k1 is -1
+    quadrant = (ivec4(k0) + ivec4(k1)) & 3;
     return t - c;
 }
 
@@ -69,9 +71,17 @@ vec4 with_sign_of(vec4 x, vec4 v) {
     return mix(v, -v, greaterThanEqual(floatBitsToUint(x), uvec4(0x80000000u)));
 }
 
+// v with its sign bit flipped where `flip` has it set: -v (the negation flips that bit alone).
+vec4 flip_sign(vec4 v, uvec4 flip) {
+    return uintBitsToFloat(floatBitsToUint(v) ^ flip);
+}
+
+// sin x = (sin r, cos r, -sin r, -cos r by quadrant), negated where x is negative: the two
+// negations as one flip of the sign bit.
 vec4 k_sin(vec4 x) {
-    vec4 q;
+    ivec4 q;
     vec4 r = trig_reduce(x, q);
-    vec4 s = mix(sin_reduced(r), cos_reduced(r), equal(mod(q, 2.0), vec4(1.0)));
-    return trig_in_range(x, with_sign_of(x, mix(s, -s, greaterThanEqual(q, vec4(2.0)))));
+    vec4 s = mix(sin_reduced(r), cos_reduced(r), equal(q & 1, ivec4(1)));
+    uvec4 flip = (uvec4(q & 2) << 30u) ^ (floatBitsToUint(x) & uvec4(0x80000000u));
+    return trig_in_range(x, flip_sign(s, flip));
 }
