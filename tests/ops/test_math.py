@@ -127,6 +127,20 @@ def test_pow_special_values_match_numpy_with_signed_zeros():
         assert same.all(), [(a[i], b[i], got[i], want[i]) for i in np.nonzero(~same)[0][:8]]
 
 
+def test_odd_functions_keep_the_sign_of_zero_and_saturate_like_numpy():
+    """tanh, sin and tan put x's sign bit on their result: -0 gives -0 on both backends, as in
+    numpy (tanh's shader multiplied by sign(x) and gave +0); tanh keeps tiny arguments (it
+    gave 3e-8 for 1e-30) and saturates to +-1."""
+    x = np.array([-0.0, 0.0, -1e-30, 1e-30, -40.0, 40.0, -3.0], np.float32)
+    for name in ("tanh", "sin", "tan"):
+        want = getattr(np, name)(x)
+        for backend in ("gl", "cpu"):
+            with on_backend(backend):
+                got = getattr(gf, name)(gf.tensor(x)).numpy()
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want), err_msg=name)
+            np.testing.assert_allclose(got, want, rtol=2e-6, atol=0, err_msg=name)
+
+
 def test_pow_gradient_at_zero_agrees_with_tensorflow():
     # d/dx x ** 0.5 at 0 is 0.5 * 0 ** -0.5 = inf (TensorFlow's value); GL gave 0 because
     # its 0 ** -0.5 was 0. d/db a ** b uses log(a) only where a > 0, else 0 (also where
@@ -207,13 +221,14 @@ def test_trig_from_2_to_the_26_on_is_nan_on_both_backends(name):
 @pytest.mark.parametrize("name,low,high", [("expm1", -1e-4, 1e-4), ("log1p", -1e-4, 1e-4),
                                            ("sinh", -1e-3, 1e-3), ("asinh", -1e-3, 1e-3),
                                            ("atanh", -1e-3, 1e-3), ("asin", -1e-3, 1e-3),
-                                           ("atan", -1e-3, 1e-3), ("erf", -1e-3, 1e-3)])
+                                           ("atan", -1e-3, 1e-3), ("erf", -1e-3, 1e-3),
+                                           ("tanh", -1e-3, 1e-3), ("tanh", -0.62, 0.62)])
 def test_accurate_near_zero(name, low, high):
     """Relative accuracy where a naive formula cancels (atol 0: check_op's atol would hide it)."""
     x = np.random.default_rng(3).uniform(low, high, 999).astype(np.float32)
     exact = {"erf": scipy.special.erf, "asin": np.arcsin, "atan": np.arctan,
              "atanh": np.arctanh, "asinh": np.arcsinh, "sinh": np.sinh,
-             "expm1": np.expm1, "log1p": np.log1p}[name](x.astype(np.float64))
+             "expm1": np.expm1, "log1p": np.log1p, "tanh": np.tanh}[name](x.astype(np.float64))
     got, _ = run_on("gl", getattr(gf, name), [x])
     # within 2 ulp of the exact value
     np.testing.assert_allclose(got[0], exact, rtol=2.4e-7, atol=0)
