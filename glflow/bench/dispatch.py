@@ -94,17 +94,11 @@ def measure(n_ops, reps):
 
     def chain(step, forward):
         def run():
-            previous = getattr(b, "host_forward", None)
-            if previous is not None:
-                b.host_forward = forward
-            try:
+            with harness.host_forwarding(forward):
                 y = x0
                 for _ in range(n_ops):
                     y = step(y)
                 box[run] = y
-            finally:
-                if previous is not None:
-                    b.host_forward = previous
         return run
 
     def tensor_step(y):

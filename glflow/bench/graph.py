@@ -104,15 +104,8 @@ REPLAY_CHILD = ("import sys; from glflow.bench import graph, harness; "
 
 def drawn_replay_overhead(size):
     """The replay case in this process, every add drawn."""
-    b = state.backend()
-    forwarding = getattr(b, "host_forward", None)
-    if forwarding is not None:
-        b.host_forward = False
-    try:
+    with harness.host_forwarding(False):
         return _replay_overhead(size)
-    finally:
-        if forwarding is not None:
-            b.host_forward = forwarding
 
 
 def _replay_overhead(size):

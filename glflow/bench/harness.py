@@ -9,6 +9,7 @@ Rules every suite follows (docs: benchmarks/README.md):
 The peers, models and io suites time by the TF.js peer harness's rule instead (tfjs_rule.py:
 warm-up, then timed calls that each end with a full read of the result, median).
 """
+import contextlib
 import datetime
 import json
 import math
@@ -22,7 +23,7 @@ import time
 import numpy as np
 
 import glflow as gf
-from glflow.runtime import counters
+from glflow.runtime import counters, state
 
 from . import output
 
@@ -89,6 +90,22 @@ def paired_median(a, b):
     """Median of per-round differences a[i] - b[i]: steadier than median(a) - median(b) when
     the load drifts between rounds."""
     return statistics.median(x - y for x, y in zip(a, b))
+
+
+@contextlib.contextmanager
+def host_forwarding(on):
+    """The GL backend's host forwarding (backends/gl/host.py) set to `on` while the block runs,
+    as it was after; nothing on a backend without it. Off, every op is a draw, as in a bare
+    moderngl loop."""
+    b = state.backend()
+    previous = getattr(b, "host_forward", None)
+    if previous is not None:
+        b.host_forward = on
+    try:
+        yield
+    finally:
+        if previous is not None:
+            b.host_forward = previous
 
 
 def inner_for(elements, budget=2_000_000):

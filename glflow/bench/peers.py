@@ -25,7 +25,7 @@ import numpy as np
 import glflow as gf
 from glflow.runtime import state
 
-from . import model_zoo, peer_table
+from . import harness, model_zoo, peer_table
 from .runner import Case
 from .tfjs_rule import OVERHEAD_RULES, RULES, rand_array, timeit
 
@@ -69,15 +69,10 @@ def _timed(fn, rule, *inputs):
 
 def overhead(n_ops, rule):
     """The chain as shipped, then with host forwarding off (every add drawn)."""
-    b = state.backend()
-    forwarding = getattr(b, "host_forward", None)
-    if forwarding is None:  # not the gl backend: one measurement
+    if getattr(state.backend(), "host_forward", None) is None:  # not GL: one measurement
         return _overhead(n_ops, rule)
-    try:
-        b.host_forward = False
+    with harness.host_forwarding(False):
         forced = _overhead(n_ops, rule)
-    finally:
-        b.host_forward = forwarding
     return {**_overhead(n_ops, rule), "forced_gl": forced}
 
 
