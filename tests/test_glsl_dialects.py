@@ -22,7 +22,9 @@ from glflow.tensor import tensors_in
 from glflow.runtime import counters
 from glflow.runtime import registry as kernels
 from glflow.backends.gl import access, elementwise, reduction as gl_reduce
-from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES, ProgramCache, load
+from glflow.backends.gl.context import IMAGE_INPUTS
+from glflow.backends.gl.programs import VERSION_CORE, VERSION_ES, ProgramCache, header, load
+from glflow.runtime import state
 from glflow.backends.gl.elementwise import call
 from glflow.ops.linalg import ACTIVATIONS
 
@@ -37,11 +39,11 @@ def validator():
     return path
 
 
-def validate(sources, stage, tmp_path):
+def validate(sources, stage, tmp_path, dialects=DIALECTS):
     """{label: source without #version} -> list of failures, one glslangValidator run per
     dialect (it validates each file on its own and names the file in its messages)."""
     failures = []
-    for dialect, version in DIALECTS.items():
+    for dialect, version in dialects.items():
         folder = tmp_path / dialect.replace(" ", "_")
         folder.mkdir()
         files = {}
@@ -65,14 +67,16 @@ def validate(sources, stage, tmp_path):
 
 # --------------------------------------------------------------------------- generated sources
 
-def elementwise_sources():
+def elementwise_sources(images=0):
+    """Generated elementwise sources; `images`: same-layout inputs among the first `images`
+    read through image units (desktop GL only: programs.header adds the extension)."""
     out = {}
     same = access.SAME
     for k in kernels.REGISTRY.values():
         if k.pattern == kernels.ELEMENTWISE and k.name != "fused":
             n = elementwise.arity(k.name)
             out[f"elementwise {k.name}"] = elementwise.build_source(
-                call(k.name, n, len(k.params)), [same] * n, 2)
+                call(k.name, n, len(k.params)), [same] * n, 2, images)
     # every access pattern the generator knows, at every rank it is used with
     patterns = [access.SAME, access.SCALAR, access.Access("tile", uniforms={"texels": 2}),
                 access.Access("block4", uniforms={"inner": 4, "extent": 3}),
@@ -84,16 +88,21 @@ def elementwise_sources():
             if p.mode == "strided" and p.rank != rank:
                 continue
             out[f"access {p.mode} rank {rank}"] = elementwise.build_source(
-                call("add", 2), [p, access.SAME], rank)
+                call("add", 2), [p, access.SAME], rank, images)
     # a fused chain with a float parameter (graph-mode fusion composes kernel functions), with
     # one output and with three (render targets)
     ops = (("add", (("in", 0), ("in", 1)), (), "float32"), ("fill", (), (0,), "float32"),
            ("mul", (("t", 0), ("t", 1)), (), "float32"), ("greater", (("t", 2), ("in", 0)),
                                                           (), "bool"))
     out["fused add-mul"] = elementwise.build_source((ops, (("t", 2),)),
-                                                    [access.SAME, access.SCALAR], 2)
+                                                    [access.SAME, access.SCALAR], 2, images)
     out["fused three outputs"] = elementwise.build_source(
-        (ops, (("t", 0), ("t", 2), ("t", 3))), [access.SAME, access.SCALAR], 2)
+        (ops, (("t", 0), ("t", 2), ("t", 3))), [access.SAME, access.SCALAR], 2, images)
+    # more inputs than image inputs: the rest read through samplers
+    many = tuple(("add", (("in", i), ("t", i - 1) if i else ("in", 0)), (), "float32")
+                 for i in range(10))
+    out["fused ten inputs"] = elementwise.build_source((many, (("t", 9),)), [access.SAME] * 10,
+                                                       1, images)
     return out
 
 
@@ -185,7 +194,18 @@ def special_workload():
 
 
 def recorded_sources(monkeypatch):
+    """Sources the workload compiles, with image loads off: the portable reads both dialects
+    take (test_image_load_sources covers the desktop-only variants)."""
     gf.set_backend("gl")
+    backend = state.backend()
+    backend.set_image_loads(False)
+    try:
+        return _recorded_sources(monkeypatch)
+    finally:
+        backend.set_image_loads(True)
+
+
+def _recorded_sources(monkeypatch):
     seen = {}
     real_get = ProgramCache.get
 
@@ -221,6 +241,19 @@ def test_generated_elementwise_and_reduce_shaders(tmp_path):
     sources.update(reduce_sources())
     assert len(sources) > 80
     failures = validate(sources, "frag", tmp_path)
+    assert not failures, "\n".join(failures[:30])
+
+
+def test_image_load_sources(tmp_path):
+    """Where the GL has image load/store, same-layout inputs are read with imageLoad
+    (backends/gl/context.py, "Image loads"): desktop GLSL with the extension the runtime's
+    header enables. (GLFLOW_EXACT's `precise` is GL 4 / gpu_shader5 GLSL, which the
+    validator's 3.30 refuses: validated as the runtime's other sources are, without it.)"""
+    sources = elementwise_sources(images=IMAGE_INPUTS)
+    assert sum("imageLoad" in text for text in sources.values()) > 80
+    assert "texelFetch(u_x8" in sources["fused ten inputs"]
+    dialects = {"330 core image loads": header(False, True)}
+    failures = validate(sources, "frag", tmp_path, dialects)
     assert not failures, "\n".join(failures[:30])
 
 

@@ -57,13 +57,13 @@ class RawLoop:
     def chain(self, n):
         with self.backend.gl:
             self.ping[0].write(np.zeros(self.add.layout.texels * 4, np.float32))
-            self.const.use(1)
+            self.add.bind(self.const, 1)
             render, triangles = self.add.vao.render, moderngl.TRIANGLES
             fences = self.add.fences  # with rasteriser threads (rawgl's module doc)
             for i in range(n):
                 src = i & 1
                 self.fbos[1 - src].use()
-                self.ping[src].use(0)
+                self.add.bind(self.ping[src], 0)
                 render(triangles, vertices=3)
                 if fences is not None:
                     fences.submitted()

@@ -5,7 +5,10 @@ GL figures per size, from the same interleaved rounds as numpy's:
 - gl_pipelined_ms: several independent gf.add, one finish (throughput; small sizes are
   otherwise all dispatch and llvmpipe thread wake-ups);
 - raw_ms: the same shader on the same input textures drawn with bare moderngl (rawgl), one
-  draw then finish: the ceiling glflow can reach on this driver.
+  draw then finish: the ceiling glflow can reach on this driver;
+- gl_sampler_ms: gf.add as gl_ms, its inputs read through samplers (texelFetch) instead of
+  image units (backends/gl/context.py, "Image loads"); where the GL has no image load/store
+  both read through samplers.
 The ratio that counts is gl_ms / numpy_ms; the target is <= 1.6x at 16M elements on llvmpipe.
 """
 import numpy as np
@@ -45,15 +48,19 @@ def case(n, reps):
     def gl_add():
         gf.add(a, b)
 
+    def gl_add_sampler():
+        with harness.image_loads(False):
+            gf.add(a, b)
+
     def raw_add():
         with backend.gl:
             raw.draw(fbo, tex_a, tex_b)
 
     def numpy_add():
         np.add(a_np, b_np, out=c_np)
-    t_gl, t_pipe, t_raw, t_np = harness.measure_interleaved(
-        [gl_add, gl_add, raw_add, numpy_add], reps=reps, warmup=2,
-        inner=[1, pipelined, 1, harness.inner_for(n)], sync=[True, True, True, False])
+    t_gl, t_pipe, t_raw, t_np, t_sampler = harness.measure_interleaved(
+        [gl_add, gl_add, raw_add, numpy_add, gl_add_sampler], reps=reps, warmup=2,
+        inner=[1, pipelined, 1, harness.inner_for(n), 1], sync=[True, True, True, False, True])
     with backend.gl:
         raw_ok = bool(np.array_equal(np.frombuffer(out.read(), np.float32)[:n], a_np + b_np))
         for obj in (fbo, out, raw):
@@ -61,6 +68,7 @@ def case(n, reps):
     gbs = 12 * n / 1e9  # bytes moved: read a and b, write c
     return {"elements": _label(n), "n": n, "gl_ms": t_gl * 1e3,
             "gl_pipelined_ms": t_pipe * 1e3, "raw_ms": t_raw * 1e3, "numpy_ms": t_np * 1e3,
+            "gl_sampler_ms": t_sampler * 1e3, "sampler_over_image": t_sampler / t_gl,
             "ratio_gl_over_numpy": t_gl / t_np, "ratio_pipelined": t_pipe / t_np,
             "ratio_raw_over_numpy": t_raw / t_np, "ratio_gl_over_raw": t_gl / t_raw,
             "gl_GBps": gbs / t_gl, "numpy_GBps": gbs / t_np, "correct": ok and raw_ok}

@@ -4,7 +4,9 @@ numpy and a bare moderngl loop in the same run.
 Cases:
 - `fused_chain`: an 8-op unary chain (sin cos tanh abs sqrt neg exp square) on 4M elements:
   compiled (one fused kernel), eager (8 kernels), numpy (8 ufuncs writing into preallocated
-  arrays). Targets: compiled >= 3.5x faster than eager, and faster than numpy;
+  arrays). Targets: compiled >= 3.5x faster than eager, and faster than numpy. Compiled and
+  eager again with inputs read through samplers rather than image units, in the same rounds
+  (sampler_*);
 - `replay_overhead`: a chain of dependent `add(y, c)` on 16 elements compiled with
   optimize=False (one prepared draw per add; host forwarding off, so that every add is a
   draw, as in the dispatch suite) against the same draws in a bare moderngl loop
@@ -61,24 +63,43 @@ def numpy_chain(x, tmp):
 
 
 def fused_chain(size):
+    """The chain compiled, eager and in numpy; and compiled and eager again with every input
+    read through samplers (texelFetch) instead of image units (backends/gl/context.py, "Image
+    loads"), in the same rounds: cheaper reads make the eager chain's eight passes faster
+    than the fused pass's one, so they lower eager_over_compiled."""
     n = ELEMENTS[size]
     x_np = np.random.default_rng(0).standard_normal(n).astype(np.float32)
     tmp = np.empty_like(x_np)
     x = gf.tensor(x_np)
+    backend = state.backend()
     compiled = gf.function(unary_chain)
     got = compiled(x).numpy()
+    with harness.image_loads(False):
+        compiled_sampler = gf.function(unary_chain)   # its draws prepared with sampler reads
+        got_sampler = compiled_sampler(x).numpy()
+        eager_sampler = unary_chain(x).numpy()
     want = numpy_chain(x_np, tmp).copy()
     # GL's sin/cos/tanh/exp differ from numpy's by a few ulp, compounded over the chain
     correct = bool(np.allclose(got, want, rtol=1e-4, atol=1e-6)
-                   and np.array_equal(got, unary_chain(x).numpy()))
+                   and np.array_equal(got, unary_chain(x).numpy())
+                   and np.array_equal(got, got_sampler) and np.array_equal(got, eager_sampler))
+
+    def eager_with_samplers():
+        with harness.image_loads(False):
+            unary_chain(x)
     reps, warmup = _reps(size)
-    t_fused, t_eager, t_numpy = harness.measure_interleaved(
-        [lambda: compiled(x), lambda: unary_chain(x), lambda: numpy_chain(x_np, tmp)],
-        reps=reps, warmup=warmup, sync=[True, True, False])
+    t_fused, t_eager, t_numpy, t_fused_s, t_eager_s = harness.measure_interleaved(
+        [lambda: compiled(x), lambda: unary_chain(x), lambda: numpy_chain(x_np, tmp),
+         lambda: compiled_sampler(x), eager_with_samplers],
+        reps=reps, warmup=warmup, sync=[True, True, False, True, True])
     kernels = len(gf.profile(lambda: compiled(x)).kernel_names)
     return {"elements": n, "ops": len(CHAIN), "kernels_compiled": kernels,
             "compiled_ms": t_fused * 1e3, "eager_ms": t_eager * 1e3, "numpy_ms": t_numpy * 1e3,
             "eager_over_compiled": t_eager / t_fused, "numpy_over_compiled": t_numpy / t_fused,
+            "image_inputs": backend.image_inputs,
+            "sampler_compiled_ms": t_fused_s * 1e3, "sampler_eager_ms": t_eager_s * 1e3,
+            "sampler_eager_over_compiled": t_eager_s / t_fused_s,
+            "sampler_numpy_over_compiled": t_numpy / t_fused_s,
             "correct": correct}
 
 

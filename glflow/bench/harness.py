@@ -108,6 +108,22 @@ def host_forwarding(on):
             b.host_forward = previous
 
 
+@contextlib.contextmanager
+def image_loads(on):
+    """Launches made while the block runs read same-layout inputs through image units (on)
+    or samplers (backends/gl/context.py, "Image loads"); on again after. Nothing on a backend
+    without the choice."""
+    b = state.backend()
+    setter = getattr(b, "set_image_loads", None)
+    if setter is not None:
+        setter(on)
+    try:
+        yield
+    finally:
+        if setter is not None:
+            setter(True)
+
+
 def inner_for(elements, budget=2_000_000):
     """Calls per sample so a sample touches about `budget` elements (>= 1)."""
     return max(1, budget // max(1, elements))

@@ -8,7 +8,6 @@ stays like for like.
 """
 from glflow.backends.gl import access, elementwise
 from glflow.backends.gl.layout import Layout
-from glflow.backends.gl.programs import VERSION_CORE
 import moderngl
 
 EXPR = elementwise.call("add", 2)
@@ -26,10 +25,14 @@ class RawAdd:
 
     def __init__(self, backend, size):
         self.layout = lay = Layout(size, backend.max_size)
-        source = elementwise.build_source(EXPR, [access.SAME, access.SAME], 1)
+        # the source and header glflow's own program has, inputs read through image units
+        # where glflow reads them so (backends/gl/context.py, "Image loads")
+        source = elementwise.build_source(EXPR, [access.SAME, access.SAME], 1,
+                                          backend.image_inputs)
+        self.images = backend.image_inputs > 0
         ctx = backend.ctx
         self.prog = ctx.program(vertex_shader=backend.programs.vertex_shader,
-                                fragment_shader=VERSION_CORE + source)
+                                fragment_shader=backend.programs.version + source)
         values = {"u_x0": 0, "u_x1": 1, "u_out_shift": lay.shift, "u_out_size": size,
                   "u_x0_shift": lay.shift, "u_x1_shift": lay.shift}
         for name, value in values.items():
@@ -43,10 +46,17 @@ class RawAdd:
         fbo.viewport = (0, 0, self.layout.width, self.layout.rows)
         return fbo
 
+    def bind(self, tex, unit):
+        """Input `unit` of the add: an image unit or a texture unit, as the program reads it."""
+        if self.images:
+            tex.bind_to_image(unit, read=True, write=False)
+        else:
+            tex.use(unit)
+
     def draw(self, fbo, a, b):
         fbo.use()
-        a.use(0)
-        b.use(1)
+        self.bind(a, 0)
+        self.bind(b, 1)
         self.vao.render(moderngl.TRIANGLES, vertices=3)
         if self.fences is not None:
             self.fences.submitted()

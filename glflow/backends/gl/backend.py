@@ -46,9 +46,9 @@ KERNELS = _table("KERNELS")
 LIMITS = _table("LIMITS")
 
 
-# (program, out_shape, (input shape, input size)...) -> (accesses, Plan, uniform key). Values are
-# never mutated, so threads may read and fill it under the GIL without a lock; bounded by
-# starting afresh, as elementwise.plan's cache does.
+# (program, out_shape, image inputs, (input shape, input size)...) -> (accesses, Plan, uniform
+# key). Values are never mutated, so threads may read and fill it under the GIL without a lock;
+# bounded by starting afresh, as elementwise.plan's cache does.
 _launches = {}
 LAUNCH_CAPACITY = 4096
 # float32 texels hold every integer up to 2^24 exactly; int32 tensors beyond are refused.
@@ -95,7 +95,9 @@ class GLBackend:
             # max_size.
             self.tile_limit = self.max_size
             self.pool = TexturePool(ctx, self.max_size)
-            self.programs = ProgramCache(ctx)
+            # inputs an elementwise pass may read through image units (context.py)
+            self.image_inputs = self.gl.image_inputs
+            self.programs = ProgramCache(ctx, image_loads=self.image_inputs > 0)
             self.block_rows = 8 if self.gl.max_draw_buffers >= 8 else 4
             # matmul's product pass, conv's and the fused optimizer updates: about one entry
             # per variable (its value and slots rotate through the same pooled textures), so
@@ -228,8 +230,16 @@ class GLBackend:
             self.pool.empty_cache()
 
     # ------------------------------------------------------------------ drawing
-    def _draw(self, prog, out_texture, width, rows, textures, x=0, y=0):
-        """Draw over the width x rows texels at (x, y) of a pooled texture or framebuffer."""
+    def set_image_loads(self, on):
+        """Read same-layout inputs of elementwise passes through image units (on, where the GL
+        has image load/store) or samplers (off) from the next launch on: for A/B runs and
+        tests. Launches prepared earlier keep their reads."""
+        self.image_inputs = self.gl.image_inputs if on else 0
+
+    def _draw(self, prog, out_texture, width, rows, textures, x=0, y=0, images=None):
+        """Draw over the width x rows texels at (x, y) of a pooled texture or framebuffer,
+        reading textures[i] through texture unit i, or image unit i where `images[i]` (an
+        elementwise Plan's images)."""
         if isinstance(out_texture, PooledTexture):
             fbo = out_texture._fbo or out_texture.fbo(self.ctx)  # made once per texture
             viewport = (x, y, width, rows)
@@ -242,8 +252,11 @@ class GLBackend:
         # The C method: moderngl's Python Framebuffer.use only adds `ctx.fbo = self`, which
         # glflow never reads.
         fbo.mglo.use()
-        for unit, tex in enumerate(textures):
-            tex.use(unit)
+        if images is None:
+            for unit, tex in enumerate(textures):
+                tex.use(unit)
+        else:
+            elementwise.bind_inputs(textures, images)
         # The C method: moderngl's Python wrapper only fills in defaults.
         prog.vao.mglo.render(moderngl.TRIANGLES, 3, 0, -1)
         if self._fences is not None:  # llvmpipe with rasteriser threads (gl/fences.py)
@@ -393,7 +406,8 @@ class GLBackend:
         # lookup instead of classification + plan key + uniform key. Inputs
         # read through views are rare and take the general path.
         if views is None:
-            key = (program, out_shape, *[(shape, d.layout.size) for d, shape in inputs])
+            key = (program, out_shape, self.image_inputs,
+                   *[(shape, d.layout.size) for d, shape in inputs])
             launch = _launches.get(key)
         if launch is None:
             launch = self._launch(program, inputs, views, out_shape, size)
@@ -418,7 +432,7 @@ class GLBackend:
             # The textures' C objects: _draw only calls use(unit) on them, and moderngl's
             # Python Texture.use is a wrapper around exactly that (a call less per input).
             self._draw(prog, out.texture, lay.width, lay.rows,
-                       [d.texture.tex.mglo for d, _ in inputs])
+                       [d.texture.tex.mglo for d, _ in inputs], images=plan.images)
         count = counters.count_kernel
         for kernel in plan.kernels:
             count("gl", kernel)
@@ -428,7 +442,7 @@ class GLBackend:
         """(accesses, plan, uniform key) of one launch: what `elementwise` memoises."""
         accesses = access.for_inputs([shape for _, shape in inputs],
                                      [d.layout.size for d, _ in inputs], views, out_shape, size)
-        plan = elementwise.plan(program, accesses, len(out_shape))
+        plan = elementwise.plan(program, accesses, len(out_shape), self.image_inputs)
         # Every uniform is a function of these (plus params, never memoised): out_shape, the
         # input sizes (their layouts' shifts) and the access objects (their uniforms).
         uniform_key = (out_shape, tuple(d.layout.size for d, _ in inputs), tuple(accesses))

@@ -33,6 +33,15 @@ from .fences import FenceGuard
 # scripts/stress_threads.py --probe hits the race in about a second without it and found none
 # with it (benchmarks/README.md has the runs).
 
+# Image loads: an elementwise pass reads its same-layout inputs with imageLoad through read-only
+# image units where the GL has image load/store. The tensors' textures are the same; only the
+# read differs. 8 inputs at most: the fewest fragment-shader image uniforms (and image units)
+# that GL_ARB_shader_image_load_store guarantees; the rest read through samplers. Framebuffer
+# writes of earlier draws are visible to later image loads without glMemoryBarrier, which
+# orders only shaders' own incoherent writes (image stores, buffers), none of which glflow makes.
+IMAGE_EXTENSION = "GL_ARB_shader_image_load_store"
+IMAGE_INPUTS = 8
+
 
 class GLUnavailable(RuntimeError):
     """No usable OpenGL 3.3 context (no EGL, no driver, too old)."""
@@ -68,6 +77,20 @@ def _llvmpipe_threads_running():
     return count
 
 
+def image_inputs(ctx):
+    """How many inputs of an elementwise pass may be read through image units (imageLoad)
+    rather than samplers: IMAGE_INPUTS where the GL has image load/store (core from GL 4.2),
+    0 without it or with GLFLOW_IMAGE_LOADS=0. On llvmpipe an imageLoad costs about half a
+    texelFetch, whose robust addressing and sampler path it skips (benchmarks/README.md, "Image
+    loads")."""
+    setting = os.environ.get("GLFLOW_IMAGE_LOADS", "1")
+    if setting not in ("0", "1"):
+        raise ValueError(f"GLFLOW_IMAGE_LOADS must be 0 or 1, got {setting!r}")
+    if setting == "0" or IMAGE_EXTENSION not in ctx.extensions:
+        return 0
+    return IMAGE_INPUTS
+
+
 class GLContext:
     def __init__(self):
         device = devices.requested()  # a bad GLFLOW_DEVICE is the user's error: not wrapped
@@ -95,6 +118,7 @@ class GLContext:
         self.max_draw_buffers = int(info["GL_MAX_DRAW_BUFFERS"])
         self.max_color_attachments = int(info.get("GL_MAX_COLOR_ATTACHMENTS", self.max_draw_buffers))
         self.max_texture_units = int(info.get("GL_MAX_TEXTURE_IMAGE_UNITS", 16))
+        self.image_inputs = image_inputs(self.ctx)
         self.float16 = self._probe_float16()
         self._make_current = self.ctx.mglo.__enter__
         self._release = self.ctx.mglo.__exit__
@@ -133,4 +157,5 @@ class GLContext:
                 "glsl": self.ctx.version_code, "max_texture_size": self.max_texture_size,
                 "max_render_targets": min(self.max_draw_buffers, self.max_color_attachments),
                 "max_texture_units": self.max_texture_units, "float16_render": self.float16,
+                "image_inputs": self.image_inputs,
                 "llvmpipe_threads": self.llvmpipe_threads, "device": self.device}

@@ -84,11 +84,21 @@ def statements(program, names=None, prefix="y"):
     return lines, [ref(r) for r in program[1]]
 
 
-def _load_code(i, access, out_rank):
-    """Declarations and load statement for input i under its access pattern."""
+def reads_image(i, access, images):
+    """Whether input i is read through an image unit: a same-layout input among the first
+    `images` (the backend's image_inputs: 0 where the GL has no image load/store)."""
+    return i < images and access.mode == "same"
+
+
+def _load_code(i, access, out_rank, image=False):
+    """Declarations and load statement for input i under its access pattern; `image`: read it
+    with imageLoad from image unit i (a same-layout input only)."""
     s = f"u_x{i}"
-    decl = [f"uniform sampler2D {s};", f"uniform int {s}_shift;"]
     mode = access.mode
+    if image:
+        return ([f"layout(rgba32f) readonly uniform image2D {s};", f"uniform int {s}_shift;"],
+                f"    vec4 x{i} = imageLoad({s}, frag);")
+    decl = [f"uniform sampler2D {s};", f"uniform int {s}_shift;"]
     if mode == "same":
         code = f"    vec4 x{i} = texelFetch({s}, frag, 0);"
     elif mode == "scalar":
@@ -126,14 +136,16 @@ def _load_code(i, access, out_rank):
     return decl, code
 
 
-def build_source(program, accesses, out_rank):
+def build_source(program, accesses, out_rank, images=0):
     """Fragment source (without #version) for `program` over inputs read with `accesses`;
-    one output is `o_result`, several are `o_result0..` at locations 0.. (render targets)."""
+    one output is `o_result`, several are `o_result0..` at locations 0.. (render targets).
+    Same-layout inputs among the first `images` are read through image units (the source
+    then needs the image load/store extension: programs.header)."""
     decls, loads = [], []
     if any(a.mode == "strided" for a in accesses):
         decls.append(f"uniform int u_out_dims[{max(out_rank, 1)}];")
     for i, access in enumerate(accesses):
-        d, code = _load_code(i, access, out_rank)
+        d, code = _load_code(i, access, out_rank, reads_image(i, access, images))
         decls += d
         loads.append(code)
     decls += [f"uniform float u_p{slot};" for slot in params_in(program)]
@@ -176,15 +188,19 @@ def prologue_source(program, accesses, rank):
 
 
 class Plan:
-    """Everything a launch of one (program, access patterns, rank) needs that does not
-    depend on sizes, built once: regenerating the source for every op cost more than the raw
-    draw it feeds (benchmarks/README.md, "The eager hot path")."""
-    __slots__ = ("source", "samplers", "kernels", "outputs")
+    """Everything a launch of one (program, access patterns, rank, image inputs) needs that
+    does not depend on sizes, built once: regenerating the source for every op cost more than
+    the raw draw it feeds (benchmarks/README.md, "The eager hot path"). `samplers` names input
+    i's uniform, set to unit i (a texture unit, or an image unit where `images[i]`); `images`
+    is None when no input is read through an image unit."""
+    __slots__ = ("source", "samplers", "images", "kernels", "outputs")
 
-    def __init__(self, program, accesses, out_rank):
-        self.source = build_source(program, accesses, out_rank)
+    def __init__(self, program, accesses, out_rank, images=0):
+        self.source = build_source(program, accesses, out_rank, images)
         self.samplers = tuple(_SAMPLERS[i] if i < len(_SAMPLERS) else f"u_x{i}"
                               for i in range(len(accesses)))
+        flags = tuple(reads_image(i, a, images) for i, a in enumerate(accesses))
+        self.images = flags if any(flags) else None
         self.kernels = tuple(kernels_in(program))
         self.outputs = len(program[1])
 
@@ -194,17 +210,27 @@ PLAN_CAPACITY = 4096   # plans are small; past this many (generated fusions) sta
 _SAMPLERS = tuple(f"u_x{i}" for i in range(16))
 
 
-def plan(program, accesses, out_rank):
+def plan(program, accesses, out_rank, images=0):
     """The cached Plan for `program` read through `accesses` into an output of rank
-    out_rank."""
-    key = (program, tuple(a.key for a in accesses), out_rank)
+    out_rank, same-layout inputs among the first `images` read through image units."""
+    key = (program, tuple(a.key for a in accesses), out_rank, images)
     found = _plans.get(key)
     if found is None:
-        found = Plan(program, accesses, out_rank)
+        found = Plan(program, accesses, out_rank, images)
         if len(_plans) >= PLAN_CAPACITY:
             _plans.clear()
         _plans[key] = found
     return found
+
+
+def bind_inputs(textures, images):
+    """Bind textures[i] (moderngl C texture objects) to texture unit i, or to image unit i,
+    read-only, in the texture's own format, where images[i]."""
+    for unit, tex in enumerate(textures):
+        if images[unit]:
+            tex.bind(unit, True, False, 0, 0)
+        else:
+            tex.use(unit)
 
 
 def _uniform_names(i):

@@ -69,15 +69,15 @@ class _UniformRecorder:
 class PreparedDraw:
     """One elementwise pass with everything but the data resolved."""
     into_buffer = True
-    __slots__ = ("backend", "size", "source", "samplers", "uniforms", "viewport", "marker",
-                 "counted", "layout")
+    __slots__ = ("backend", "size", "source", "samplers", "images", "uniforms", "viewport",
+                 "marker", "counted", "layout")
 
     def __init__(self, backend, extra_counts, program, in_shapes, views, params, out_shape):
         self.backend = backend
         size = self.size = prod(out_shape)
         plan, self.uniforms, self.marker = _resolve(backend, program, in_shapes, views, params,
                                                     out_shape)
-        self.source, self.samplers = plan.source, plan.samplers
+        self.source, self.samplers, self.images = plan.source, plan.samplers, plan.images
         lay = self.layout = backend.layout(size)
         self.viewport = (0, 0, lay.width, lay.rows)
         self.counted = ("gl", "fused" if extra_counts else plan.kernels[0])
@@ -99,10 +99,14 @@ class PreparedDraw:
             fbo.viewport = self.viewport
             tex.viewport = self.viewport
         fbo.mglo.use()
-        unit = 0
-        for h in handles:
-            h.texture.tex.mglo.use(unit)
-            unit += 1
+        images = self.images
+        if images is None:
+            unit = 0
+            for h in handles:
+                h.texture.tex.mglo.use(unit)
+                unit += 1
+        else:
+            elementwise.bind_inputs([h.texture.tex.mglo for h in handles], images)
         prog.vao.mglo.render(_TRIANGLES, 3, 0, -1)
         if b._fences is not None:  # llvmpipe with rasteriser threads (gl/fences.py)
             b._fences.submitted()
@@ -114,8 +118,8 @@ class PreparedMultiDraw:
     """One elementwise pass writing several outputs of one shape, one render target each.
     `out`, when given, holds a planned buffer or None (a fresh texture) per output."""
     into_buffer = True
-    __slots__ = ("backend", "size", "outputs", "source", "samplers", "uniforms", "marker",
-                 "width", "rows")
+    __slots__ = ("backend", "size", "outputs", "source", "samplers", "images", "uniforms",
+                 "marker", "width", "rows")
 
     def __init__(self, backend, program, in_shapes, views, params, out_shapes):
         shape = tuple(out_shapes[0])
@@ -127,7 +131,7 @@ class PreparedMultiDraw:
         self.outputs = len(out_shapes)
         plan, self.uniforms, self.marker = _resolve(backend, program, in_shapes, views, params,
                                                     shape)
-        self.source, self.samplers = plan.source, plan.samplers
+        self.source, self.samplers, self.images = plan.source, plan.samplers, plan.images
         lay = backend.layout(self.size)
         self.width, self.rows = lay.width, lay.rows
 
@@ -145,7 +149,8 @@ class PreparedMultiDraw:
                     prog.set(name, value)
                 prog.launch_key = self.marker
             fbo = b.mrt_framebuffers.get([o.texture for o in outs])
-            b._draw(prog, fbo, self.width, self.rows, [h.texture.tex for h in handles])
+            b._draw(prog, fbo, self.width, self.rows, [h.texture.tex.mglo for h in handles],
+                    images=self.images)
         counters.count_kernel("gl", "fused")
         return outs
 
@@ -156,7 +161,7 @@ def _resolve(backend, program, in_shapes, views, params, out_shape):
     size = prod(out_shape)
     in_sizes = [prod(s) for s in in_shapes]
     accesses = access.for_inputs(in_shapes, in_sizes, views, out_shape, size)
-    plan = elementwise.plan(program, accesses, len(out_shape))
+    plan = elementwise.plan(program, accesses, len(out_shape), backend.image_inputs)
     recorder = _UniformRecorder()
     elementwise.set_uniforms(recorder, accesses, out_shape, backend.layout(size),
                              [backend.layout(n) for n in in_sizes], params)

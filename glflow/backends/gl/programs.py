@@ -35,6 +35,18 @@ def load(name):
     return text
 
 
+def header(exact, image_loads):
+    """#version line and what follows it: GLFLOW_EXACT where the GL has `precise`, and the
+    image load/store extension where elementwise passes read inputs through image units
+    (context.py, "Image loads")."""
+    text = VERSION_CORE
+    if image_loads:
+        text += "#extension GL_ARB_shader_image_load_store : require\n"
+    if exact:
+        text += "#define GLFLOW_EXACT\n"
+    return text
+
+
 class CachedProgram:
     __slots__ = ("program", "vao", "uniforms", "values", "launch_key")
 
@@ -69,7 +81,7 @@ class CachedProgram:
 
 
 class ProgramCache:
-    def __init__(self, ctx, capacity=256):
+    def __init__(self, ctx, capacity=256, image_loads=False):
         self.ctx = ctx
         self.capacity = capacity
         self._programs = collections.OrderedDict()
@@ -77,7 +89,7 @@ class ProgramCache:
         self.vertex_shader = VERSION_CORE + load("templates/fullscreen.vert")
         # GLFLOW_EXACT: the GL has GLSL's `precise` (templates/common.glsl says why it matters)
         self.exact = "GL_ARB_gpu_shader5" in ctx.extensions
-        self.version = VERSION_CORE + ("#define GLFLOW_EXACT\n" if self.exact else "")
+        self.version = header(self.exact, image_loads)
 
     def get(self, source, samplers=()):
         """The program for this fragment source (without #version), compiling it on first use."""
