@@ -245,12 +245,17 @@ def test_generated_elementwise_and_reduce_shaders(tmp_path):
 
 
 def test_image_load_sources(tmp_path):
-    """Where the GL has image load/store, same-layout inputs are read with imageLoad
-    (backends/gl/context.py, "Image loads"): desktop GLSL with the extension the runtime's
+    """Where the GL has image load/store, same-layout inputs of elementwise passes and the
+    input of reduction passes are read with imageLoad (backends/gl/context.py, "Image
+    loads"): desktop GLSL with the extension the runtime's
     header enables. (GLFLOW_EXACT's `precise` is GL 4 / gpu_shader5 GLSL, which the
     validator's 3.30 refuses: validated as the runtime's other sources are, without it.)"""
     sources = elementwise_sources(images=IMAGE_INPUTS)
     assert sum("imageLoad" in text for text in sources.values()) > 80
+    sources.update({f"reduce {k.name} {v or 'plain'} image": gl_reduce._source(k.name, v,
+                                                                              image=True)
+                    for k in kernels.REGISTRY.values() if k.family == "reduction"
+                    for v in ("", "INNER4", "CONTIG4")})
     assert "texelFetch(u_x8" in sources["fused ten inputs"]
     dialects = {"330 core image loads": header(False, True)}
     failures = validate(sources, "frag", tmp_path, dialects)

@@ -134,6 +134,27 @@ def test_compiled_replay_with_one_and_several_outputs(gl):
     np.testing.assert_allclose(results[0][1], h * h, rtol=1e-5, atol=1e-6)
 
 
+def test_reductions_read_the_same_bits_both_ways(gl):
+    """The reduction passes read their input through an image unit too (one pass and
+    several; texel-aligned, inner-axis and per-element variants)."""
+    if not gl.gl.image_inputs:
+        pytest.skip("this GL has no image load/store")
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((301, 1037)).astype(np.float32)
+    big = rng.standard_normal(3 << 20).astype(np.float32)
+
+    def reductions():
+        t, b = gf.tensor(x), gf.tensor(big)
+        return [gf.reduce_sum(t, 1), gf.reduce_max(t, 0), gf.reduce_min(gf.transpose(t), 1),
+                gf.reduce_prod(t[:, :8] * 0.5 + 1.0, 1), gf.reduce_sum(b), gf.reduce_any(t > 3.0, 1)]
+    on, off = both_reads(gl, reductions)
+    for a, b in zip(on, off):
+        same_bits(a, b)
+    np.testing.assert_allclose(on[0], x.sum(1), rtol=1e-4, atol=1e-3)
+    np.testing.assert_array_equal(on[1], x.max(0))
+    np.testing.assert_allclose(on[4], big.astype(np.float64).sum(), rtol=1e-4, atol=0.5)
+
+
 def test_plans_say_which_inputs_are_images():
     from glflow.backends.gl import access
     tile = access.Access("tile", uniforms={"texels": 2})

@@ -2,7 +2,9 @@
 reduce_all): passes of shaders/templates/reduce.frag until the reduced axis has length 1.
 
 Each pass combines up to CHUNK elements per output, so a reduction of n elements takes
-ceil(log_CHUNK(n)) passes: 16M elements in 3 passes.
+ceil(log_CHUNK(n)) passes: 16M elements in 3 passes. A pass reads its input through an image
+unit where the backend reads elementwise inputs so (context.py, "Image loads"); a fused
+prologue's inputs are read as elementwise.prologue_source reads them.
 """
 from . import access, elementwise
 from .elementwise import kernel_functions
@@ -18,6 +20,7 @@ CHUNK = 1024  # a multiple of 4, so later passes stay texel-aligned
 # when that adds no pass; pair reductions (exp per element) always split.
 MIN_TEXELS = 8192
 MIN_CHUNK = 64
+_IMAGE = (True,)   # the one input of a pass without prologue, read through image unit 0
 
 
 def first_chunk(lines, length, per_texel):
@@ -27,9 +30,13 @@ def first_chunk(lines, length, per_texel):
     return min(CHUNK, -(-max(chunk, MIN_CHUNK) // 4) * 4)
 
 
-def _source(kernel, variant, prologue=None):
+def _source(kernel, variant, prologue=None, image=False):
+    """image: the input is read through an image unit (not with a prologue, whose inputs are
+    read as elementwise.prologue_source reads them)."""
     body = load("templates/reduce.frag").replace("//@FUNCTIONS", kernel_functions([kernel]))
     define = f"#define {variant}\n" if variant else ""
+    if image:
+        define += "#define IMAGE_INPUT\n"
     if prologue is not None:
         body = body.replace("//@PROLOGUE", prologue)
         define += "#define PROLOGUE\n"
@@ -115,15 +122,19 @@ def run(backend, kernel, data, outer, length, inner, prologue=None):
             for name, value in prologue.uniforms:
                 prog.set(name, value)
             textures = prologue.textures
+            images = None
         else:
-            prog = backend.programs.get(_source(kernel, variant), ["u_x"])
+            image = backend.image_inputs > 0
+            prog = backend.programs.get(_source(kernel, variant, image=image), ["u_x"])
             prog.set("u_x_shift", current.layout.shift)
-            textures = [current.texture.tex]
+            textures = [current.texture.tex.mglo]
+            images = _IMAGE if image else None
         for name, value in (("u_out_shift", out.layout.shift), ("u_out_size", out.layout.size),
                             ("u_reduce", length_in), ("u_inner", inner), ("u_chunk", chunk),
                             ("u_out_reduce", length_out)):
             prog.set(name, value)
-        backend._draw(prog, out.texture, out.layout.width, out.layout.rows, textures)
+        backend._draw(prog, out.texture, out.layout.width, out.layout.rows, textures,
+                      images=images)
         if current is not data:  # an intermediate: back to the pool (GL keeps command order)
             backend.free(current)
         current = out
