@@ -256,6 +256,11 @@ def test_image_load_sources(tmp_path):
                                                                               image=True)
                     for k in kernels.REGISTRY.values() if k.family == "reduction"
                     for v in ("", "INNER4", "CONTIG4")})
+    prologue = elementwise.prologue_source(elementwise.call("mul", 2), [access.SAME,
+                                                                        access.SCALAR], 2,
+                                           IMAGE_INPUTS)
+    assert "imageLoad(u_x0" in prologue and "texelFetch(u_x1" in prologue
+    sources["reduce_sum with a prologue, image"] = gl_reduce._source("reduce_sum", "", prologue)
     assert "texelFetch(u_x8" in sources["fused ten inputs"]
     dialects = {"330 core image loads": header(False, True)}
     failures = validate(sources, "frag", tmp_path, dialects)

@@ -155,6 +155,23 @@ def test_reductions_read_the_same_bits_both_ways(gl):
     np.testing.assert_allclose(on[4], big.astype(np.float64).sum(), rtol=1e-4, atol=0.5)
 
 
+def test_a_fused_prologue_reads_the_same_bits_both_ways(gl):
+    """graph mode fuses an elementwise prologue into the reduction's first pass; its
+    same-layout inputs are image units, the broadcast one a sampler."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((129, 67)).astype(np.float32)
+    y = rng.standard_normal((129, 67)).astype(np.float32)
+    row = rng.standard_normal(67).astype(np.float32)
+    results = []
+    for on in (True, False):
+        gl.set_image_loads(on)
+        f = gf.function(lambda a, b, r: gf.reduce_sum(gf.tanh(a * b + r), 1))
+        results.append(f(gf.tensor(x), gf.tensor(y), gf.tensor(row)).numpy())
+        assert len(f.graph.kernel_nodes()) == 1
+    same_bits(*results)
+    np.testing.assert_allclose(results[0], np.tanh(x * y + row).sum(1), rtol=1e-5, atol=1e-4)
+
+
 def test_plans_say_which_inputs_are_images():
     from glflow.backends.gl import access
     tile = access.Access("tile", uniforms={"texels": 2})

@@ -164,17 +164,18 @@ def build_source(program, accesses, out_rank, images=0):
     return load("templates/common.glsl") + "\n" + body
 
 
-def prologue_source(program, accesses, rank):
+def prologue_source(program, accesses, rank, images=0):
     """GLSL of a reduction's elementwise prologue (graph mode): `vec4 prologue_texel(int t)`
     evaluates `program` (one output) at texel t of the reduced input, its inputs read with
     `accesses` relative to that input's shape, through uniforms u_in_shift, u_in_size
-    (u_in_dims when strided) and the inputs' u_x{i}_*. The reduction template supplies
+    (u_in_dims when strided) and the inputs' u_x{i}_*; same-layout inputs among the first
+    `images` through image units, as build_source reads them. The reduction template supplies
     main()."""
     decls, loads = ["uniform int u_in_shift;", "uniform int u_in_size;"], []
     if any(a.mode == "strided" for a in accesses):
         decls.append(f"uniform int u_in_dims[{max(rank, 1)}];")
     for i, a in enumerate(accesses):
-        d, code = _load_code(i, a, rank)
+        d, code = _load_code(i, a, rank, reads_image(i, a, images))
         decls += d
         loads.append(code)
     decls += [f"uniform float u_p{slot};" for slot in params_in(program)]

@@ -3,8 +3,8 @@ reduce_all): passes of shaders/templates/reduce.frag until the reduced axis has 
 
 Each pass combines up to CHUNK elements per output, so a reduction of n elements takes
 ceil(log_CHUNK(n)) passes: 16M elements in 3 passes. A pass reads its input through an image
-unit where the backend reads elementwise inputs so (context.py, "Image loads"); a fused
-prologue's inputs are read as elementwise.prologue_source reads them.
+unit where the backend reads elementwise inputs so (context.py, "Image loads"), and so does a
+fused prologue its same-layout inputs.
 """
 from . import access, elementwise
 from .elementwise import kernel_functions
@@ -31,8 +31,8 @@ def first_chunk(lines, length, per_texel):
 
 
 def _source(kernel, variant, prologue=None, image=False):
-    """image: the input is read through an image unit (not with a prologue, whose inputs are
-    read as elementwise.prologue_source reads them)."""
+    """image: the input is read through an image unit (without a prologue: a prologue reads
+    its own inputs, elementwise.prologue_source)."""
     body = load("templates/reduce.frag").replace("//@FUNCTIONS", kernel_functions([kernel]))
     define = f"#define {variant}\n" if variant else ""
     if image:
@@ -68,16 +68,19 @@ class Prologue:
             size *= d
         accesses = access.for_inputs(shapes, [d.layout.size for d in inputs], attrs.get("views"),
                                      shape, size)
-        key = (attrs["program"], tuple(a.key for a in accesses), len(shape))
+        images = backend.image_inputs
+        key = (attrs["program"], tuple(a.key for a in accesses), len(shape), images)
         source = _prologues.get(key)
         if source is None:
             if len(_prologues) >= PROLOGUE_CAPACITY:
                 _prologues.clear()
             source = _prologues[key] = elementwise.prologue_source(attrs["program"],
-                                                                   accesses, len(shape))
+                                                                   accesses, len(shape), images)
         self.source = source
         self.samplers = [f"u_x{i}" for i in range(len(inputs))]
-        self.textures = [d.texture.tex for d in inputs]
+        self.textures = [d.texture.tex.mglo for d in inputs]
+        flags = tuple(elementwise.reads_image(i, a, images) for i, a in enumerate(accesses))
+        self.images = flags if any(flags) else None   # which inputs are image units
         recorder = _UniformRecorder()
         elementwise.set_uniforms(recorder, accesses, shape, backend.layout(size),
                                  [d.layout for d in inputs],
@@ -122,7 +125,7 @@ def run(backend, kernel, data, outer, length, inner, prologue=None):
             for name, value in prologue.uniforms:
                 prog.set(name, value)
             textures = prologue.textures
-            images = None
+            images = prologue.images
         else:
             image = backend.image_inputs > 0
             prog = backend.programs.get(_source(kernel, variant, image=image), ["u_x"])
