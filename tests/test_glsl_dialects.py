@@ -193,12 +193,12 @@ def special_workload():
     }
 
 
-def recorded_sources(monkeypatch):
-    """Sources the workload compiles, with image loads off: the portable reads both dialects
-    take (test_image_load_sources covers the desktop-only variants)."""
+def recorded_sources(monkeypatch, image_loads=False):
+    """Sources the workload compiles; with image loads off, the portable reads both dialects
+    take (test_image_load_sources validates what it compiles with them on)."""
     gf.set_backend("gl")
     backend = state.backend()
-    backend.set_image_loads(False)
+    backend.set_image_loads(image_loads)
     try:
         return _recorded_sources(monkeypatch)
     finally:
@@ -244,13 +244,21 @@ def test_generated_elementwise_and_reduce_shaders(tmp_path):
     assert not failures, "\n".join(failures[:30])
 
 
-def test_image_load_sources(tmp_path):
+def test_image_load_sources(tmp_path, monkeypatch):
     """Where the GL has image load/store, same-layout inputs of elementwise passes and the
-    input of reduction passes are read with imageLoad (backends/gl/context.py, "Image
-    loads"): desktop GLSL with the extension the runtime's
+    input of (pair) reduction and softmax passes are read with imageLoad
+    (backends/gl/context.py, "Image loads"): the generated variants and every source the
+    workload compiles with image loads on are desktop GLSL with the extension the runtime's
     header enables. (GLFLOW_EXACT's `precise` is GL 4 / gpu_shader5 GLSL, which the
     validator's 3.30 refuses: validated as the runtime's other sources are, without it.)"""
     sources = elementwise_sources(images=IMAGE_INPUTS)
+    if state.backend().gl.image_inputs:
+        recorded = recorded_sources(monkeypatch, image_loads=True)
+        images = {f"{label} (image loads)": text for label, text in recorded.items()
+                  if "imageLoad" in text}
+        assert any("pair_combine" in t for t in images.values()), "no pair reduction recorded"
+        assert any("softmax_apply" in t for t in images.values()), "no softmax recorded"
+        sources.update(images)
     assert sum("imageLoad" in text for text in sources.values()) > 80
     sources.update({f"reduce {k.name} {v or 'plain'} image": gl_reduce._source(k.name, v,
                                                                               image=True)

@@ -172,6 +172,26 @@ def test_a_fused_prologue_reads_the_same_bits_both_ways(gl):
     np.testing.assert_allclose(results[0], np.tanh(x * y + row).sum(1), rtol=1e-5, atol=1e-4)
 
 
+def test_pair_reductions_and_softmax_read_the_same_bits_both_ways(gl):
+    """argmax / argmin, logsumexp and the softmax family read their input through an image
+    unit too (the softmax pass reads its line statistics through a sampler beside it)."""
+    if not gl.gl.image_inputs:
+        pytest.skip("this GL has no image load/store")
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((37, 1029)).astype(np.float32)
+
+    def ops():
+        t = gf.tensor(x)
+        return [gf.argmax(t, 1), gf.argmin(t, 0), gf.logsumexp(t, 1), gf.softmax(t),
+                gf.log_softmax(gf.transpose(t)), gf.softmax(t[:, :12])]
+    on, off = both_reads(gl, ops)
+    for a, b in zip(on, off):
+        same_bits(a, b)
+    np.testing.assert_array_equal(on[0], x.argmax(1))
+    e = np.exp(x - x.max(1, keepdims=True))
+    np.testing.assert_allclose(on[3], e / e.sum(1, keepdims=True), rtol=1e-5, atol=1e-7)
+
+
 def test_plans_say_which_inputs_are_images():
     from glflow.backends.gl import access
     tile = access.Access("tile", uniforms={"texels": 2})

@@ -5,7 +5,7 @@
 // length 1. Variants (#define): FIRST when the input holds raw elements (else pairs, two per
 // texel); CONTIG4 (with FIRST) when inner == 1 and the chunks are texel-aligned, so whole
 // texels are read; FINAL when the output holds one number per result, pair_final(pair) (else
-// pairs). The kernel functions:
+// pairs); IMAGE_INPUT when the input is read through an image unit. The kernel functions:
 //   vec2 pair_scan(int base, int stride, int r0, int r1): raw elements base + r * stride,
 //       r in [r0, r1);
 //   vec2 pair_scan4(int q0, int q1, int r0): raw elements of texels [q0, q1), the first at
@@ -14,7 +14,13 @@
 // Pairs are combined in axis order, so "first occurrence" rules hold.
 uniform int u_out_shift;
 uniform int u_out_size;
+#if defined(IMAGE_INPUT)  // read through a read-only image unit (gl/context.py, "Image loads")
+layout(rgba32f) readonly uniform image2D u_x;
+#define X_TEXEL(q) imageLoad(u_x, texel_coord(q, u_x_shift))
+#else
 uniform sampler2D u_x;
+#define X_TEXEL(q) texelFetch(u_x, texel_coord(q, u_x_shift), 0)
+#endif
 uniform int u_x_shift;
 uniform int u_reduce;
 uniform int u_inner;
@@ -23,15 +29,15 @@ uniform int u_out_reduce;
 out vec4 o_result;
 
 float x_at(int e) {
-    return element_at(u_x, u_x_shift, e);
+    return X_TEXEL(e >> 2)[e & 3];
 }
 
 vec4 texel_at(int q) {
-    return texelFetch(u_x, texel_coord(q, u_x_shift), 0);
+    return X_TEXEL(q);
 }
 
 vec2 pair_at(int p) {
-    vec4 t = texelFetch(u_x, texel_coord(p >> 1, u_x_shift), 0);
+    vec4 t = X_TEXEL(p >> 1);
     return (p & 1) == 0 ? t.xy : t.zw;
 }
 //@FUNCTIONS

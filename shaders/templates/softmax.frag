@@ -1,10 +1,15 @@
 // Softmax-family template: every element of an [outer, u_length, u_inner] tensor normalised by
 // its line's (max, sum of exp(x - max)) pair from the logsumexp pair reduction (u_stats).
 // The kernel function: vec4 softmax_apply(vec4 x, vec4 m, vec4 s).
-// Variant ROW4 (#define): u_inner == 1 and u_length % 4 == 0, so a texel lies in one line.
+// Variant ROW4 (#define): u_inner == 1 and u_length % 4 == 0, so a texel lies in one line;
+// IMAGE_INPUT: u_x is read through an image unit.
 uniform int u_out_shift;
 uniform int u_out_size;
+#if defined(IMAGE_INPUT)  // u_x through a read-only image unit (gl/context.py, "Image loads")
+layout(rgba32f) readonly uniform image2D u_x;
+#else
 uniform sampler2D u_x;
+#endif
 uniform sampler2D u_stats;
 uniform int u_stats_shift;
 uniform int u_length;
@@ -20,7 +25,12 @@ vec2 stats_at(int line) {
 void main() {
     ivec2 frag = ivec2(gl_FragCoord.xy);
     int e0 = ((frag.y << u_out_shift) + frag.x) << 2;
-    vec4 x = texelFetch(u_x, frag, 0);  // same element count as the output: same texel
+    // same element count as the output: same texel
+#if defined(IMAGE_INPUT)
+    vec4 x = imageLoad(u_x, frag);
+#else
+    vec4 x = texelFetch(u_x, frag, 0);
+#endif
 #if defined(ROW4)
     vec2 st = stats_at(e0 / u_length);
     o_result = softmax_apply(x, vec4(st.x), vec4(st.y));

@@ -129,10 +129,11 @@ class GLBackend:
         """Storage for `size` elements (inside a GL section); kernels draw into it."""
         return self._alloc(size)
 
-    def draw(self, prog, out, textures):
-        """Draw `prog` over every texel of the output GLData, reading these GLData inputs."""
+    def draw(self, prog, out, textures, images=None):
+        """Draw `prog` over every texel of the output GLData, reading these GLData inputs
+        (through image units where `images[i]`, as in _draw)."""
         self._draw(prog, out.texture, out.layout.width, out.layout.rows,
-                   [t.texture.tex for t in textures])
+                   [t.texture.tex.mglo for t in textures], images=images)
 
     def _alloc(self, size):
         layout = self._layouts.get(size)

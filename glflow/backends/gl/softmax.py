@@ -7,10 +7,14 @@ from . import pair_reduce
 from .elementwise import kernel_functions
 from .programs import load
 
+_X_IMAGE = (True, False)   # x through image unit 0, the line statistics through a sampler
 
-def _source(kernel, row4):
+
+def _source(kernel, row4, image=False):
+    """image: x read through an image unit (context.py, "Image loads")."""
     body = load("templates/softmax.frag").replace("//@FUNCTIONS", kernel_functions([kernel]))
-    return ("#define ROW4\n" if row4 else "") + load("templates/common.glsl") + "\n" + body
+    defines = ("#define ROW4\n" if row4 else "") + ("#define IMAGE_INPUT\n" if image else "")
+    return defines + load("templates/common.glsl") + "\n" + body
 
 
 def _normalise(backend, kernel, x, out_shape, axis):
@@ -22,13 +26,14 @@ def _normalise(backend, kernel, x, out_shape, axis):
     stats = pair_reduce.run(backend, kernel_functions(["logsumexp"]), x, outer, length, inner,
                              final=False)
     out = backend.alloc(x.layout.size)
-    prog = backend.programs.get(_source(kernel, inner == 1 and length % 4 == 0),
+    image = backend.image_inputs > 0
+    prog = backend.programs.get(_source(kernel, inner == 1 and length % 4 == 0, image),
                                 ["u_x", "u_stats"])
     for name, value in (("u_out_shift", out.layout.shift), ("u_out_size", x.layout.size),
                         ("u_stats_shift", stats.layout.shift), ("u_length", length),
                         ("u_inner", inner)):
         prog.set(name, value)
-    backend.draw(prog, out, [x, stats])
+    backend.draw(prog, out, [x, stats], images=_X_IMAGE if image else None)
     backend.free(stats)
     return out
 
