@@ -192,6 +192,25 @@ def test_pair_reductions_and_softmax_read_the_same_bits_both_ways(gl):
     np.testing.assert_allclose(on[3], e / e.sum(1, keepdims=True), rtol=1e-5, atol=1e-7)
 
 
+def test_fused_optimizer_updates_read_the_same_bits_both_ways(gl):
+    """The Adam and momentum updates read all their inputs through image units."""
+    if not gl.gl.image_inputs:
+        pytest.skip("this GL has no image load/store")
+    rng = np.random.default_rng(19)
+    w, m, g = (rng.standard_normal(1031).astype(np.float32) for _ in range(3))
+    v = rng.random(1031).astype(np.float32)
+
+    def updates():
+        tw, tm, tv, tg = (gf.tensor(a) for a in (w, m, v, g))
+        return (list(gf.adam_update(tw, tm, tv, tg, 0.01, decay=0.99))
+                + list(gf.sgd_momentum_update(tw, tm, tg, 0.1, 0.9, nesterov=True)))
+    on, off = both_reads(gl, updates)
+    for a, b in zip(on, off):
+        same_bits(a, b)
+    m2 = m * np.float32(0.9) + g * np.float32(0.1)
+    np.testing.assert_allclose(on[1], m2, rtol=1e-6, atol=1e-7)
+
+
 def test_plans_say_which_inputs_are_images():
     from glflow.backends.gl import access
     tile = access.Access("tile", uniforms={"texels": 2})

@@ -5,10 +5,10 @@
 //   m' = m * beta_1 + g * (1 - beta_1)        v' = v * beta_2 + g^2 * (1 - beta_2)
 //   w' = w * decay - (m' * lr_t) / (sqrt(v') + epsilon)
 // (1 - beta) arrives precomputed, rounded once from double like the composed path's constant.
-uniform sampler2D u_var;
-uniform sampler2D u_m;
-uniform sampler2D u_v;
-uniform sampler2D u_grad;
+SAME_INPUT(u_var);
+SAME_INPUT(u_m);
+SAME_INPUT(u_v);
+SAME_INPUT(u_grad);
 uniform float u_beta_1;
 uniform float u_one_minus_beta_1;
 uniform float u_beta_2;
@@ -21,14 +21,13 @@ layout(location = 1) out vec4 o_m;
 layout(location = 2) out vec4 o_v;
 
 void main() {
-    ivec2 frag = ivec2(gl_FragCoord.xy);
-    vec4 g = texelFetch(u_grad, frag, 0);
-    vec4 m = texelFetch(u_m, frag, 0) * u_beta_1 + g * u_one_minus_beta_1;
-    vec4 v = texelFetch(u_v, frag, 0) * u_beta_2 + (g * g) * u_one_minus_beta_2;
+    vec4 g = SAME_TEXEL(u_grad);
+    vec4 m = SAME_TEXEL(u_m) * u_beta_1 + g * u_one_minus_beta_1;
+    vec4 v = SAME_TEXEL(u_v) * u_beta_2 + (g * g) * u_one_minus_beta_2;
     // sqrt of v < 0 or nan is nan, as the sqrt kernel defines it (GLSL leaves it undefined)
     bvec4 invalid = bvec4(vec4(lessThan(v, vec4(0.0))) + vec4(isnan(v)));
     vec4 root = mix(sqrt(max(v, 0.0)), vec4(nan_value()), invalid);
-    o_var = texelFetch(u_var, frag, 0) * u_decay - (m * u_lr_t) / (root + u_epsilon);
+    o_var = SAME_TEXEL(u_var) * u_decay - (m * u_lr_t) / (root + u_epsilon);
     o_m = m;
     o_v = v;
 }

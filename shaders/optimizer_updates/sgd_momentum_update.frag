@@ -4,9 +4,9 @@
 //   step = g * lr        velocity' = velocity * momentum - step
 //   w' = w * decay + velocity'                            (classic momentum)
 //   w' = w * decay + (velocity' * momentum - step)         (nesterov; a uniform, no recompile)
-uniform sampler2D u_var;
-uniform sampler2D u_velocity;
-uniform sampler2D u_grad;
+SAME_INPUT(u_var);
+SAME_INPUT(u_velocity);
+SAME_INPUT(u_grad);
 uniform float u_lr;
 uniform float u_momentum;
 uniform float u_decay;
@@ -15,10 +15,9 @@ layout(location = 0) out vec4 o_var;
 layout(location = 1) out vec4 o_velocity;
 
 void main() {
-    ivec2 frag = ivec2(gl_FragCoord.xy);
-    vec4 step = texelFetch(u_grad, frag, 0) * u_lr;
-    vec4 velocity = texelFetch(u_velocity, frag, 0) * u_momentum - step;
+    vec4 step = SAME_TEXEL(u_grad) * u_lr;
+    vec4 velocity = SAME_TEXEL(u_velocity) * u_momentum - step;
     vec4 increment = u_nesterov != 0 ? velocity * u_momentum - step : velocity;
-    o_var = texelFetch(u_var, frag, 0) * u_decay + increment;
+    o_var = SAME_TEXEL(u_var) * u_decay + increment;
     o_velocity = velocity;
 }

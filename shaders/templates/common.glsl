@@ -19,6 +19,16 @@
 #else
 #define EXACT_FMA(a, b, c) ((a) * (b) + (c))
 #endif
+// Inputs of the output's layout, read at this fragment's texel: SAME_INPUT(name) declares one,
+// SAME_TEXEL(name) reads it; through a read-only image unit where the runtime defines
+// IMAGE_INPUT (gl/context.py, "Image loads"), else through a sampler.
+#if defined(IMAGE_INPUT)
+#define SAME_INPUT(name) layout(rgba32f) readonly uniform image2D name
+#define SAME_TEXEL(name) imageLoad(name, ivec2(gl_FragCoord.xy))
+#else
+#define SAME_INPUT(name) uniform sampler2D name
+#define SAME_TEXEL(name) texelFetch(name, ivec2(gl_FragCoord.xy), 0)
+#endif
 // A tensor's texture has a power-of-two width, so flat texel index t -> (t & (w-1), t >> log2 w).
 precision highp float;
 precision highp int;

@@ -1,7 +1,8 @@
 """Fused optimizer updates on GL: one pass per variable writes the new value and the slot
 variables through several render targets (shaders/adam_update.frag,
 shaders/sgd_momentum_update.frag). Every input has the variable's element count, so all share
-one texture layout and the outputs are pool textures of that layout.
+one texture layout and the outputs are pool textures of that layout; the inputs are read
+through image units where elementwise passes read so (context.py, "Image loads").
 
 The MRT framebuffer comes from the backend's cache, keyed by the output textures: the pool hands
 the same few textures back step after step, so after the first steps no framebuffer is made.
@@ -9,8 +10,10 @@ the same few textures back step after step, so after the first steps no framebuf
 from .programs import load
 
 
-def _source(kernel):
-    return load("templates/common.glsl") + "\n" + load(f"optimizer_updates/{kernel}.frag")
+def _source(kernel, image=False):
+    """image: every input read through an image unit (context.py, "Image loads")."""
+    define = "#define IMAGE_INPUT\n" if image else ""
+    return define + load("templates/common.glsl") + "\n" + load(f"optimizer_updates/{kernel}.frag")
 
 
 def _run(backend, kernel, samplers, inputs, n_outputs, uniforms):
@@ -19,12 +22,14 @@ def _run(backend, kernel, samplers, inputs, n_outputs, uniforms):
     outputs = [backend.alloc(size) for _ in range(n_outputs)]
     if size == 0:
         return tuple(outputs)
-    prog = backend.programs.get(_source(kernel), samplers)
+    image = backend.image_inputs >= len(inputs)
+    prog = backend.programs.get(_source(kernel, image), samplers)
     for name, value in uniforms.items():
         prog.set(name, value)
     fbo = backend.mrt_framebuffers.get([out.texture for out in outputs])
     lay = outputs[0].layout
-    backend._draw(prog, fbo, lay.width, lay.rows, [x.texture.tex for x in inputs])
+    backend._draw(prog, fbo, lay.width, lay.rows, [x.texture.tex.mglo for x in inputs],
+                  images=(True,) * len(inputs) if image else None)
     return tuple(outputs)
 
 
