@@ -211,6 +211,35 @@ def test_fused_optimizer_updates_read_the_same_bits_both_ways(gl):
     np.testing.assert_allclose(on[1], m2, rtol=1e-6, atol=1e-7)
 
 
+def test_pooling_reads_the_same_bits_both_ways(gl):
+    """The pooling kernels and their gradients read their inputs through image units: aligned
+    (C % 4 == 0, whole texels) and unaligned channels."""
+    if not gl.gl.image_inputs:
+        pytest.skip("this GL has no image load/store")
+    rng = np.random.default_rng(23)
+    arrays = [rng.standard_normal((2, 9, 11, c)).astype(np.float32) for c in (8, 3)]
+
+    def max_pool(t):
+        return gf.nn.max_pool(t, [1, 3, 3, 1], [1, 2, 2, 1], "SAME")
+
+    def avg_pool(t):
+        return gf.nn.avg_pool(t, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+
+    def pools():
+        out = []
+        for a in arrays:
+            x = gf.tensor(a)
+            out += [max_pool(x), avg_pool(x)]
+            out += gf.grads(lambda t: gf.sum(max_pool(t) ** 2))([x])
+            out += gf.grads(lambda t: gf.sum(avg_pool(t) * 3.0))([x])
+        return out
+    on, off = both_reads(gl, pools)
+    for a, b in zip(on, off):
+        same_bits(a, b)
+    want = arrays[1][:, :8, :10].reshape(2, 4, 2, 5, 2, 3).mean(axis=(2, 4))
+    np.testing.assert_allclose(on[5], want, rtol=1e-6, atol=1e-6)
+
+
 def test_plans_say_which_inputs_are_images():
     from glflow.backends.gl import access
     tile = access.Access("tile", uniforms={"texels": 2})

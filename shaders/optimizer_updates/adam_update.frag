@@ -5,10 +5,10 @@
 //   m' = m * beta_1 + g * (1 - beta_1)        v' = v * beta_2 + g^2 * (1 - beta_2)
 //   w' = w * decay - (m' * lr_t) / (sqrt(v') + epsilon)
 // (1 - beta) arrives precomputed, rounded once from double like the composed path's constant.
-SAME_INPUT(u_var);
-SAME_INPUT(u_m);
-SAME_INPUT(u_v);
-SAME_INPUT(u_grad);
+INPUT(u_var);
+INPUT(u_m);
+INPUT(u_v);
+INPUT(u_grad);
 uniform float u_beta_1;
 uniform float u_one_minus_beta_1;
 uniform float u_beta_2;

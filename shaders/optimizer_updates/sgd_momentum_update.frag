@@ -4,9 +4,9 @@
 //   step = g * lr        velocity' = velocity * momentum - step
 //   w' = w * decay + velocity'                            (classic momentum)
 //   w' = w * decay + (velocity' * momentum - step)         (nesterov; a uniform, no recompile)
-SAME_INPUT(u_var);
-SAME_INPUT(u_velocity);
-SAME_INPUT(u_grad);
+INPUT(u_var);
+INPUT(u_velocity);
+INPUT(u_grad);
 uniform float u_lr;
 uniform float u_momentum;
 uniform float u_decay;

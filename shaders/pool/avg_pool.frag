@@ -1,6 +1,6 @@
 // avg_pool: the mean of each window over its elements inside the input (padding excluded,
 // as TF); templates/pool.glsl owns main().
-uniform sampler2D u_x;
+INPUT(u_x);
 uniform int u_x_shift;
 
 VALUE pooled(int e) {

@@ -1,6 +1,6 @@
 // avg_pool_grad: dx[n, h, w, c] = sum of dy / window size over the windows holding (h, w):
 // the adjoint of avg_pool (and avg_pool the adjoint of this). Output has the input's shape.
-uniform sampler2D u_dy;
+INPUT(u_dy);
 uniform int u_dy_shift;
 
 VALUE pooled(int e) {

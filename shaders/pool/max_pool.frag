@@ -1,5 +1,5 @@
 // max_pool: the largest value of each (clipped) window; templates/pool.glsl owns main().
-uniform sampler2D u_x;
+INPUT(u_x);
 uniform int u_x_shift;
 
 VALUE pooled(int e) {

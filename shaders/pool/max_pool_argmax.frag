@@ -2,7 +2,7 @@
 // (dh * KW + dw from the window's unclipped corner o * stride - pad): small whatever the image
 // size, so exact in a float texture for windows of up to 2^24 positions (checked on the host).
 // The first maximum in row-major window order wins ties, as TF's max-pool gradient does.
-uniform sampler2D u_x;
+INPUT(u_x);
 uniform int u_x_shift;
 
 VALUE pooled(int e) {

@@ -1,9 +1,9 @@
 // max_pool_grad: dx[n, h, w, c] = sum of dy over the windows whose max (max_pool_argmax, a
 // position in the window) is (h, w). Output has the input's shape; its adjoint is
 // max_pool_gather.
-uniform sampler2D u_argmax;
+INPUT(u_argmax);
 uniform int u_argmax_shift;
-uniform sampler2D u_dy;
+INPUT(u_dy);
 uniform int u_dy_shift;
 
 VALUE pooled(int e) {

@@ -19,16 +19,18 @@
 #else
 #define EXACT_FMA(a, b, c) ((a) * (b) + (c))
 #endif
-// Inputs of the output's layout, read at this fragment's texel: SAME_INPUT(name) declares one,
-// SAME_TEXEL(name) reads it; through a read-only image unit where the runtime defines
-// IMAGE_INPUT (gl/context.py, "Image loads"), else through a sampler.
+// Kernels whose every input is a tensor texture declare each with INPUT(name) and read texel
+// `coord` with TEXEL_AT(name, coord); SAME_TEXEL(name) is the texel of this fragment's output
+// (an input of the output's layout). Through read-only image units where the runtime defines
+// IMAGE_INPUT (gl/context.py, "Image loads"), else through samplers.
 #if defined(IMAGE_INPUT)
-#define SAME_INPUT(name) layout(rgba32f) readonly uniform image2D name
-#define SAME_TEXEL(name) imageLoad(name, ivec2(gl_FragCoord.xy))
+#define INPUT(name) layout(rgba32f) readonly uniform image2D name
+#define TEXEL_AT(name, coord) imageLoad(name, coord)
 #else
-#define SAME_INPUT(name) uniform sampler2D name
-#define SAME_TEXEL(name) texelFetch(name, ivec2(gl_FragCoord.xy), 0)
+#define INPUT(name) uniform sampler2D name
+#define TEXEL_AT(name, coord) texelFetch(name, coord, 0)
 #endif
+#define SAME_TEXEL(name) TEXEL_AT(name, ivec2(gl_FragCoord.xy))
 // A tensor's texture has a power-of-two width, so flat texel index t -> (t & (w-1), t >> log2 w).
 precision highp float;
 precision highp int;

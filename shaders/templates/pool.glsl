@@ -14,10 +14,10 @@ out vec4 o_result;
 
 #if defined(ALIGNED)
 #define VALUE vec4
-#define READ(s, shift, at) texelFetch(s, texel_coord((at) >> 2, shift), 0)
+#define READ(s, shift, at) TEXEL_AT(s, texel_coord((at) >> 2, shift))
 #else
 #define VALUE float
-#define READ(s, shift, at) element_at(s, shift, at)
+#define READ(s, shift, at) TEXEL_AT(s, texel_coord((at) >> 2, shift))[(at) & 3]
 #endif
 
 // Flat element e of a [N, rows, cols, C] tensor -> (n, row, col, c).

@@ -1,7 +1,8 @@
 """Pooling kernels on GL: max_pool, avg_pool, max_pool_argmax, the gradients max_pool_grad /
 avg_pool_grad and max_pool_gather (the adjoint of max_pool_grad). One fragment writes one
 output texel (4 channels of one pixel when C % 4 == 0) of a tensor's own texture, so no shape
-needs tiling; the shared geometry and main() are in shaders/templates/pool.glsl."""
+needs tiling; the shared geometry and main() are in shaders/templates/pool.glsl. Inputs are
+read through image units where elementwise passes read so (context.py, "Image loads")."""
 from math import prod
 
 from .programs import load
@@ -9,22 +10,24 @@ from .programs import load
 EXACT_POSITIONS = 1 << 24  # integers a float32 holds exactly
 
 
-def pool_source(kernel, aligned):
-    """Fragment source (no #version) of shaders/<kernel>.frag on the pooling template."""
-    defines = "#define ALIGNED\n" if aligned else ""
+def pool_source(kernel, aligned, image=False):
+    """Fragment source (no #version) of shaders/<kernel>.frag on the pooling template; image:
+    the inputs read through image units (context.py, "Image loads")."""
+    defines = ("#define ALIGNED\n" if aligned else "") + ("#define IMAGE_INPUT\n" if image else "")
     return (defines + load("templates/common.glsl") + "\n" + load("templates/pool.glsl")
             + "\n" + load(f"pool/{kernel}.frag"))
 
 
-def _program(backend, kernel, channels, samplers):
-    return backend.programs.get(pool_source(kernel, channels % 4 == 0), samplers)
+def _program(backend, kernel, channels, samplers, image):
+    return backend.programs.get(pool_source(kernel, channels % 4 == 0, image), samplers)
 
 
 def _run(backend, kernel, inputs, names, out_size, in_shape, out_hw, window, strides, pads):
     out = backend.alloc(out_size)
     if out_size == 0:
         return out
-    prog = _program(backend, kernel, in_shape[3], [f"u_{n}" for n in names])
+    image = backend.image_inputs >= len(inputs)
+    prog = _program(backend, kernel, in_shape[3], [f"u_{n}" for n in names], image)
     for name, data in zip(names, inputs):
         prog.set(f"u_{name}_shift", data.layout.shift)
     for name, value in (("u_in", tuple(in_shape)), ("u_out", tuple(out_hw)),
@@ -32,7 +35,7 @@ def _run(backend, kernel, inputs, names, out_size, in_shape, out_hw, window, str
                         ("u_pad", tuple(pads)), ("u_out_shift", out.layout.shift),
                         ("u_out_size", out_size)):
         prog.set(name, value)
-    backend.draw(prog, out, inputs)
+    backend.draw(prog, out, inputs, images=(True,) * len(inputs) if image else None)
     return out
 
 
