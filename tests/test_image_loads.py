@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import glflow as gf
-from glflow.backends.gl import context, elementwise
+from glflow.backends.gl import access, context, elementwise
 from glflow.runtime import state
 
 pytestmark = pytest.mark.skipif(os.environ.get("GLFLOW_IMAGE_LOADS") == "0",
@@ -241,7 +241,6 @@ def test_pooling_reads_the_same_bits_both_ways(gl):
 
 
 def test_plans_say_which_inputs_are_images():
-    from glflow.backends.gl import access
     tile = access.Access("tile", uniforms={"texels": 2})
     plan = elementwise.Plan(elementwise.call("add", 2), [access.SAME, tile], 1, images=8)
     assert plan.images == (True, False)
