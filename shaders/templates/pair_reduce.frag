@@ -14,13 +14,7 @@
 // Pairs are combined in axis order, so "first occurrence" rules hold.
 uniform int u_out_shift;
 uniform int u_out_size;
-#if defined(IMAGE_INPUT)  // read through a read-only image unit (gl/context.py, "Image loads")
-layout(rgba32f) readonly uniform image2D u_x;
-#define X_TEXEL(q) imageLoad(u_x, texel_coord(q, u_x_shift))
-#else
-uniform sampler2D u_x;
-#define X_TEXEL(q) texelFetch(u_x, texel_coord(q, u_x_shift), 0)
-#endif
+INPUT(u_x);
 uniform int u_x_shift;
 uniform int u_reduce;
 uniform int u_inner;
@@ -28,16 +22,16 @@ uniform int u_chunk;
 uniform int u_out_reduce;
 out vec4 o_result;
 
-float x_at(int e) {
-    return X_TEXEL(e >> 2)[e & 3];
+vec4 texel_at(int q) {
+    return TEXEL_AT(u_x, texel_coord(q, u_x_shift));
 }
 
-vec4 texel_at(int q) {
-    return X_TEXEL(q);
+float x_at(int e) {
+    return texel_at(e >> 2)[e & 3];
 }
 
 vec2 pair_at(int p) {
-    vec4 t = X_TEXEL(p >> 1);
+    vec4 t = texel_at(p >> 1);
     return (p & 1) == 0 ? t.xy : t.zw;
 }
 //@FUNCTIONS

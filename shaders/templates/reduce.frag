@@ -6,11 +6,7 @@
 // else the generic per-element path.
 uniform int u_out_shift;
 uniform int u_out_size;
-#if defined(IMAGE_INPUT)  // read through a read-only image unit (gl/context.py, "Image loads")
-layout(rgba32f) readonly uniform image2D u_x;
-#else
-uniform sampler2D u_x;
-#endif
+INPUT(u_x);   // an image unit with IMAGE_INPUT (templates/common.glsl)
 uniform int u_x_shift;
 uniform int u_reduce;
 uniform int u_inner;
@@ -25,12 +21,9 @@ out vec4 o_result;
 //@PROLOGUE
 vec4 load_texel(int q) { return prologue_texel(q); }
 float load_element(int e) { return prologue_texel(e >> 2)[e & 3]; }
-#elif defined(IMAGE_INPUT)
-vec4 load_texel(int q) { return imageLoad(u_x, texel_coord(q, u_x_shift)); }
-float load_element(int e) { return load_texel(e >> 2)[e & 3]; }
 #else
-vec4 load_texel(int q) { return texelFetch(u_x, texel_coord(q, u_x_shift), 0); }
-float load_element(int e) { return element_at(u_x, u_x_shift, e); }
+vec4 load_texel(int q) { return TEXEL_AT(u_x, texel_coord(q, u_x_shift)); }
+float load_element(int e) { return load_texel(e >> 2)[e & 3]; }
 #endif
 
 float horizontal(vec4 s) {

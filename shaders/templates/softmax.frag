@@ -5,11 +5,7 @@
 // IMAGE_INPUT: u_x is read through an image unit.
 uniform int u_out_shift;
 uniform int u_out_size;
-#if defined(IMAGE_INPUT)  // u_x through a read-only image unit (gl/context.py, "Image loads")
-layout(rgba32f) readonly uniform image2D u_x;
-#else
-uniform sampler2D u_x;
-#endif
+INPUT(u_x);   // an image unit with IMAGE_INPUT (templates/common.glsl)
 uniform sampler2D u_stats;
 uniform int u_stats_shift;
 uniform int u_length;
@@ -25,12 +21,7 @@ vec2 stats_at(int line) {
 void main() {
     ivec2 frag = ivec2(gl_FragCoord.xy);
     int e0 = ((frag.y << u_out_shift) + frag.x) << 2;
-    // same element count as the output: same texel
-#if defined(IMAGE_INPUT)
-    vec4 x = imageLoad(u_x, frag);
-#else
-    vec4 x = texelFetch(u_x, frag, 0);
-#endif
+    vec4 x = SAME_TEXEL(u_x);  // same element count as the output: same texel
 #if defined(ROW4)
     vec2 st = stats_at(e0 / u_length);
     o_result = softmax_apply(x, vec4(st.x), vec4(st.y));
